@@ -1,0 +1,441 @@
+import type { LoggerService } from '@nestjs/common';
+import { IdOverflowError } from '../errors/id-overflow.error.js';
+import { LeafStoreError } from '../errors/leaf-store.error.js';
+import { LeafUnavailableError } from '../errors/leaf-unavailable.error.js';
+import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
+import type { ResolvedLeafOptions } from '../leaf.options.js';
+import type { LeafStore, ReservedRange } from '../store/leaf-store.js';
+import { createSegment, NEVER, type Segment } from './segment.js';
+import { nextDynamicStep } from './step-policy.js';
+import { WaiterQueue } from './waiter-queue.js';
+
+/** Why a reservation was made: at boot, ahead of need, or because a caller is waiting for it. */
+export type ReservationTrigger = 'startup' | 'prefetch' | 'on-demand';
+
+/** One reservation attempt, as reported to `IdGenerator.onReservation` listeners. */
+export interface ReservationEvent {
+  readonly tag: string;
+  readonly trigger: ReservationTrigger;
+  readonly step: number;
+  readonly latencyMs: number;
+  readonly ok: boolean;
+  /** The reserved range, when `ok`. */
+  readonly range?: ReservedRange;
+  readonly error?: unknown;
+}
+
+/** A read-only picture of one tag, for health checks, metrics and the monitor page. */
+export interface LeafTagSnapshot {
+  readonly tag: string;
+  /** Listed in `bizTags` (as opposed to found in the table on first use). */
+  readonly configured: boolean;
+  /** The segment IDs are served from, `[start, end)`. */
+  readonly current: { readonly start: bigint; readonly end: bigint } | null;
+  /** The ID the next call gets from the current segment. */
+  readonly nextPosition: bigint | null;
+  /** IDs left in the current segment. */
+  readonly remaining: bigint;
+  /** The standby segment, when reserved. */
+  readonly next: { readonly start: bigint; readonly end: bigint } | null;
+  readonly nextReady: boolean;
+  /** IDs left in memory, current and next segments together. */
+  readonly available: bigint;
+  /** A reservation is under way. */
+  readonly loading: boolean;
+  /** The step of the newest reservation. */
+  readonly step: number;
+  /** The row's step: the floor of the dynamic step. */
+  readonly baseStep: number;
+  readonly idsIssued: number;
+  readonly reservations: number;
+  readonly reservationsByTrigger: Readonly<Record<ReservationTrigger, number>>;
+  readonly lastReservationLatencyMs: number | null;
+  readonly lastReservationAt: Date | null;
+  /** Whether the newest reservation attempt succeeded (true before the first attempt). */
+  readonly lastReservationOk: boolean;
+  /** Failed reservation attempts since the last success. */
+  readonly consecutiveFailures: number;
+  readonly errors: number;
+  readonly lastError: { readonly message: string; readonly at: Date } | null;
+  /** Calls that found memory empty and waited for a reservation. */
+  readonly waits: number;
+  /** Calls waiting right now. */
+  readonly waiting: number;
+}
+
+/** What a buffer needs from its generator. */
+export interface BufferContext {
+  readonly store: LeafStore;
+  readonly options: ResolvedLeafOptions;
+  readonly logger: LoggerService;
+  readonly report: (event: ReservationEvent) => void;
+}
+
+/** Errors that retrying will not cure: callers hear of them at once instead of at their timeout. */
+function isPermanent(error: unknown): boolean {
+  return error instanceof UnknownBizTagError || error instanceof IdOverflowError || error instanceof LeafStoreError;
+}
+
+/**
+ * The dual buffer of one biz tag: the current segment IDs come from, a standby segment reserved in the
+ * background before the current one runs out, at most one reservation in flight, and the queue of callers
+ * who found both empty.
+ *
+ * Invariant: callers wait only while memory is empty, and a landing segment serves them synchronously, so
+ * a caller that finds IDs in memory never overtakes one that waits.
+ */
+export class SegmentBuffer {
+  // The three fields IdGenerator.nextId reads and writes directly: the whole hot path.
+  /** The next ID to hand out from the current segment. */
+  cursor = 0n;
+  /** End (exclusive) of the current segment. */
+  end = 0n;
+  /** Position that starts the background reservation; NEVER once it has been started for this segment. */
+  prefetchAt = NEVER;
+
+  private current: Segment | null = null;
+  private next: Segment | null = null;
+  private inFlight: Promise<void> | null = null;
+  private readonly waiters = new WaiterQueue();
+  private waitTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  /** Dynamic step, before any enlargement for a large waiting batch. */
+  private stepInUse: number;
+  private lastReservationAt = 0;
+  private lastLatencyMs: number | null = null;
+  private consecutiveFailures = 0;
+  private retryAt = 0;
+  private lastFailure: { error: unknown; at: number } | null = null;
+  private reservations = 0;
+  private readonly byTrigger: Record<ReservationTrigger, number> = { startup: 0, prefetch: 0, 'on-demand': 0 };
+  private errors = 0;
+  private waits = 0;
+  private issuedBeforeCurrent = 0;
+  private sampleCursor = 0n;
+  private sampleAt = 0;
+
+  constructor(
+    readonly tag: string,
+    private baseStep: number,
+    readonly configured: boolean,
+    private readonly ctx: BufferContext,
+  ) {
+    this.stepInUse = Math.min(baseStep, ctx.options.maxStep);
+  }
+
+  /** True once a segment has been reserved (IDs may still have run out since). */
+  get hasSegment(): boolean {
+    return this.current !== null;
+  }
+
+  /** The cause of the newest failed reservation, if the newest attempt failed. */
+  get failure(): unknown {
+    return this.consecutiveFailures > 0 ? this.lastFailure?.error : undefined;
+  }
+
+  /** Called by the hot path when the cursor passes the prefetch point. */
+  onLow(): void {
+    this.prefetchAt = NEVER;
+    if (this.next === null && this.inFlight === null && Date.now() >= this.retryAt) void this.reserve('prefetch');
+  }
+
+  /** One ID from memory, switching to the standby segment when the current one is used up. */
+  takeOne(): bigint | undefined {
+    let id = this.cursor;
+    if (id >= this.end) {
+      if (!this.advance()) return undefined;
+      id = this.cursor;
+    }
+    this.cursor = id + 1n;
+    if (id >= this.prefetchAt) this.onLow();
+    return id;
+  }
+
+  /** Writes up to `count` IDs from memory into `out` from index `from`; returns how many it wrote. */
+  takeInto(out: bigint[], from: number, count: number): number {
+    let filled = 0;
+    while (filled < count) {
+      let id = this.cursor;
+      const end = this.end;
+      if (id >= end) {
+        if (!this.advance()) break;
+        continue;
+      }
+      const left = end - id;
+      const n = left < BigInt(count - filled) ? Number(left) : count - filled;
+      const stop = from + filled + n;
+      for (let i = from + filled; i < stop; i++) out[i] = id++;
+      this.cursor = id;
+      filled += n;
+      if (id > this.prefetchAt) this.onLow();
+    }
+    return filled;
+  }
+
+  /** Parks a caller until a reservation lands; `ids` is a batch call's partly filled array. */
+  wait(remaining: number, ids: bigint[] | null): Promise<bigint & bigint[]> {
+    if (this.closed) return Promise.reject(LeafUnavailableError.shuttingDown(this.tag));
+    const failure = this.lastFailure;
+    if (failure && isPermanent(failure.error) && this.consecutiveFailures > 0 && Date.now() < this.retryAt) {
+      return Promise.reject(failure.error);
+    }
+    if (this.waiters.size >= this.ctx.options.maxWaiters) {
+      return Promise.reject(
+        new LeafUnavailableError(
+          this.tag,
+          'overloaded',
+          `No ID of "${this.tag}" is in memory and ${this.waiters.size} callers already wait for the next segment ` +
+            `(maxWaiters). Retry shortly; if this persists, raise step or check the database.`,
+          { cause: this.failure },
+        ),
+      );
+    }
+    this.waits++;
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ remaining, ids, deadline: Date.now() + this.ctx.options.waitTimeoutMs, resolve, reject });
+      this.armWaitTimer();
+      if (this.inFlight === null && Date.now() >= this.retryAt) void this.reserve('on-demand');
+    });
+  }
+
+  /**
+   * Reserves a segment unless one is already on its way; never rejects (a failure is recorded and retried).
+   * Resolves when that reservation has settled.
+   */
+  reserve(trigger: ReservationTrigger): Promise<void> {
+    if (this.inFlight === null) this.inFlight = this.reserveNow(trigger);
+    return this.inFlight;
+  }
+
+  /** Called by the scheduler: retries, rate-based prefetch, and the rate sample. */
+  tick(now: number): void {
+    const cursor = this.cursor;
+    const elapsed = now - this.sampleAt;
+    const issued = Number(cursor - this.sampleCursor);
+    this.sampleCursor = cursor;
+    this.sampleAt = now;
+    if (this.closed || this.inFlight !== null || now < this.retryAt) return;
+    if (this.waiters.size > 0) {
+      void this.reserve('on-demand');
+      return;
+    }
+    const current = this.current;
+    if (current === null || this.next !== null) return;
+    if (cursor >= current.prefetchAt) {
+      // The threshold was passed but that reservation failed: try again.
+      void this.reserve('prefetch');
+      return;
+    }
+    if (issued > 0 && elapsed > 0) {
+      // At this rate the segment would be gone before a few reservation latencies: start early.
+      const horizonMs = 4 * Math.max(this.lastLatencyMs ?? 1, 1) + 2 * this.ctx.options.checkIntervalMs;
+      if (Number(this.end - cursor) < (issued / elapsed) * horizonMs) void this.reserve('prefetch');
+    }
+  }
+
+  /** A new base step read from the table. */
+  setBaseStep(step: number): void {
+    this.baseStep = step;
+    const floor = Math.min(step, this.ctx.options.maxStep);
+    if (this.stepInUse < floor) this.stepInUse = floor;
+  }
+
+  /** Refuses new waiters, fails the waiting ones, and resolves once the in-flight reservation settles. */
+  close(): Promise<void> {
+    this.closed = true;
+    this.clearWaitTimer();
+    for (const waiter of this.waiters.drain()) waiter.reject(LeafUnavailableError.shuttingDown(this.tag));
+    return this.inFlight ?? Promise.resolve();
+  }
+
+  snapshot(): LeafTagSnapshot {
+    const { current, next } = this;
+    const remaining = current && this.end > this.cursor ? this.end - this.cursor : 0n;
+    const nextSize = next ? next.end - next.start : 0n;
+    const failure = this.lastFailure;
+    return {
+      tag: this.tag,
+      configured: this.configured,
+      current: current && { start: current.start, end: current.end },
+      nextPosition: current && this.cursor,
+      remaining,
+      next: next && { start: next.start, end: next.end },
+      nextReady: next !== null,
+      available: remaining + nextSize,
+      loading: this.inFlight !== null,
+      step: current?.step ?? this.stepInUse,
+      baseStep: this.baseStep,
+      idsIssued: this.issuedBeforeCurrent + (current ? Number(this.cursor - current.start) : 0),
+      reservations: this.reservations,
+      reservationsByTrigger: { ...this.byTrigger },
+      lastReservationLatencyMs: this.lastLatencyMs,
+      lastReservationAt: this.lastReservationAt ? new Date(this.lastReservationAt) : null,
+      lastReservationOk: this.consecutiveFailures === 0,
+      consecutiveFailures: this.consecutiveFailures,
+      errors: this.errors,
+      lastError: failure && { message: errorMessage(failure.error), at: new Date(failure.at) },
+      waits: this.waits,
+      waiting: this.waiters.size,
+    };
+  }
+
+  private async reserveNow(trigger: ReservationTrigger): Promise<void> {
+    const step = this.stepForNextReservation();
+    const started = performance.now();
+    let range: ReservedRange;
+    try {
+      range = await withTimeout(
+        this.ctx.store.reserve(this.tag, step),
+        this.ctx.options.reservationTimeoutMs,
+        `reserving a segment of "${this.tag}" took longer than reservationTimeoutMs (${this.ctx.options.reservationTimeoutMs} ms)`,
+      );
+    } catch (error) {
+      this.inFlight = null;
+      this.failed(error, trigger, step, performance.now() - started);
+      return;
+    }
+    this.inFlight = null;
+    this.reserved(range, trigger, step, performance.now() - started);
+  }
+
+  private stepForNextReservation(): number {
+    const { dynamicStep, segmentDurationMs, maxStep } = this.ctx.options;
+    if (dynamicStep && this.lastReservationAt > 0) {
+      this.stepInUse = nextDynamicStep({
+        current: this.stepInUse,
+        base: Math.min(this.baseStep, maxStep),
+        sinceLastReservationMs: Date.now() - this.lastReservationAt,
+        segmentDurationMs,
+        maxStep,
+      });
+    }
+    // A batch waiting for more than a segment holds gets one segment big enough, not a string of small ones.
+    const demand = this.waiters.demand;
+    return demand > this.stepInUse ? Math.min(demand, maxStep) : this.stepInUse;
+  }
+
+  private reserved(range: ReservedRange, trigger: ReservationTrigger, step: number, latencyMs: number): void {
+    const now = Date.now();
+    this.reservations++;
+    this.byTrigger[trigger]++;
+    this.lastLatencyMs = latencyMs;
+    this.lastReservationAt = now;
+    this.consecutiveFailures = 0;
+    this.retryAt = 0;
+    this.ctx.report({ tag: this.tag, trigger, step, latencyMs, ok: true, range });
+    if (this.closed) return;
+    const segment = createSegment(range.start, range.end, this.ctx.options.threshold, now);
+    if (this.cursor >= this.end) this.install(segment);
+    else this.next = segment;
+    this.serveWaiters();
+    if (this.waiters.size > 0) void this.reserve('on-demand');
+    else if (this.next === null && this.current !== null && this.cursor >= this.current.prefetchAt) {
+      void this.reserve('prefetch');
+    }
+  }
+
+  private failed(error: unknown, trigger: ReservationTrigger, step: number, latencyMs: number): void {
+    const now = Date.now();
+    this.errors++;
+    this.consecutiveFailures++;
+    this.lastFailure = { error, at: now };
+    const permanent = isPermanent(error);
+    const { retryMinDelayMs, retryMaxDelayMs } = this.ctx.options;
+    const backoff = Math.min(retryMaxDelayMs, retryMinDelayMs * 2 ** Math.min(this.consecutiveFailures - 1, 20));
+    this.retryAt = now + (permanent ? retryMaxDelayMs : backoff);
+    this.ctx.report({ tag: this.tag, trigger, step, latencyMs, ok: false, error });
+    this.ctx.logger.warn(
+      `Reserving a segment of "${this.tag}" failed (${trigger}, attempt ${this.consecutiveFailures}): ` +
+        `${errorMessage(error)}${permanent ? '' : `; retrying in ${this.retryAt - now} ms`}`,
+    );
+    if (permanent) {
+      this.clearWaitTimer();
+      for (const waiter of this.waiters.drain()) waiter.reject(error);
+    }
+  }
+
+  /** Makes the standby segment current; false when there is none. */
+  private advance(): boolean {
+    const next = this.next;
+    if (next === null) return false;
+    this.next = null;
+    this.install(next);
+    return true;
+  }
+
+  private install(segment: Segment): void {
+    if (this.current !== null) this.issuedBeforeCurrent += Number(this.cursor - this.current.start);
+    this.current = segment;
+    this.cursor = segment.start;
+    this.end = segment.end;
+    this.prefetchAt = segment.prefetchAt;
+  }
+
+  /** Hands IDs to waiting callers in arrival order, for as long as memory lasts. */
+  private serveWaiters(): void {
+    for (let waiter = this.waiters.peek(); waiter !== undefined; waiter = this.waiters.peek()) {
+      if (waiter.ids === null) {
+        const id = this.takeOne();
+        if (id === undefined) break;
+        this.waiters.shift();
+        waiter.resolve(id as bigint & bigint[]);
+      } else {
+        waiter.remaining -= this.takeInto(waiter.ids, waiter.ids.length - waiter.remaining, waiter.remaining);
+        if (waiter.remaining > 0) break;
+        this.waiters.shift();
+        waiter.resolve(waiter.ids as bigint & bigint[]);
+      }
+    }
+    if (this.waiters.size === 0) this.clearWaitTimer();
+  }
+
+  private armWaitTimer(): void {
+    const head = this.waiters.peek();
+    if (this.waitTimer !== null || head === undefined) return;
+    this.waitTimer = setTimeout(() => this.expireWaiters(), Math.max(0, head.deadline - Date.now()));
+    this.waitTimer.unref();
+  }
+
+  private expireWaiters(): void {
+    this.waitTimer = null;
+    const now = Date.now();
+    for (let head = this.waiters.peek(); head !== undefined && head.deadline <= now; head = this.waiters.peek()) {
+      this.waiters.shift();
+      head.reject(this.timedOut());
+    }
+    this.armWaitTimer();
+  }
+
+  private clearWaitTimer(): void {
+    if (this.waitTimer !== null) clearTimeout(this.waitTimer);
+    this.waitTimer = null;
+  }
+
+  private timedOut(): LeafUnavailableError {
+    const cause = this.failure;
+    return new LeafUnavailableError(
+      this.tag,
+      'timeout',
+      `No ID of "${this.tag}" became available within waitTimeoutMs (${this.ctx.options.waitTimeoutMs} ms)` +
+        (cause === undefined
+          ? ': the reservation is slow. Raise step or threshold, or waitTimeoutMs.'
+          : `: reserving a segment keeps failing (${errorMessage(cause)}). Check the database.`),
+      { cause },
+    );
+  }
+
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,34 @@
+import type { ResolvedBizTag } from '../leaf.options.js';
+
+/** A row of `leaf_alloc` as the generator needs it. */
+export interface LeafAllocRow {
+  readonly bizTag: string;
+  /** The row's base step: the floor of the dynamic step. */
+  readonly step: number;
+}
+
+/** The IDs `[start, end)` now owned by this process. */
+export interface ReservedRange {
+  readonly start: bigint;
+  readonly end: bigint;
+}
+
+/**
+ * Persistence of `leaf_alloc`. One implementation per SQL dialect; a fake in unit tests of timing.
+ */
+export interface LeafStore {
+  /** Every row, to learn tags and their steps. Throws `LeafStoreError` when the table cannot be read. */
+  listTags(): Promise<LeafAllocRow[]>;
+  /** One row, or undefined when the tag has none. */
+  findTag(bizTag: string): Promise<LeafAllocRow | undefined>;
+  /** Inserts the rows that do not exist (`max_id` 1); a row another node inserted first is left alone. */
+  createTags(tags: readonly ResolvedBizTag[]): Promise<void>;
+  /**
+   * Atomically moves `max_id` from M to M + step and returns `[M, M + step)`, in one round trip.
+   * Throws `UnknownBizTagError` when the row is missing and `IdOverflowError` when M + step would pass 2^63-1.
+   */
+  reserve(bizTag: string, step: number): Promise<ReservedRange>;
+}
+
+/** The largest signed BIGINT: `max_id` never goes past it. */
+export const MAX_ID = 9_223_372_036_854_775_807n;

@@ -1,0 +1,87 @@
+/**
+ * The SQL that differs between engines. Everything else about the store is shared.
+ * Every statement is parameterized; table and column names are fixed by the Leaf contract.
+ */
+export interface SqlDialect {
+  readonly name: string;
+  /** Placeholder of the n-th (1-based) parameter. */
+  placeholder(n: number): string;
+  /**
+   * Adds the step to `max_id` unless that would pass 2^63-1, and yields the new `max_id`, in one statement.
+   * Parameters: step, biz tag, step.
+   */
+  readonly reserveSql: string;
+  /** The new `max_id` from the structured result of `reserveSql`, or undefined when no row was updated. */
+  reservedMaxId(raw: unknown, records: unknown[]): string | bigint | number | undefined;
+  /** `max_id` as text (never a JS number) for one tag; parameter: biz tag. */
+  readonly selectMaxIdSql: string;
+  /** Inserts rows and ignores those that exist; `values` is the `(…), (…)` list. */
+  insertIgnoringDuplicates(values: string): string;
+  /** Whether a driver error means the `leaf_alloc` table does not exist. */
+  isMissingTable(error: unknown): boolean;
+}
+
+const GUARD = 'max_id <= 9223372036854775807 -';
+
+export const mysqlDialect: SqlDialect = {
+  name: 'mysql',
+  placeholder: () => '?',
+  // LAST_INSERT_ID(expr) hands the new max_id back in the OK packet: no SELECT, no transaction,
+  // and the row lock is held for one statement instead of four round trips.
+  reserveSql:
+    'UPDATE leaf_alloc SET max_id = LAST_INSERT_ID(max_id + ?), update_time = CURRENT_TIMESTAMP ' +
+    `WHERE biz_tag = ? AND ${GUARD} ?`,
+  reservedMaxId: (raw) => {
+    const header = raw as { affectedRows?: number; insertId?: number | string };
+    return header.affectedRows === 1 ? header.insertId : undefined;
+  },
+  selectMaxIdSql: 'SELECT CAST(max_id AS CHAR) AS max_id FROM leaf_alloc WHERE biz_tag = ?',
+  insertIgnoringDuplicates: (values) =>
+    // A no-op update rather than INSERT IGNORE, which would also swallow truncation and other errors.
+    `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ${values} ON DUPLICATE KEY UPDATE biz_tag = biz_tag`,
+  isMissingTable: (error) => (error as { errno?: number }).errno === 1146,
+};
+
+export const postgresDialect: SqlDialect = {
+  name: 'postgres',
+  placeholder: (n) => `$${n}`,
+  reserveSql:
+    'UPDATE leaf_alloc SET max_id = max_id + $1, update_time = CURRENT_TIMESTAMP ' +
+    `WHERE biz_tag = $2 AND ${GUARD} $3 RETURNING max_id::text AS max_id`,
+  reservedMaxId: (_raw, records) => (records[0] as { max_id?: string } | undefined)?.max_id,
+  selectMaxIdSql: 'SELECT max_id::text AS max_id FROM leaf_alloc WHERE biz_tag = $1',
+  insertIgnoringDuplicates: (values) =>
+    `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ${values} ON CONFLICT (biz_tag) DO NOTHING`,
+  isMissingTable: (error) => (error as { code?: string }).code === '42P01',
+};
+
+export const sqliteDialect: SqlDialect = {
+  name: 'sqlite',
+  placeholder: () => '?',
+  // SQLite would turn an overflowing sum into a REAL silently: the guard keeps it in range, and the result
+  // comes back as text because the driver would hand out a JS number.
+  reserveSql:
+    'UPDATE leaf_alloc SET max_id = max_id + ?, update_time = CURRENT_TIMESTAMP ' +
+    `WHERE biz_tag = ? AND ${GUARD} ? RETURNING CAST(max_id AS TEXT) AS max_id`,
+  reservedMaxId: (_raw, records) => (records[0] as { max_id?: string } | undefined)?.max_id,
+  selectMaxIdSql: 'SELECT CAST(max_id AS TEXT) AS max_id FROM leaf_alloc WHERE biz_tag = ?',
+  insertIgnoringDuplicates: (values) =>
+    `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ${values} ON CONFLICT (biz_tag) DO NOTHING`,
+  isMissingTable: (error) => /no such table/i.test(String((error as { message?: unknown }).message)),
+};
+
+/** The dialect for a TypeORM driver type, or undefined when the engine is not supported. */
+export function dialectFor(type: string): SqlDialect | undefined {
+  switch (type) {
+    case 'mysql':
+    case 'mariadb':
+      return mysqlDialect;
+    case 'postgres':
+      return postgresDialect;
+    case 'better-sqlite3':
+    case 'sqljs':
+      return sqliteDialect;
+    default:
+      return undefined;
+  }
+}

@@ -99,6 +99,8 @@ export class SegmentBuffer {
   private readonly waiters = new WaiterQueue();
   private waitTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  private demandScheduled = false;
+  private serving = false;
 
   /** Dynamic step, before any enlargement for a large waiting batch. */
   private stepInUse: number;
@@ -137,6 +139,8 @@ export class SegmentBuffer {
   /** Called by the hot path when the cursor passes the prefetch point. */
   onLow(): void {
     this.prefetchAt = NEVER;
+    // While waiters are being served their demand is in flux; reserved() decides once they are done.
+    if (this.serving) return;
     if (this.next === null && this.inFlight === null && Date.now() >= this.retryAt) void this.reserve('prefetch');
   }
 
@@ -195,7 +199,7 @@ export class SegmentBuffer {
     return new Promise((resolve, reject) => {
       this.waiters.push({ remaining, ids, deadline: Date.now() + this.ctx.options.waitTimeoutMs, resolve, reject });
       this.armWaitTimer();
-      if (this.inFlight === null && Date.now() >= this.retryAt) void this.reserve('on-demand');
+      this.reserveForWaiters();
     });
   }
 
@@ -206,6 +210,19 @@ export class SegmentBuffer {
   reserve(trigger: ReservationTrigger): Promise<void> {
     if (this.inFlight === null) this.inFlight = this.reserveNow(trigger);
     return this.inFlight;
+  }
+
+  /**
+   * Starts an on-demand reservation on the next turn of the event loop, so that every caller arriving in this
+   * turn adds to the demand it is sized for: 10,000 concurrent callers on an empty buffer cost one query.
+   */
+  private reserveForWaiters(): void {
+    if (this.inFlight !== null || this.demandScheduled || Date.now() < this.retryAt) return;
+    this.demandScheduled = true;
+    setImmediate(() => {
+      this.demandScheduled = false;
+      if (!this.closed && this.waiters.size > 0) void this.reserve('on-demand');
+    });
   }
 
   /** Called by the scheduler: retries, rate-based prefetch, and the rate sample. */
@@ -374,6 +391,7 @@ export class SegmentBuffer {
 
   /** Hands IDs to waiting callers in arrival order, for as long as memory lasts. */
   private serveWaiters(): void {
+    this.serving = true;
     for (let waiter = this.waiters.peek(); waiter !== undefined; waiter = this.waiters.peek()) {
       if (waiter.ids === null) {
         const id = this.takeOne();
@@ -387,6 +405,7 @@ export class SegmentBuffer {
         waiter.resolve(waiter.ids as bigint & bigint[]);
       }
     }
+    this.serving = false;
     if (this.waiters.size === 0) this.clearWaitTimer();
   }
 

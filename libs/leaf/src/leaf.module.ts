@@ -1,5 +1,6 @@
-import { Module } from '@nestjs/common';
-import { ConfigurableLeafModule } from './leaf.module-definition.js';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigurableLeafModule, LEAF_OPTIONS_TYPE } from './leaf.module-definition.js';
+import { resolveLeafOptions } from './leaf.options.js';
 
 /**
  * Provides `IdGenerator`, backed by the `leaf_alloc` table of a TypeORM DataSource.
@@ -11,4 +12,10 @@ import { ConfigurableLeafModule } from './leaf.module-definition.js';
  * Besides the options, both take `dataSource` (a named TypeORM connection) and `isGlobal`.
  */
 @Module({})
-export class LeafModule extends ConfigurableLeafModule {}
+export class LeafModule extends ConfigurableLeafModule {
+  /** Options given inline are checked here, so a mistake fails before any connection is opened. */
+  static override forRoot(options: typeof LEAF_OPTIONS_TYPE): DynamicModule {
+    resolveLeafOptions(options);
+    return super.forRoot(options);
+  }
+}

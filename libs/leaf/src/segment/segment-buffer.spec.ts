@@ -35,8 +35,12 @@ function takeMany(buffer: SegmentBuffer, n: number): bigint[] {
 }
 
 describe('SegmentBuffer', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('serves its range in order, prefetches at the threshold and switches without waiting', async () => {
     const { store, buffer, events } = setup({ threshold: 0.2 });

@@ -29,6 +29,8 @@ type Listener = (event: ReservationEvent) => void;
 @Injectable()
 export class IdGenerator implements OnModuleInit, OnModuleDestroy {
   private buffers = new Map<string, SegmentBuffer>();
+  private lastTag: string | undefined;
+  private lastBuffer: SegmentBuffer | undefined;
   private readonly lookups = new Map<string, Promise<SegmentBuffer>>();
   private readonly listeners = new Set<Listener>();
   private readonly logger = new Logger('Leaf');
@@ -59,16 +61,22 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
    * @throws IdOverflowError when the tag has used up the BIGINT range
    */
   nextId(bizTag: string): Promise<bigint> {
-    const buffer = this.buffers.get(bizTag);
-    if (buffer !== undefined) {
-      const id = buffer.cursor;
-      if (id < buffer.end) {
-        buffer.cursor = id + 1n;
-        if (id >= buffer.prefetchAt) buffer.onLow();
-        return Promise.resolve(id);
+    let buffer = this.lastBuffer;
+    if (bizTag !== this.lastTag) {
+      // Most callers ask for the same tag over and over: a string compare is cheaper than a Map lookup.
+      buffer = this.buffers.get(bizTag);
+      if (buffer !== undefined) {
+        this.lastTag = bizTag;
+        this.lastBuffer = buffer;
       }
     }
-    return this.acquire(bizTag, 1, null) as Promise<bigint>;
+    if (buffer !== undefined && buffer.left > 0) {
+      const id = buffer.cursor;
+      buffer.cursor = id + 1n;
+      if (--buffer.left <= buffer.lowMark) buffer.onLow();
+      return Promise.resolve(id);
+    }
+    return new Promise((resolve, reject) => this.request(bizTag, 1, null, resolve, reject));
   }
 
   /**
@@ -91,7 +99,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     const buffer = this.buffers.get(bizTag);
     const filled = buffer === undefined ? 0 : buffer.takeInto(ids, 0, count);
     if (filled === count) return Promise.resolve(ids);
-    return this.acquire(bizTag, count - filled, ids) as Promise<bigint[]>;
+    return new Promise((resolve, reject) => this.request(bizTag, count - filled, ids, resolve, reject));
   }
 
   /** A read-only picture of every tag served so far, for health checks, metrics and monitoring. */
@@ -140,6 +148,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     const buffers = [...this.buffers.values()];
     // An empty map sends every call down the slow path, which answers "shutting down".
     this.buffers = new Map();
+    this.lastTag = this.lastBuffer = undefined;
     await Promise.all(buffers.map((buffer) => buffer.close()));
   }
 
@@ -204,21 +213,30 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Everything but the hot path: `remaining` IDs still owed, into the tail of `ids` for a batch. */
-  private async acquire(bizTag: string, remaining: number, ids: bigint[] | null): Promise<bigint | bigint[]> {
+  /**
+   * Everything but the hot path: `remaining` IDs still owed (into the tail of `ids` for a batch). The caller's
+   * own `resolve` travels down to the buffer, so no promise wrapper delays it behind later callers.
+   */
+  private request(
+    bizTag: string,
+    remaining: number,
+    ids: bigint[] | null,
+    resolve: (value: never) => void,
+    reject: (error: unknown) => void,
+  ): void {
+    const buffer = this.state === 'running' ? this.buffers.get(bizTag) : undefined;
+    if (buffer !== undefined) return buffer.request(remaining, ids, resolve, reject);
+    this.bufferFor(bizTag).then((found) => found.request(remaining, ids, resolve, reject), reject);
+  }
+
+  /** The buffer of a tag met for the first time, or during startup. */
+  private async bufferFor(bizTag: string): Promise<SegmentBuffer> {
     if (this.state !== 'running') await this.whenRunning(bizTag);
-    let buffer = this.buffers.get(bizTag);
-    if (buffer === undefined) {
-      const problem = bizTagProblem(bizTag);
-      if (problem !== undefined) throw new InvalidArgumentError('bizTag', `Invalid biz tag: ${problem}.`);
-      buffer = await this.discover(bizTag);
-    }
-    if (ids === null) {
-      const id = buffer.takeOne();
-      return id !== undefined ? id : buffer.wait(1, null);
-    }
-    const left = remaining - buffer.takeInto(ids, ids.length - remaining, remaining);
-    return left === 0 ? ids : buffer.wait(left, ids);
+    const buffer = this.buffers.get(bizTag);
+    if (buffer !== undefined) return buffer;
+    const problem = bizTagProblem(bizTag);
+    if (problem !== undefined) throw new InvalidArgumentError('bizTag', `Invalid biz tag: ${problem}.`);
+    return this.discover(bizTag);
   }
 
   private async whenRunning(bizTag: string): Promise<void> {

@@ -5,7 +5,7 @@ import { LeafUnavailableError } from '../errors/leaf-unavailable.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import type { ResolvedLeafOptions } from '../leaf.options.js';
 import type { LeafStore, ReservedRange } from '../store/leaf-store.js';
-import { createSegment, NEVER, type Segment } from './segment.js';
+import { createSegment, type Segment } from './segment.js';
 import { nextDynamicStep } from './step-policy.js';
 import { WaiterQueue } from './waiter-queue.js';
 
@@ -85,13 +85,14 @@ function isPermanent(error: unknown): boolean {
  * a caller that finds IDs in memory never overtakes one that waits.
  */
 export class SegmentBuffer {
-  // The three fields IdGenerator.nextId reads and writes directly: the whole hot path.
+  // The three fields IdGenerator.nextId reads and writes directly: the whole hot path. The countdown is a
+  // number so that the per-call checks compare small integers, not bigints.
   /** The next ID to hand out from the current segment. */
   cursor = 0n;
-  /** End (exclusive) of the current segment. */
-  end = 0n;
-  /** Position that starts the background reservation; NEVER once it has been started for this segment. */
-  prefetchAt = NEVER;
+  /** IDs left in the current segment. */
+  left = 0;
+  /** `left` at or below which the next segment is reserved; -1 once that has been started. */
+  lowMark = -1;
 
   private current: Segment | null = null;
   private next: Segment | null = null;
@@ -114,7 +115,7 @@ export class SegmentBuffer {
   private errors = 0;
   private waits = 0;
   private issuedBeforeCurrent = 0;
-  private sampleCursor = 0n;
+  private sampleIssued = 0;
   private sampleAt = 0;
 
   constructor(
@@ -138,7 +139,7 @@ export class SegmentBuffer {
 
   /** Called by the hot path when the cursor passes the prefetch point. */
   onLow(): void {
-    this.prefetchAt = NEVER;
+    this.lowMark = -1;
     // While waiters are being served their demand is in flux; reserved() decides once they are done.
     if (this.serving) return;
     if (this.next === null && this.inFlight === null && Date.now() >= this.retryAt) void this.reserve('prefetch');
@@ -146,13 +147,10 @@ export class SegmentBuffer {
 
   /** One ID from memory, switching to the standby segment when the current one is used up. */
   takeOne(): bigint | undefined {
-    let id = this.cursor;
-    if (id >= this.end) {
-      if (!this.advance()) return undefined;
-      id = this.cursor;
-    }
+    if (this.left === 0 && !this.advance()) return undefined;
+    const id = this.cursor;
     this.cursor = id + 1n;
-    if (id >= this.prefetchAt) this.onLow();
+    if (--this.left <= this.lowMark) this.onLow();
     return id;
   }
 
@@ -160,47 +158,66 @@ export class SegmentBuffer {
   takeInto(out: bigint[], from: number, count: number): number {
     let filled = 0;
     while (filled < count) {
+      if (this.left === 0 && !this.advance()) break;
+      const n = Math.min(this.left, count - filled);
       let id = this.cursor;
-      const end = this.end;
-      if (id >= end) {
-        if (!this.advance()) break;
-        continue;
-      }
-      const left = end - id;
-      const n = left < BigInt(count - filled) ? Number(left) : count - filled;
       const stop = from + filled + n;
-      for (let i = from + filled; i < stop; i++) out[i] = id++;
+      // `id += 1n` rather than `id++`: V8 optimizes the former several times better for bigints.
+      for (let i = from + filled; i < stop; i++) {
+        out[i] = id;
+        id += 1n;
+      }
       this.cursor = id;
+      this.left -= n;
       filled += n;
-      if (id > this.prefetchAt) this.onLow();
+      if (this.left <= this.lowMark) this.onLow();
     }
     return filled;
   }
 
-  /** Parks a caller until a reservation lands; `ids` is a batch call's partly filled array. */
+  /**
+   * Hands `remaining` IDs to a caller (into the tail of `ids` for a batch): from memory now if it has them,
+   * otherwise once a reservation lands. `resolve` is the caller's own, called the moment its IDs are taken,
+   * so callers observe IDs in the order they were issued.
+   */
+  request(remaining: number, ids: bigint[] | null, resolve: (value: never) => void, reject: (error: unknown) => void): void {
+    if (ids === null) {
+      const id = this.takeOne();
+      if (id !== undefined) return resolve(id as never);
+    } else {
+      remaining -= this.takeInto(ids, ids.length - remaining, remaining);
+      if (remaining === 0) return resolve(ids as never);
+    }
+    const refusal = this.refusal();
+    if (refusal !== undefined) return reject(refusal);
+    this.waits++;
+    this.waiters.push({ remaining, ids, deadline: Date.now() + this.ctx.options.waitTimeoutMs, resolve, reject });
+    this.armWaitTimer();
+    this.reserveForWaiters();
+  }
+
+  /** `request` as a promise. */
   wait(remaining: number, ids: bigint[] | null): Promise<bigint & bigint[]> {
-    if (this.closed) return Promise.reject(LeafUnavailableError.shuttingDown(this.tag));
+    return new Promise((resolve, reject) => this.request(remaining, ids, resolve, reject));
+  }
+
+  /** Why a caller may not wait, if it may not. */
+  private refusal(): unknown {
+    if (this.closed) return LeafUnavailableError.shuttingDown(this.tag);
     const failure = this.lastFailure;
     if (failure && isPermanent(failure.error) && this.consecutiveFailures > 0 && Date.now() < this.retryAt) {
-      return Promise.reject(failure.error);
+      return failure.error;
     }
     if (this.waiters.size >= this.ctx.options.maxWaiters) {
-      return Promise.reject(
-        new LeafUnavailableError(
-          this.tag,
-          'overloaded',
-          `No ID of "${this.tag}" is in memory and ${this.waiters.size} callers already wait for the next segment ` +
-            `(maxWaiters). Retry shortly; if this persists, raise step or check the database.`,
-          { cause: this.failure },
-        ),
+      return new LeafUnavailableError(
+        this.tag,
+        'overloaded',
+        `No ID of "${this.tag}" is in memory and ${this.waiters.size} callers already wait for the next segment ` +
+          `(maxWaiters). Retry shortly; if this persists, raise step or check the database.`,
+        { cause: this.failure },
       );
     }
-    this.waits++;
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ remaining, ids, deadline: Date.now() + this.ctx.options.waitTimeoutMs, resolve, reject });
-      this.armWaitTimer();
-      this.reserveForWaiters();
-    });
+    return undefined;
   }
 
   /**
@@ -227,10 +244,10 @@ export class SegmentBuffer {
 
   /** Called by the scheduler: retries, rate-based prefetch, and the rate sample. */
   tick(now: number): void {
-    const cursor = this.cursor;
+    const issuedTotal = this.idsIssued();
     const elapsed = now - this.sampleAt;
-    const issued = Number(cursor - this.sampleCursor);
-    this.sampleCursor = cursor;
+    const issued = issuedTotal - this.sampleIssued;
+    this.sampleIssued = issuedTotal;
     this.sampleAt = now;
     if (this.closed || this.inFlight !== null || now < this.retryAt) return;
     if (this.waiters.size > 0) {
@@ -239,7 +256,7 @@ export class SegmentBuffer {
     }
     const current = this.current;
     if (current === null || this.next !== null) return;
-    if (cursor >= current.prefetchAt) {
+    if (this.left <= current.lowMark) {
       // The threshold was passed but that reservation failed: try again.
       void this.reserve('prefetch');
       return;
@@ -247,7 +264,7 @@ export class SegmentBuffer {
     if (issued > 0 && elapsed > 0) {
       // At this rate the segment would be gone before a few reservation latencies: start early.
       const horizonMs = 4 * Math.max(this.lastLatencyMs ?? 1, 1) + 2 * this.ctx.options.checkIntervalMs;
-      if (Number(this.end - cursor) < (issued / elapsed) * horizonMs) void this.reserve('prefetch');
+      if (this.left < (issued / elapsed) * horizonMs) void this.reserve('prefetch');
     }
   }
 
@@ -268,8 +285,8 @@ export class SegmentBuffer {
 
   snapshot(): LeafTagSnapshot {
     const { current, next } = this;
-    const remaining = current && this.end > this.cursor ? this.end - this.cursor : 0n;
-    const nextSize = next ? next.end - next.start : 0n;
+    const remaining = BigInt(this.left);
+    const nextSize = next ? BigInt(next.step) : 0n;
     const failure = this.lastFailure;
     return {
       tag: this.tag,
@@ -283,7 +300,7 @@ export class SegmentBuffer {
       loading: this.inFlight !== null,
       step: current?.step ?? this.stepInUse,
       baseStep: this.baseStep,
-      idsIssued: this.issuedBeforeCurrent + (current ? Number(this.cursor - current.start) : 0),
+      idsIssued: this.idsIssued(),
       reservations: this.reservations,
       reservationsByTrigger: { ...this.byTrigger },
       lastReservationLatencyMs: this.lastLatencyMs,
@@ -343,11 +360,11 @@ export class SegmentBuffer {
     this.ctx.report({ tag: this.tag, trigger, step, latencyMs, ok: true, range });
     if (this.closed) return;
     const segment = createSegment(range.start, range.end, this.ctx.options.threshold, now);
-    if (this.cursor >= this.end) this.install(segment);
+    if (this.left === 0) this.install(segment);
     else this.next = segment;
     this.serveWaiters();
     if (this.waiters.size > 0) void this.reserve('on-demand');
-    else if (this.next === null && this.current !== null && this.cursor >= this.current.prefetchAt) {
+    else if (this.next === null && this.current !== null && this.left <= this.current.lowMark) {
       void this.reserve('prefetch');
     }
   }
@@ -382,11 +399,15 @@ export class SegmentBuffer {
   }
 
   private install(segment: Segment): void {
-    if (this.current !== null) this.issuedBeforeCurrent += Number(this.cursor - this.current.start);
+    if (this.current !== null) this.issuedBeforeCurrent += this.current.step - this.left;
     this.current = segment;
     this.cursor = segment.start;
-    this.end = segment.end;
-    this.prefetchAt = segment.prefetchAt;
+    this.left = segment.step;
+    this.lowMark = segment.lowMark;
+  }
+
+  private idsIssued(): number {
+    return this.issuedBeforeCurrent + (this.current === null ? 0 : this.current.step - this.left);
   }
 
   /** Hands IDs to waiting callers in arrival order, for as long as memory lasts. */
@@ -397,12 +418,12 @@ export class SegmentBuffer {
         const id = this.takeOne();
         if (id === undefined) break;
         this.waiters.shift();
-        waiter.resolve(id as bigint & bigint[]);
+        waiter.resolve(id as never);
       } else {
         waiter.remaining -= this.takeInto(waiter.ids, waiter.ids.length - waiter.remaining, waiter.remaining);
         if (waiter.remaining > 0) break;
         this.waiters.shift();
-        waiter.resolve(waiter.ids as bigint & bigint[]);
+        waiter.resolve(waiter.ids as never);
       }
     }
     this.serving = false;

@@ -5,7 +5,7 @@ export interface Waiter {
   /** IDs taken so far for a batch call; null for a single `nextId`. */
   readonly ids: bigint[] | null;
   readonly deadline: number;
-  readonly resolve: (value: bigint & bigint[]) => void;
+  readonly resolve: (value: never) => void;
   readonly reject: (error: unknown) => void;
 }
 

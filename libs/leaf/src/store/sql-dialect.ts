@@ -58,11 +58,12 @@ export const postgresDialect: SqlDialect = {
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   placeholder: () => '?',
-  // SQLite would turn an overflowing sum into a REAL silently: the guard keeps it in range, and the result
-  // comes back as text because the driver would hand out a JS number.
+  // better-sqlite3 binds JS numbers as REAL, and INTEGER + REAL is computed in floating point: past 2^53
+  // that loses IDs silently, so the step is cast back to INTEGER. An overflowing sum would also turn into a
+  // REAL, which the guard prevents; the result comes back as text because the driver hands out JS numbers.
   reserveSql:
-    'UPDATE leaf_alloc SET max_id = max_id + ?, update_time = CURRENT_TIMESTAMP ' +
-    `WHERE biz_tag = ? AND ${GUARD} ? RETURNING CAST(max_id AS TEXT) AS max_id`,
+    'UPDATE leaf_alloc SET max_id = max_id + CAST(? AS INTEGER), update_time = CURRENT_TIMESTAMP ' +
+    `WHERE biz_tag = ? AND ${GUARD} CAST(? AS INTEGER) RETURNING CAST(max_id AS TEXT) AS max_id`,
   reservedMaxId: (_raw, records) => (records[0] as { max_id?: string } | undefined)?.max_id,
   selectMaxIdSql: 'SELECT CAST(max_id AS TEXT) AS max_id FROM leaf_alloc WHERE biz_tag = ?',
   insertIgnoringDuplicates: (values) =>

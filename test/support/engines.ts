@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { DataSourceOptions } from 'typeorm';
+import { MYSQL } from './mariadb.js';
+
+/** A database of the suite's own on one engine, as TypeORM options, and how to drop it. */
+export interface EngineDatabase {
+  readonly engine: string;
+  readonly options: DataSourceOptions;
+  dispose(): Promise<void>;
+}
+
+export const POSTGRES = {
+  host: process.env.LEAF_TEST_PG_HOST ?? '127.0.0.1',
+  port: Number(process.env.LEAF_TEST_PG_PORT ?? 5432),
+  user: process.env.LEAF_TEST_PG_USER ?? 'postgres',
+  password: process.env.LEAF_TEST_PG_PASSWORD ?? '',
+};
+
+export async function sqliteDatabase(): Promise<EngineDatabase> {
+  const dir = mkdtempSync(join(tmpdir(), 'leaf-sqlite-'));
+  return {
+    engine: 'sqlite',
+    options: { type: 'better-sqlite3', database: join(dir, 'leaf.sqlite') },
+    dispose: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export async function postgresDatabase(suite: string): Promise<EngineDatabase> {
+  const name = `leaf_test_${suite}`;
+  const admin = new pg.Client({ ...POSTGRES, database: 'postgres' });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return {
+    engine: 'postgres',
+    options: {
+      type: 'postgres',
+      host: POSTGRES.host,
+      port: POSTGRES.port,
+      username: POSTGRES.user,
+      password: POSTGRES.password,
+      database: name,
+    },
+    dispose: async () => undefined,
+  };
+}
+
+export async function mariadbDatabase(suite: string): Promise<EngineDatabase> {
+  const { freshDatabase } = await import('./mariadb.js');
+  const db = await freshDatabase(suite, { withTable: false });
+  await db.close();
+  return {
+    engine: 'mariadb',
+    options: {
+      type: 'mysql',
+      host: MYSQL.host,
+      port: MYSQL.port,
+      username: MYSQL.user,
+      password: MYSQL.password,
+      database: db.name,
+    },
+    dispose: async () => undefined,
+  };
+}

@@ -1,0 +1,130 @@
+import { Snowflake } from '@sapphire/snowflake';
+import type { IdGenerator } from '@app/leaf';
+import type { ThroughputCase } from '../support/timing.js';
+
+export const BATCH_SIZE = 1000;
+
+/**
+ * The last value of every case ends up here and is checked once, so no loop body is dead code to V8,
+ * and a case that stops producing increasing values fails loudly instead of reporting a fast no-op.
+ */
+export class Sink {
+  private readonly last = new Map<string, number | bigint>();
+
+  take(name: string, value: number | bigint, increasing = true): void {
+    const previous = this.last.get(name);
+    if (increasing && previous !== undefined && !(value > previous)) {
+      throw new Error(`${name}: produced ${value} after ${previous}; the values must keep increasing.`);
+    }
+    this.last.set(name, value);
+  }
+}
+
+/** `await f()` of an async function returning a counter: what any Promise-returning ID API costs at least. */
+export function floorCase(sink: Sink): ThroughputCase {
+  let counter = 0;
+  async function next(): Promise<number> {
+    return ++counter;
+  }
+  const name = 'floor: await async ++counter';
+  return {
+    name,
+    idsPerIteration: 1,
+    async run(iterations) {
+      let last = 0;
+      for (let i = 0; i < iterations; i++) last = await next();
+      sink.take(name, last);
+    },
+  };
+}
+
+/**
+ * A BigInt increment: the cost of producing each `bigint` value, which no ID API returning bigints can beat.
+ * `b` is captured, so every value is stored where other code can see it and V8 must allocate each one as a
+ * heap BigInt, as it must for an ID handed to a caller. A local `let` would stay in a 64-bit register
+ * (Turbofan lowers BigInt additions that fit) and measure a machine add, about 6x faster.
+ */
+export function bigintCounterCase(sink: Sink): ThroughputCase {
+  let b = 0n;
+  const name = 'bigint counter: b += 1n';
+  return {
+    name,
+    idsPerIteration: 1,
+    run(iterations) {
+      for (let i = 0; i < iterations; i++) b += 1n;
+      sink.take(name, b);
+    },
+  };
+}
+
+/**
+ * What a batch of bigints costs before any generator logic: a new array of BATCH_SIZE filled from a BigInt
+ * counter, as `SegmentBuffer.takeInto` fills it. Context for `nextIds`, which cannot be faster than this.
+ */
+export function bigintArrayCase(sink: Sink): ThroughputCase {
+  let b = 0n;
+  const name = `bigint array: new Array(${BATCH_SIZE}) of b += 1n`;
+  return {
+    name,
+    idsPerIteration: BATCH_SIZE,
+    run(iterations) {
+      let last = 0n;
+      for (let i = 0; i < iterations; i++) {
+        const out = new Array<bigint>(BATCH_SIZE);
+        let id = b;
+        for (let j = 0; j < BATCH_SIZE; j++) {
+          out[j] = id;
+          id += 1n;
+        }
+        b = id;
+        last = out[BATCH_SIZE - 1];
+      }
+      sink.take(name, last);
+    },
+  };
+}
+
+export function nextIdCase(ids: IdGenerator, tag: string, sink: Sink): ThroughputCase {
+  const name = `await nextId('${tag}')`;
+  return {
+    name,
+    idsPerIteration: 1,
+    async run(iterations) {
+      let last = 0n;
+      for (let i = 0; i < iterations; i++) last = await ids.nextId(tag);
+      sink.take(name, last);
+    },
+  };
+}
+
+export function nextIdsCase(ids: IdGenerator, tag: string, sink: Sink): ThroughputCase {
+  const name = `await nextIds('${tag}', ${BATCH_SIZE})`;
+  return {
+    name,
+    idsPerIteration: BATCH_SIZE,
+    async run(iterations) {
+      let last = 0n;
+      for (let i = 0; i < iterations; i++) {
+        const batch = await ids.nextIds(tag, BATCH_SIZE);
+        last = batch[BATCH_SIZE - 1];
+      }
+      sink.take(name, last);
+    },
+  };
+}
+
+/** The usual in-process alternative: no database, but 64-bit time-based IDs. */
+export function snowflakeCase(sink: Sink): ThroughputCase {
+  const snowflake = new Snowflake(Date.UTC(2024, 0, 1));
+  const name = '@sapphire/snowflake generate()';
+  return {
+    name,
+    idsPerIteration: 1,
+    run(iterations) {
+      let last = 0n;
+      for (let i = 0; i < iterations; i++) last = snowflake.generate();
+      // Not checked for increase: its 12-bit sequence wraps within a millisecond in a tight loop.
+      sink.take(name, last, false);
+    },
+  };
+}

@@ -239,15 +239,10 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     return this.discover(bizTag);
   }
 
+  /** A call before startup finished (say, from another provider's onModuleInit) waits for it. */
   private async whenRunning(bizTag: string): Promise<void> {
-    if (this.state === 'starting') await this.startup;
-    if (this.state === 'running') return;
-    if (this.state === 'closed') throw LeafUnavailableError.shuttingDown(bizTag);
-    throw new LeafUnavailableError(
-      bizTag,
-      'not-started',
-      'IdGenerator has not started: import LeafModule (or call start() on a generator built by hand).',
-    );
+    if (this.state === 'new' || this.state === 'starting') await this.start();
+    if (this.state !== 'running') throw LeafUnavailableError.shuttingDown(bizTag);
   }
 
   /** A tag that is not configured: served if `leaf_alloc` has a row for it (one lookup, shared by concurrent callers). */
@@ -256,6 +251,15 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     if (lookup === undefined) {
       lookup = this.store
         .findTag(bizTag)
+        .catch((error: unknown) => {
+          if (error instanceof LeafError) throw error;
+          throw new LeafUnavailableError(
+            bizTag,
+            'unreachable',
+            `Could not look up "${bizTag}" in leaf_alloc: ${String(error)}. Check the database; the call may be retried.`,
+            { cause: error },
+          );
+        })
         .then((row) => {
           if (row === undefined) throw new UnknownBizTagError(bizTag);
           let buffer = this.buffers.get(bizTag);

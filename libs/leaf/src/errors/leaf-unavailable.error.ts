@@ -1,7 +1,7 @@
 import { LeafError } from './leaf.error.js';
 
 /** Why no ID could be handed out. */
-export type LeafUnavailableReason = 'timeout' | 'overloaded' | 'shutting-down' | 'not-started';
+export type LeafUnavailableReason = 'timeout' | 'overloaded' | 'shutting-down' | 'unreachable';
 
 /**
  * No ID is in memory and none could be reserved in time. Nothing was issued; the call may be retried.

@@ -149,7 +149,26 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     // An empty map sends every call down the slow path, which answers "shutting down".
     this.buffers = new Map();
     this.lastTag = this.lastBuffer = undefined;
-    await Promise.all(buffers.map((buffer) => buffer.close()));
+    await Promise.all(
+      buffers.map(async (buffer) => {
+        const unused = await buffer.close();
+        if (unused !== undefined && this.options.giveBackOnShutdown) await this.giveBack(buffer.tag, unused);
+      }),
+    );
+  }
+
+  /** Returns an unused tail to the table; a node that reserved since makes it a gap instead, never a duplicate. */
+  private async giveBack(bizTag: string, { firstUnused, end }: { firstUnused: bigint; end: bigint }): Promise<void> {
+    try {
+      const returned = await this.store.giveBack(bizTag, firstUnused, end);
+      this.logger.log(
+        returned
+          ? `Gave back ${end - firstUnused} unused IDs of "${bizTag}" (max_id ${end} -> ${firstUnused}).`
+          : `Kept the ${end - firstUnused} unused IDs of "${bizTag}" as a gap: another node reserved since.`,
+      );
+    } catch (error) {
+      this.logger.warn(`Could not give back the unused IDs of "${bizTag}": ${String(error)}. They stay a gap.`);
+    }
   }
 
   private async boot(): Promise<void> {

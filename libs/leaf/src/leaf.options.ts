@@ -53,6 +53,11 @@ export interface LeafModuleOptions {
   tagRefreshIntervalMs?: number;
   /** Insert rows for `bizTags` that are missing from `leaf_alloc` at startup. Default true. */
   createMissingTags?: boolean;
+  /**
+   * On shutdown, hand the unused tail of the newest segment back to `leaf_alloc` (compare-and-set: only if
+   * no node reserved since), so a rolling restart leaves no gap. Default true.
+   */
+  giveBackOnShutdown?: boolean;
 }
 
 /** Options read by the module definition itself rather than by the generator. */
@@ -87,6 +92,7 @@ export interface ResolvedLeafOptions {
   readonly checkIntervalMs: number;
   readonly tagRefreshIntervalMs: number;
   readonly createMissingTags: boolean;
+  readonly giveBackOnShutdown: boolean;
 }
 
 export const LEAF_DEFAULTS = {
@@ -104,6 +110,7 @@ export const LEAF_DEFAULTS = {
   checkIntervalMs: 100,
   tagRefreshIntervalMs: 60_000,
   createMissingTags: true,
+  giveBackOnShutdown: true,
 } as const satisfies Omit<ResolvedLeafOptions, 'bizTags'>;
 
 /** `leaf_alloc.biz_tag` is varchar(128). */
@@ -144,6 +151,7 @@ export function resolveLeafOptions(options: LeafModuleOptions | undefined): Reso
     checkIntervalMs: integer(options, 'checkIntervalMs', 1, 60_000),
     tagRefreshIntervalMs: integer(options, 'tagRefreshIntervalMs', 0, 24 * 3_600_000),
     createMissingTags: flag(options, 'createMissingTags'),
+    giveBackOnShutdown: flag(options, 'giveBackOnShutdown'),
   };
   if (resolved.retryMaxDelayMs < resolved.retryMinDelayMs) {
     throw new InvalidLeafOptionsError(
@@ -204,7 +212,7 @@ function fraction(options: LeafModuleOptions, key: 'threshold'): number {
   return value;
 }
 
-function flag(options: LeafModuleOptions, key: 'dynamicStep' | 'createMissingTags'): boolean {
+function flag(options: LeafModuleOptions, key: 'dynamicStep' | 'createMissingTags' | 'giveBackOnShutdown'): boolean {
   const value = options[key] ?? LEAF_DEFAULTS[key];
   if (typeof value !== 'boolean') throw new InvalidLeafOptionsError(key, `expected true or false, got ${describe(value)}`);
   return value;

@@ -225,8 +225,8 @@ export class SegmentBuffer {
    * Resolves when that reservation has settled.
    */
   reserve(trigger: ReservationTrigger): Promise<void> {
-    if (this.inFlight === null) this.inFlight = this.reserveNow(trigger);
-    return this.inFlight;
+    if (this.inFlight === null && !this.closed) this.inFlight = this.reserveNow(trigger);
+    return this.inFlight ?? Promise.resolve();
   }
 
   /**
@@ -275,12 +275,21 @@ export class SegmentBuffer {
     if (this.stepInUse < floor) this.stepInUse = floor;
   }
 
-  /** Refuses new waiters, fails the waiting ones, and resolves once the in-flight reservation settles. */
-  close(): Promise<void> {
+  /**
+   * Refuses new waiters, fails the waiting ones and waits for the in-flight reservation. Resolves to the
+   * unused IDs `[firstUnused, end)` at the top of what this node reserved, which it will never issue.
+   */
+  async close(): Promise<{ firstUnused: bigint; end: bigint } | undefined> {
     this.closed = true;
     this.clearWaitTimer();
     for (const waiter of this.waiters.drain()) waiter.reject(LeafUnavailableError.shuttingDown(this.tag));
-    return this.inFlight ?? Promise.resolve();
+    await this.inFlight;
+    const { current, next } = this;
+    const newest = next ?? current;
+    if (newest === null) return undefined;
+    // The current segment's tail joins the standby one only if no other node reserved in between.
+    const firstUnused = next === null || current?.end === next.start ? this.cursor : next.start;
+    return firstUnused < newest.end ? { firstUnused, end: newest.end } : undefined;
   }
 
   snapshot(): LeafTagSnapshot {
@@ -358,7 +367,7 @@ export class SegmentBuffer {
     this.consecutiveFailures = 0;
     this.retryAt = 0;
     this.ctx.report({ tag: this.tag, trigger, step, latencyMs, ok: true, range });
-    if (this.closed) return;
+    // Kept even when closing: the shutdown gives it back.
     const segment = createSegment(range.start, range.end, this.ctx.options.threshold, now);
     if (this.left === 0) this.install(segment);
     else this.next = segment;

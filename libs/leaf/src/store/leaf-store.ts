@@ -28,6 +28,11 @@ export interface LeafStore {
    * Throws `UnknownBizTagError` when the row is missing and `IdOverflowError` when M + step would pass 2^63-1.
    */
   reserve(bizTag: string, step: number): Promise<ReservedRange>;
+  /**
+   * Returns the unused tail `[firstUnused, end)` of this node's newest segment, by setting `max_id` back to
+   * `firstUnused` only if it is still `end` (no node reserved since). Resolves to whether it did.
+   */
+  giveBack(bizTag: string, firstUnused: bigint, end: bigint): Promise<boolean>;
 }
 
 /** The largest signed BIGINT: `max_id` never goes past it. */

@@ -13,6 +13,11 @@ export interface SqlDialect {
   readonly reserveSql: string;
   /** The new `max_id` from the structured result of `reserveSql`, or undefined when no row was updated. */
   reservedMaxId(raw: unknown, records: unknown[]): string | bigint | number | undefined;
+  /**
+   * Compare-and-set of `max_id`. Parameters: new max_id, biz tag, expected max_id, both as decimal strings
+   * and cast in SQL, because MySQL compares a string with an integer as a double.
+   */
+  readonly giveBackSql: string;
   /** `max_id` as text (never a JS number) for one tag; parameter: biz tag. */
   readonly selectMaxIdSql: string;
   /** Inserts rows and ignores those that exist; `values` is the `(…), (…)` list. */
@@ -35,6 +40,9 @@ export const mysqlDialect: SqlDialect = {
     const header = raw as { affectedRows?: number; insertId?: number | string };
     return header.affectedRows === 1 ? header.insertId : undefined;
   },
+  giveBackSql:
+    'UPDATE leaf_alloc SET max_id = CAST(? AS SIGNED), update_time = CURRENT_TIMESTAMP ' +
+    'WHERE biz_tag = ? AND max_id = CAST(? AS SIGNED)',
   selectMaxIdSql: 'SELECT CAST(max_id AS CHAR) AS max_id FROM leaf_alloc WHERE biz_tag = ?',
   insertIgnoringDuplicates: (values) =>
     // A no-op update rather than INSERT IGNORE, which would also swallow truncation and other errors.
@@ -49,6 +57,8 @@ export const postgresDialect: SqlDialect = {
     'UPDATE leaf_alloc SET max_id = max_id + $1, update_time = CURRENT_TIMESTAMP ' +
     `WHERE biz_tag = $2 AND ${GUARD} $3 RETURNING max_id::text AS max_id`,
   reservedMaxId: (_raw, records) => (records[0] as { max_id?: string } | undefined)?.max_id,
+  giveBackSql:
+    'UPDATE leaf_alloc SET max_id = $1::bigint, update_time = CURRENT_TIMESTAMP WHERE biz_tag = $2 AND max_id = $3::bigint',
   selectMaxIdSql: 'SELECT max_id::text AS max_id FROM leaf_alloc WHERE biz_tag = $1',
   insertIgnoringDuplicates: (values) =>
     `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ${values} ON CONFLICT (biz_tag) DO NOTHING`,
@@ -65,6 +75,9 @@ export const sqliteDialect: SqlDialect = {
     'UPDATE leaf_alloc SET max_id = max_id + CAST(? AS INTEGER), update_time = CURRENT_TIMESTAMP ' +
     `WHERE biz_tag = ? AND ${GUARD} CAST(? AS INTEGER) RETURNING CAST(max_id AS TEXT) AS max_id`,
   reservedMaxId: (_raw, records) => (records[0] as { max_id?: string } | undefined)?.max_id,
+  giveBackSql:
+    'UPDATE leaf_alloc SET max_id = CAST(? AS INTEGER), update_time = CURRENT_TIMESTAMP ' +
+    'WHERE biz_tag = ? AND max_id = CAST(? AS INTEGER)',
   selectMaxIdSql: 'SELECT CAST(max_id AS TEXT) AS max_id FROM leaf_alloc WHERE biz_tag = ?',
   insertIgnoringDuplicates: (values) =>
     `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ${values} ON CONFLICT (biz_tag) DO NOTHING`,

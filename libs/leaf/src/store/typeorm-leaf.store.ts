@@ -61,6 +61,11 @@ export class TypeOrmLeafStore implements LeafStore {
     return { start: end - BigInt(step), end };
   }
 
+  async giveBack(bizTag: string, firstUnused: bigint, end: bigint): Promise<boolean> {
+    const { affected } = await this.run(this.dialect.giveBackSql, [firstUnused.toString(), bizTag, end.toString()]);
+    return affected === 1;
+  }
+
   /** The rare path after an UPDATE that matched no row: a missing row, or one too close to 2^63-1. */
   private async whyNotReserved(bizTag: string, step: number): Promise<Error> {
     const { records } = await this.run(this.dialect.selectMaxIdSql, [bizTag]);
@@ -68,11 +73,11 @@ export class TypeOrmLeafStore implements LeafStore {
     return row ? new IdOverflowError(bizTag, toBigInt(row.max_id, bizTag), step) : new UnknownBizTagError(bizTag);
   }
 
-  private async run(sql: string, params: unknown[]): Promise<{ raw: unknown; records: unknown[] }> {
+  private async run(sql: string, params: unknown[]): Promise<{ raw: unknown; records: unknown[]; affected?: number }> {
     const runner = this.dataSource.createQueryRunner();
     try {
       const result = await runner.query(sql, params, true);
-      return { raw: result.raw, records: result.records ?? [] };
+      return { raw: result.raw, records: result.records ?? [], affected: result.affected };
     } catch (error) {
       if (this.dialect.isMissingTable(error)) {
         throw new LeafStoreError(

@@ -52,6 +52,13 @@ export class FakeLeafStore implements LeafStore {
     });
   }
 
+  async giveBack(bizTag: string, firstUnused: bigint, end: bigint): Promise<boolean> {
+    const row = this.rows.get(bizTag);
+    if (!row || row.maxId !== end) return false;
+    row.maxId = firstUnused;
+    return true;
+  }
+
   /** Completes the oldest pending reservation; returns its step. */
   complete(): number {
     const next = this.pending.shift();

@@ -42,7 +42,7 @@ export interface LeafTagSnapshot {
   readonly available: bigint;
   /** A reservation is under way. */
   readonly loading: boolean;
-  /** The step of the newest reservation. */
+  /** The step in use: the size of the current segment (before the first reservation, the step it will use). */
   readonly step: number;
   /** The row's step: the floor of the dynamic step. */
   readonly baseStep: number;

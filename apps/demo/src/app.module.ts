@@ -1,0 +1,66 @@
+import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LeafModule } from '@app/leaf';
+import { LeafErrorFilter } from './common/leaf-error.filter.js';
+import type { DemoConfigService } from './config/demo.config.js';
+import { validateEnvironment } from './config/environment.validation.js';
+import { leafOptions } from './config/leaf.options.js';
+import { typeOrmOptions } from './config/typeorm.options.js';
+import { HealthModule } from './health/health.module.js';
+import { IdsModule } from './ids/ids.module.js';
+import { RequestDrain } from './lifecycle/request-drain.service.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { MonitorModule } from './monitor/monitor.module.js';
+import { OrdersModule } from './orders/orders.module.js';
+import { UsersModule } from './users/users.module.js';
+
+/** How the demo application is built: by `main.ts`, and by the tests with an environment of their own. */
+export interface DemoAppOptions {
+  /**
+   * The environment variables to configure the app from. Default: `process.env`, plus a `.env` file in the
+   * working directory if there is one. When given, nothing else is read.
+   */
+  env?: Record<string, string | undefined>;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: DemoAppOptions = {}): DynamicModule {
+    const { env } = options;
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: env !== undefined,
+          validate: (loaded) => validateEnvironment(env ?? loaded),
+        }),
+        TypeOrmModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: DemoConfigService) => typeOrmOptions(config.get('database', { infer: true })),
+        }),
+        LeafModule.forRootAsync({
+          isGlobal: true,
+          inject: [ConfigService],
+          useFactory: (config: DemoConfigService) => leafOptions(config.get('leaf', { infer: true })),
+        }),
+        OrdersModule,
+        UsersModule,
+        IdsModule,
+        MonitorModule,
+        HealthModule,
+        MetricsModule,
+      ],
+      providers: [
+        RequestDrain,
+        { provide: APP_FILTER, useClass: LeafErrorFilter },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+        },
+      ],
+    };
+  }
+}

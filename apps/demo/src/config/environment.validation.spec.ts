@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import { InvalidEnvironmentError, validateEnvironment } from './environment.validation.js';
+
+describe('validateEnvironment', () => {
+  it('applies the defaults to an empty environment: SQLite in data/demo.sqlite on port 3000', () => {
+    expect(validateEnvironment({})).toEqual({
+      http: { port: 3000, shutdownTimeoutMs: 10_000 },
+      database: { type: 'sqlite', path: 'data/demo.sqlite' },
+      leaf: { step: 1000, threshold: 0.2 },
+    });
+  });
+
+  it('reads a MySQL configuration, with the engine\'s default port and user', () => {
+    expect(validateEnvironment({ DB_TYPE: 'MySQL', DB_HOST: 'mysql', DB_PASSWORD: '', LEAF_STEP: '500', LEAF_THRESHOLD: '0.5' })).toEqual({
+      http: { port: 3000, shutdownTimeoutMs: 10_000 },
+      database: { type: 'mysql', host: 'mysql', port: 3306, user: 'root', password: '', name: 'leaf_demo' },
+      leaf: { step: 500, threshold: 0.5 },
+    });
+    expect(validateEnvironment({ DB_TYPE: 'postgres' }).database).toEqual(
+      expect.objectContaining({ type: 'postgres', port: 5432, user: 'postgres' }),
+    );
+  });
+
+  it('names every bad variable, with the rule and the value it got', () => {
+    const attempt = () =>
+      validateEnvironment({
+        DB_TYPE: 'oracle',
+        PORT: 'eighty',
+        LEAF_STEP: '0',
+        LEAF_THRESHOLD: '1.5',
+        SHUTDOWN_TIMEOUT_MS: '-1',
+      });
+    expect(attempt).toThrow(InvalidEnvironmentError);
+    expect(attempt).toThrow(
+      [
+        'Invalid environment:',
+        '  - DB_TYPE must be one of sqlite, mysql, postgres, got "oracle".',
+        '  - PORT must be an integer from 0 to 65535, got "eighty".',
+        '  - SHUTDOWN_TIMEOUT_MS must be an integer from 0 to 600000, got "-1".',
+        '  - LEAF_STEP must be an integer from 1 to 1000000, got "0".',
+        '  - LEAF_THRESHOLD must be a number greater than 0 and at most 1, got "1.5".',
+      ].join('\n'),
+    );
+  });
+
+  it('checks the server variables of MySQL and PostgreSQL', () => {
+    expect(() => validateEnvironment({ DB_TYPE: 'postgres', DB_PORT: '70000', DB_HOST: ' ', DB_NAME: 'demo; DROP' })).toThrow(
+      /DB_HOST must not be empty.*\n.*DB_PORT must be an integer from 1 to 65535, got "70000"\.\n.*DB_NAME must be a database name/,
+    );
+  });
+
+  it('refuses an empty SQLITE_PATH', () => {
+    expect(() => validateEnvironment({ SQLITE_PATH: '' })).toThrow('SQLITE_PATH must not be empty (unset it to use the default), got "".');
+  });
+});

@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { Logger, ShutdownSignal } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { createApp } from './app.factory.js';
+import type { DemoConfigService } from './config/demo.config.js';
+
+const logger = new Logger('Demo');
+
+try {
+  const app = await createApp();
+  // Exit 0 once shutdown has completed (in-flight requests answered, generator and database closed).
+  app.enableShutdownHooks([ShutdownSignal.SIGTERM, ShutdownSignal.SIGINT], { useProcessExit: true });
+  const { port } = app.get<DemoConfigService>(ConfigService).get('http', { infer: true });
+  await app.listen(port);
+  const url = `http://localhost:${port}`;
+  logger.log(`Listening on ${url} · monitor ${url}/monitor · API docs ${url}/docs · metrics ${url}/metrics`);
+} catch (error) {
+  logger.error(error instanceof Error ? error.message : String(error), error instanceof Error ? error.stack : undefined);
+  process.exit(1);
+}

@@ -1,0 +1,79 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { LeafTagSnapshot } from '@app/leaf';
+
+/** A segment `[start, end)`, bounds as decimal strings. */
+export class SegmentView {
+  @ApiProperty({ example: '1001' }) start!: string;
+  @ApiProperty({ example: '2001' }) end!: string;
+}
+
+/** `LeafTagSnapshot` as JSON: bigints as decimal strings, dates as ISO strings. */
+export class TagView {
+  @ApiProperty() tag!: string;
+  @ApiProperty() configured!: boolean;
+  @ApiPropertyOptional({ type: SegmentView, nullable: true }) current!: SegmentView | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) nextPosition!: string | null;
+  @ApiProperty() remaining!: string;
+  @ApiPropertyOptional({ type: SegmentView, nullable: true }) next!: SegmentView | null;
+  @ApiProperty() nextReady!: boolean;
+  @ApiProperty() available!: string;
+  @ApiProperty() loading!: boolean;
+  @ApiProperty() step!: number;
+  @ApiProperty() baseStep!: number;
+  @ApiProperty() idsIssued!: number;
+  @ApiProperty() reservations!: number;
+  @ApiProperty({ example: { startup: 1, prefetch: 3, 'on-demand': 0 } })
+  reservationsByTrigger!: Record<'startup' | 'prefetch' | 'on-demand', number>;
+  @ApiPropertyOptional({ type: Number, nullable: true }) lastReservationLatencyMs!: number | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) lastReservationAt!: string | null;
+  @ApiProperty() lastReservationOk!: boolean;
+  @ApiProperty() consecutiveFailures!: number;
+  @ApiProperty() errors!: number;
+  @ApiPropertyOptional({ nullable: true, example: { message: 'connect ECONNREFUSED', at: '2025-01-01T12:00:00.000Z' } })
+  lastError!: { message: string; at: string } | null;
+  @ApiProperty() waits!: number;
+  @ApiProperty() waiting!: number;
+
+  static from(s: LeafTagSnapshot): TagView {
+    return {
+      tag: s.tag,
+      configured: s.configured,
+      current: segment(s.current),
+      nextPosition: s.nextPosition?.toString() ?? null,
+      remaining: s.remaining.toString(),
+      next: segment(s.next),
+      nextReady: s.nextReady,
+      available: s.available.toString(),
+      loading: s.loading,
+      step: s.step,
+      baseStep: s.baseStep,
+      idsIssued: s.idsIssued,
+      reservations: s.reservations,
+      reservationsByTrigger: { ...s.reservationsByTrigger },
+      lastReservationLatencyMs: s.lastReservationLatencyMs,
+      lastReservationAt: s.lastReservationAt?.toISOString() ?? null,
+      lastReservationOk: s.lastReservationOk,
+      consecutiveFailures: s.consecutiveFailures,
+      errors: s.errors,
+      lastError: s.lastError && { message: s.lastError.message, at: s.lastError.at.toISOString() },
+      waits: s.waits,
+      waiting: s.waiting,
+    };
+  }
+}
+
+/** What `GET /monitor/state` answers. */
+export class MonitorState {
+  @ApiProperty({ description: 'Server time of the snapshot, epoch milliseconds (for rates computed by the client)' })
+  at!: number;
+  @ApiProperty({ description: 'Whether the generator has started and is not shutting down' })
+  running!: boolean;
+  @ApiProperty({ description: 'Fraction of a segment left when the next one is reserved', example: 0.2 })
+  threshold!: number;
+  @ApiProperty({ type: [TagView] })
+  tags!: TagView[];
+}
+
+function segment(range: { start: bigint; end: bigint } | null): SegmentView | null {
+  return range && { start: range.start.toString(), end: range.end.toString() };
+}

@@ -1,0 +1,32 @@
+import { describe } from '@jest/globals';
+import { createTableSql } from '@app/leaf';
+import { BEYOND_DOUBLE, describeDemoApi, describeGracefulShutdown, type ContractDatabase } from './support/api-contract.js';
+import { freshPostgres, POSTGRES } from './support/postgres.js';
+
+async function prepare(suite: string): Promise<ContractDatabase> {
+  const db = await freshPostgres(suite);
+  await db.query(createTableSql('postgres'));
+  await db.query(
+    `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ('order', $1, 1000, 'seeded'), ('invoice', 1, 100, 'seeded')`,
+    [BEYOND_DOUBLE.toString()],
+  );
+  return {
+    env: {
+      DB_TYPE: 'postgres',
+      DB_HOST: POSTGRES.host,
+      DB_PORT: String(POSTGRES.port),
+      DB_USER: POSTGRES.user,
+      DB_PASSWORD: POSTGRES.password,
+      DB_NAME: db.name,
+    },
+    query: (sql) => db.query<Record<string, unknown>>(sql),
+    close: () => db.close(),
+  };
+}
+
+if (process.env.LEAF_TEST_SKIP_POSTGRES === '1') {
+  describe.skip('demo API on PostgreSQL (LEAF_TEST_SKIP_POSTGRES=1)', () => undefined);
+} else {
+  describeDemoApi('PostgreSQL', () => prepare('demo_api'));
+  describeGracefulShutdown('PostgreSQL', () => prepare('demo_shutdown'));
+}

@@ -1,0 +1,19 @@
+import { createTableSql } from '@app/leaf';
+import { BEYOND_DOUBLE, describeDemoApi, describeGracefulShutdown, type ContractDatabase } from './support/api-contract.js';
+import { tempSqlite } from './support/sqlite.js';
+
+async function prepare(suite: string): Promise<ContractDatabase> {
+  const file = tempSqlite(suite);
+  file.exec(createTableSql('better-sqlite3'));
+  file.exec(
+    `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ('order', ${BEYOND_DOUBLE}, 1000, 'seeded'), ('invoice', 1, 100, 'seeded')`,
+  );
+  return {
+    env: { DB_TYPE: 'sqlite', SQLITE_PATH: file.path },
+    query: async (sql) => file.exec<Record<string, unknown>>(sql),
+    close: async () => file.remove(),
+  };
+}
+
+describeDemoApi('SQLite', () => prepare('api'));
+describeGracefulShutdown('SQLite', () => prepare('shutdown'));

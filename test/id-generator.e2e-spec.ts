@@ -91,6 +91,21 @@ describe('IdGenerator on MariaDB', () => {
     expect(all[0]).toBe(1n);
   });
 
+  it('serves 1,000 concurrent callers on step 10 without an error (Leaf #143)', async () => {
+    const { ids } = await start({ bizTags: ['tiny'], step: 10, dynamicStep: false });
+    const results = await Promise.allSettled(
+      Array.from({ length: 1000 }, async () => {
+        const mine: bigint[] = [];
+        for (let i = 0; i < 5; i++) mine.push(await ids.nextId('tiny'));
+        return mine;
+      }),
+    );
+    expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+    const all = results.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+    expect(all).toHaveLength(5000);
+    expectUnique(all);
+  });
+
   it('serves nextIds across segments', async () => {
     const { ids } = await start({ bizTags: ['batch'], step: 100, dynamicStep: false });
     const batch = await ids.nextIds('batch', 250);

@@ -93,7 +93,6 @@ export function dialectFor(type: string): SqlDialect | undefined {
     case 'postgres':
       return postgresDialect;
     case 'better-sqlite3':
-    case 'sqljs':
       return sqliteDialect;
     default:
       return undefined;

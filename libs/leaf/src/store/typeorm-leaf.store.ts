@@ -19,7 +19,7 @@ export class TypeOrmLeafStore implements LeafStore {
     if (!dialect) {
       throw new LeafStoreError(
         `LeafModule does not support the TypeORM driver "${type}". ` +
-          `Use mysql, mariadb, postgres, better-sqlite3 or sqljs for the DataSource that holds leaf_alloc.`,
+          `Use mysql, mariadb, postgres or better-sqlite3 for the DataSource that holds leaf_alloc.`,
       );
     }
     this.dialect = dialect;

@@ -70,11 +70,13 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
         this.lastBuffer = buffer;
       }
     }
-    if (buffer !== undefined && buffer.left > 0) {
-      const id = buffer.cursor;
-      buffer.cursor = id + 1n;
-      if (--buffer.left <= buffer.lowMark) buffer.onLow();
-      return Promise.resolve(id);
+    if (buffer !== undefined) {
+      const offset = buffer.offset;
+      if (offset < buffer.size) {
+        buffer.offset = offset + 1;
+        if (offset >= buffer.prefetchOffset) buffer.onLow();
+        return Promise.resolve(buffer.base + BigInt(offset));
+      }
     }
     return new Promise((resolve, reject) => this.request(bizTag, 1, null, resolve, reject));
   }

@@ -5,7 +5,7 @@ import { LeafUnavailableError } from '../errors/leaf-unavailable.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import type { ResolvedLeafOptions } from '../leaf.options.js';
 import type { LeafStore, ReservedRange } from '../store/leaf-store.js';
-import { createSegment, type Segment } from './segment.js';
+import { createSegment, PREFETCH_STARTED, type Segment } from './segment.js';
 import { nextDynamicStep } from './step-policy.js';
 import { WaiterQueue } from './waiter-queue.js';
 
@@ -85,14 +85,17 @@ function isPermanent(error: unknown): boolean {
  * a caller that finds IDs in memory never overtakes one that waits.
  */
 export class SegmentBuffer {
-  // The three fields IdGenerator.nextId reads and writes directly: the whole hot path. The countdown is a
-  // number so that the per-call checks compare small integers, not bigints.
-  /** The next ID to hand out from the current segment. */
-  cursor = 0n;
-  /** IDs left in the current segment. */
-  left = 0;
-  /** `left` at or below which the next segment is reserved; -1 once that has been started. */
-  lowMark = -1;
+  // The fields IdGenerator.nextId reads and writes directly: the whole hot path. The position is a number
+  // offset from a bigint base, so a call stores no new bigint into this long-lived object (a write barrier)
+  // and its checks compare small integers.
+  /** First ID of the current segment. */
+  base = 0n;
+  /** Offset from `base` of the next ID to hand out. */
+  offset = 0;
+  /** Size of the current segment: `offset === size` means it is used up. */
+  size = 0;
+  /** Issuing the ID at this offset reserves the next segment; PREFETCH_STARTED once that is done. */
+  prefetchOffset = PREFETCH_STARTED;
 
   private current: Segment | null = null;
   private next: Segment | null = null;
@@ -137,9 +140,9 @@ export class SegmentBuffer {
     return this.consecutiveFailures > 0 ? this.lastFailure?.error : undefined;
   }
 
-  /** Called by the hot path when the cursor passes the prefetch point. */
+  /** Called by the hot path when it issues the ID at the prefetch offset. */
   onLow(): void {
-    this.lowMark = -1;
+    this.prefetchOffset = PREFETCH_STARTED;
     // While waiters are being served their demand is in flux; reserved() decides once they are done.
     if (this.serving) return;
     if (this.next === null && this.inFlight === null && Date.now() >= this.retryAt) void this.reserve('prefetch');
@@ -147,30 +150,28 @@ export class SegmentBuffer {
 
   /** One ID from memory, switching to the standby segment when the current one is used up. */
   takeOne(): bigint | undefined {
-    if (this.left === 0 && !this.advance()) return undefined;
-    const id = this.cursor;
-    this.cursor = id + 1n;
-    if (--this.left <= this.lowMark) this.onLow();
-    return id;
+    if (this.offset >= this.size && !this.advance()) return undefined;
+    const offset = this.offset++;
+    if (offset >= this.prefetchOffset) this.onLow();
+    return this.base + BigInt(offset);
   }
 
   /** Writes up to `count` IDs from memory into `out` from index `from`; returns how many it wrote. */
   takeInto(out: bigint[], from: number, count: number): number {
     let filled = 0;
     while (filled < count) {
-      if (this.left === 0 && !this.advance()) break;
-      const n = Math.min(this.left, count - filled);
-      let id = this.cursor;
+      if (this.offset >= this.size && !this.advance()) break;
+      const n = Math.min(this.size - this.offset, count - filled);
+      let id = this.base + BigInt(this.offset);
       const stop = from + filled + n;
       // `id += 1n` rather than `id++`: V8 optimizes the former several times better for bigints.
       for (let i = from + filled; i < stop; i++) {
         out[i] = id;
         id += 1n;
       }
-      this.cursor = id;
-      this.left -= n;
+      this.offset += n;
       filled += n;
-      if (this.left <= this.lowMark) this.onLow();
+      if (this.offset > this.prefetchOffset) this.onLow();
     }
     return filled;
   }
@@ -256,7 +257,7 @@ export class SegmentBuffer {
     }
     const current = this.current;
     if (current === null || this.next !== null) return;
-    if (this.left <= current.lowMark) {
+    if (this.offset > current.prefetchOffset) {
       // The threshold was passed but that reservation failed: try again.
       void this.reserve('prefetch');
       return;
@@ -264,7 +265,7 @@ export class SegmentBuffer {
     if (issued > 0 && elapsed > 0) {
       // At this rate the segment would be gone before a few reservation latencies: start early.
       const horizonMs = 4 * Math.max(this.lastLatencyMs ?? 1, 1) + 2 * this.ctx.options.checkIntervalMs;
-      if (this.left < (issued / elapsed) * horizonMs) void this.reserve('prefetch');
+      if (this.size - this.offset < (issued / elapsed) * horizonMs) void this.reserve('prefetch');
     }
   }
 
@@ -288,20 +289,20 @@ export class SegmentBuffer {
     const newest = next ?? current;
     if (newest === null) return undefined;
     // The current segment's tail joins the standby one only if no other node reserved in between.
-    const firstUnused = next === null || current?.end === next.start ? this.cursor : next.start;
+    const firstUnused = next === null || current?.end === next.start ? this.base + BigInt(this.offset) : next.start;
     return firstUnused < newest.end ? { firstUnused, end: newest.end } : undefined;
   }
 
   snapshot(): LeafTagSnapshot {
     const { current, next } = this;
-    const remaining = BigInt(this.left);
+    const remaining = BigInt(this.size - this.offset);
     const nextSize = next ? BigInt(next.step) : 0n;
     const failure = this.lastFailure;
     return {
       tag: this.tag,
       configured: this.configured,
       current: current && { start: current.start, end: current.end },
-      nextPosition: current && this.cursor,
+      nextPosition: current && this.base + BigInt(this.offset),
       remaining,
       next: next && { start: next.start, end: next.end },
       nextReady: next !== null,
@@ -369,11 +370,11 @@ export class SegmentBuffer {
     this.ctx.report({ tag: this.tag, trigger, step, latencyMs, ok: true, range });
     // Kept even when closing: the shutdown gives it back.
     const segment = createSegment(range.start, range.end, this.ctx.options.threshold, now);
-    if (this.left === 0) this.install(segment);
+    if (this.offset >= this.size) this.install(segment);
     else this.next = segment;
     this.serveWaiters();
     if (this.waiters.size > 0) void this.reserve('on-demand');
-    else if (this.next === null && this.current !== null && this.left <= this.current.lowMark) {
+    else if (this.next === null && this.current !== null && this.offset > this.current.prefetchOffset) {
       void this.reserve('prefetch');
     }
   }
@@ -408,15 +409,16 @@ export class SegmentBuffer {
   }
 
   private install(segment: Segment): void {
-    if (this.current !== null) this.issuedBeforeCurrent += this.current.step - this.left;
+    this.issuedBeforeCurrent += this.offset;
     this.current = segment;
-    this.cursor = segment.start;
-    this.left = segment.step;
-    this.lowMark = segment.lowMark;
+    this.base = segment.start;
+    this.offset = 0;
+    this.size = segment.step;
+    this.prefetchOffset = segment.prefetchOffset;
   }
 
   private idsIssued(): number {
-    return this.issuedBeforeCurrent + (this.current === null ? 0 : this.current.step - this.left);
+    return this.issuedBeforeCurrent + this.offset;
   }
 
   /** Hands IDs to waiting callers in arrival order, for as long as memory lasts. */

@@ -4,8 +4,8 @@ export interface Segment {
   readonly end: bigint;
   /** Its size, `end - start`: at most maxStep, so a plain number. */
   readonly step: number;
-  /** When this few IDs are left after a call, the next segment is reserved in the background. */
-  readonly lowMark: number;
+  /** Issuing the ID at this offset from `start` reserves the next segment in the background. */
+  readonly prefetchOffset: number;
   /** When it was reserved (ms since the epoch). */
   readonly reservedAt: number;
 }
@@ -13,6 +13,9 @@ export interface Segment {
 export function createSegment(start: bigint, end: bigint, threshold: number, reservedAt: number): Segment {
   const step = Number(end - start);
   // ceil keeps at least one ID of warning for tiny segments, so the prefetch fires before the last ID.
-  const lowMark = Math.min(step, Math.ceil(step * threshold)) - 1;
-  return { start, end, step, lowMark, reservedAt };
+  const prefetchOffset = step - Math.min(step, Math.ceil(step * threshold));
+  return { start, end, step, prefetchOffset, reservedAt };
 }
+
+/** A `prefetchOffset` no segment reaches: the prefetch has been started already. */
+export const PREFETCH_STARTED = 2 ** 31;

@@ -15,7 +15,7 @@ import {
   snowflakeCase,
 } from './cases/in-process.js';
 import { ReservationBench, type ReservationResult } from './cases/reservation.js';
-import { BENCH_DATABASE, freshBenchDatabase, MYSQL, serverVersion } from './support/mariadb.js';
+import { BENCH_DATABASE, benchDataSourceOptions, freshBenchDatabase, MYSQL, serverVersion } from './support/mariadb.js';
 import { median } from './support/stats.js';
 import { formatCount, formatMs, formatRatio, renderTable } from './support/table.js';
 import { collectGarbage, timeRound, warmUp, type ThroughputCase } from './support/timing.js';
@@ -199,12 +199,7 @@ async function startLeafApp() {
   @Module({
     imports: [
       TypeOrmModule.forRoot({
-        type: 'mysql',
-        host: MYSQL.host,
-        port: MYSQL.port,
-        username: MYSQL.user,
-        password: MYSQL.password,
-        database: BENCH_DATABASE,
+        ...benchDataSourceOptions(),
         autoLoadEntities: true,
         retryAttempts: 0,
       }),

@@ -15,15 +15,11 @@ import {
 } from '@app/leaf';
 import { expectUnique } from './support/assertions.js';
 import { startLeafNode } from './support/leaf-app.js';
-import { freshDatabase, MYSQL, type TestDatabase } from './support/mariadb.js';
+import { freshDatabase, MYSQL, mysqlDataSourceOptions, type TestDatabase } from './support/mariadb.js';
 
 const mysqlOptions = (database: string, port = MYSQL.port) => ({
-  type: 'mysql' as const,
-  host: MYSQL.host,
+  ...mysqlDataSourceOptions(database),
   port,
-  username: MYSQL.user,
-  password: MYSQL.password,
-  database,
   retryAttempts: 0,
 });
 

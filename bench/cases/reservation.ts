@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { TypeOrmLeafStore } from '@app/leaf';
-import { BENCH_DATABASE, MYSQL } from '../support/mariadb.js';
+import { benchDataSourceOptions, BENCH_DATABASE, MYSQL } from '../support/mariadb.js';
 import { summarizeLatency, type LatencySummary, median } from '../support/stats.js';
 import { now } from '../support/timing.js';
 
@@ -67,12 +67,7 @@ export class ReservationBench {
       bigNumberStrings: true,
     });
     this.dataSource = new DataSource({
-      type: 'mysql',
-      host: MYSQL.host,
-      port: MYSQL.port,
-      username: MYSQL.user,
-      password: MYSQL.password,
-      database: BENCH_DATABASE,
+      ...benchDataSourceOptions(),
       extra: { connectionLimit: concurrency },
     });
     const store = new TypeOrmLeafStore(this.dataSource);

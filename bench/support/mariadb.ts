@@ -11,6 +11,18 @@ export const MYSQL = {
 
 export const BENCH_DATABASE = 'leaf_bench';
 
+/** TypeORM options for the bench's database. */
+export function benchDataSourceOptions() {
+  return {
+    type: 'mysql' as const,
+    host: MYSQL.host,
+    port: MYSQL.port,
+    username: MYSQL.user,
+    password: MYSQL.password,
+    database: BENCH_DATABASE,
+  };
+}
+
 /**
  * Drops and recreates the bench's own database with the library's `leaf_alloc` DDL, so every run starts
  * from the same empty table whatever an earlier run left behind.

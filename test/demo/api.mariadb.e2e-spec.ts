@@ -1,5 +1,5 @@
 import { BEYOND_DOUBLE, describeDemoApi, describeGracefulShutdown, type ContractDatabase } from './support/api-contract.js';
-import { freshDatabase, MYSQL } from '../support/mariadb.js';
+import { freshDatabase, mysqlDemoEnv } from '../support/mariadb.js';
 
 /** A database of its own in which leaf_alloc was created by Meituan Leaf's script, as an existing Leaf install has it. */
 async function prepare(suite: string): Promise<ContractDatabase> {
@@ -10,12 +10,7 @@ async function prepare(suite: string): Promise<ContractDatabase> {
   );
   return {
     env: {
-      DB_TYPE: 'mysql',
-      DB_HOST: MYSQL.host,
-      DB_PORT: String(MYSQL.port),
-      DB_USER: MYSQL.user,
-      DB_PASSWORD: MYSQL.password,
-      DB_NAME: db.name,
+      ...mysqlDemoEnv(db.name),
     },
     query: (sql) => db.query<Array<Record<string, unknown>>>(sql),
     close: () => db.close(),

@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { freshDatabase, MYSQL, type TestDatabase } from '../support/mariadb.js';
+import { freshDatabase, mysqlDemoEnv, type TestDatabase } from '../support/mariadb.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -119,11 +119,7 @@ describe("the container's start command", () => {
       ...imageEnv,
       ...compose.services.demo.environment,
       // The compose file's database, moved to the local MariaDB and a database of this test's own.
-      DB_HOST: MYSQL.host,
-      DB_PORT: String(MYSQL.port),
-      DB_USER: MYSQL.user,
-      DB_PASSWORD: MYSQL.password,
-      DB_NAME: db.name,
+      ...mysqlDemoEnv(db.name),
       PORT: String(port),
     };
     const url = `http://127.0.0.1:${port}`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
 import request from 'supertest';
-import { freshDatabase, MYSQL, type TestDatabase } from '../support/mariadb.js';
+import { freshDatabase, MYSQL, mysqlDemoEnv, type TestDatabase } from '../support/mariadb.js';
 import { startDemo, type RunningDemo } from './support/demo-app.js';
 
 /**
@@ -18,12 +18,7 @@ describe('demo on MariaDB when reservations fail', () => {
   beforeAll(async () => {
     db = await freshDatabase('demo_outage', { withTable: false });
     demo = await startDemo({
-      DB_TYPE: 'mysql',
-      DB_HOST: MYSQL.host,
-      DB_PORT: String(MYSQL.port),
-      DB_USER: MYSQL.user,
-      DB_PASSWORD: MYSQL.password,
-      DB_NAME: db.name,
+      ...mysqlDemoEnv(db.name),
       LEAF_STEP: '10',
     });
     http = request(demo.url);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
-import { MYSQL } from './mariadb.js';
+import { mysqlDataSourceOptions } from './mariadb.js';
 
 /** A database of the suite's own on one engine, as TypeORM options, and how to drop it. */
 export interface EngineDatabase {
@@ -55,14 +55,7 @@ export async function mariadbDatabase(suite: string): Promise<EngineDatabase> {
   await db.close();
   return {
     engine: 'mariadb',
-    options: {
-      type: 'mysql',
-      host: MYSQL.host,
-      port: MYSQL.port,
-      username: MYSQL.user,
-      password: MYSQL.password,
-      database: db.name,
-    },
+    options: mysqlDataSourceOptions(db.name),
     dispose: async () => undefined,
   };
 }

@@ -2,7 +2,7 @@ import { Module, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdGenerator, LeafModule, type LeafModuleOptions } from '@app/leaf';
-import { MYSQL } from './mariadb.js';
+import { mysqlDataSourceOptions } from './mariadb.js';
 
 /** A Nest application context with its own DataSource and LeafModule, as one node of a cluster would have. */
 export interface LeafNode {
@@ -15,12 +15,7 @@ export async function startLeafNode(database: string, options: LeafModuleOptions
   @Module({
     imports: [
       TypeOrmModule.forRoot({
-        type: 'mysql',
-        host: MYSQL.host,
-        port: MYSQL.port,
-        username: MYSQL.user,
-        password: MYSQL.password,
-        database,
+        ...mysqlDataSourceOptions(database),
         autoLoadEntities: true,
         retryAttempts: 0,
         extra: { connectionLimit: 4 },

@@ -8,6 +8,30 @@ export const MYSQL = {
   password: process.env.LEAF_TEST_MYSQL_PASSWORD ?? '',
 };
 
+/** TypeORM options for a database on the test server. */
+export function mysqlDataSourceOptions(database: string) {
+  return {
+    type: 'mysql' as const,
+    host: MYSQL.host,
+    port: MYSQL.port,
+    username: MYSQL.user,
+    password: MYSQL.password,
+    database,
+  };
+}
+
+/** The demo's DB_* environment for a database on the test server. */
+export function mysqlDemoEnv(database: string): Record<string, string> {
+  return {
+    DB_TYPE: 'mysql',
+    DB_HOST: MYSQL.host,
+    DB_PORT: String(MYSQL.port),
+    DB_USER: MYSQL.user,
+    DB_PASSWORD: MYSQL.password,
+    DB_NAME: database,
+  };
+}
+
 /** Meituan Leaf's own DDL, verbatim in shape, to prove the library works on a table it did not create. */
 export const LEAF_SCRIPT_DDL = `CREATE TABLE leaf_alloc (
   biz_tag varchar(128) NOT NULL DEFAULT '',

@@ -218,7 +218,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     if (this.state !== 'starting') return;
     this.state = 'running';
     this.scheduler.start();
-    this.logger.log(`Serving ${bizTags.length} biz tag(s) from ${this.storeName()}.`);
+    this.logger.log(`Serving ${bizTags.length} biz tag(s) from ${this.store.engine}.`);
   }
 
   private async readTable(): Promise<LeafAllocRow[]> {
@@ -318,10 +318,6 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
         this.logger.error(`A reservation listener threw: ${String(error)}`);
       }
     }
-  }
-
-  private storeName(): string {
-    return (this.store as { engine?: string }).engine ?? 'a custom store';
   }
 }
 

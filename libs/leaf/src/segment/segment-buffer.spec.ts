@@ -21,6 +21,11 @@ function setup(options: Partial<LeafModuleOptions> = {}, step = 10) {
   return { store, buffer, events };
 }
 
+/** `request` as a promise, the way IdGenerator calls it. */
+function wait(buffer: SegmentBuffer, remaining: number, ids: bigint[] | null): Promise<bigint & bigint[]> {
+  return new Promise((resolve, reject) => buffer.request(remaining, ids, resolve, reject));
+}
+
 /** Lets promise callbacks run (fake timers do not). */
 const settle = () => jest.advanceTimersByTimeAsync(0);
 
@@ -61,7 +66,7 @@ describe('SegmentBuffer', () => {
 
   it('makes one reservation for 10,000 callers waiting on an empty buffer, and serves them in order', async () => {
     const { store, buffer } = setup();
-    const calls = Array.from({ length: 10_000 }, () => buffer.wait(1, null));
+    const calls = Array.from({ length: 10_000 }, () => wait(buffer, 1, null));
     await settle();
     expect(store.reserveCalls).toBe(1);
     expect(store.complete()).toBe(10_000); // sized for the demand, not for the step of 10
@@ -74,7 +79,7 @@ describe('SegmentBuffer', () => {
 
   it('fails a waiting caller after waitTimeoutMs and issues it nothing', async () => {
     const { store, buffer } = setup({ waitTimeoutMs: 500 });
-    const call = buffer.wait(1, null);
+    const call = wait(buffer, 1, null);
     await settle();
     const failed = expect(call).rejects.toMatchObject({ reason: 'timeout', bizTag: 't' });
     await jest.advanceTimersByTimeAsync(499);
@@ -89,7 +94,7 @@ describe('SegmentBuffer', () => {
 
   it('keeps callers waiting through a transient failure and serves them after the retry', async () => {
     const { store, buffer } = setup({ retryMinDelayMs: 100 });
-    const call = buffer.wait(1, null);
+    const call = wait(buffer, 1, null);
     await settle();
     store.fail(new Error('connection lost'));
     await settle();
@@ -107,14 +112,14 @@ describe('SegmentBuffer', () => {
 
   it('fails waiting callers at once on an error a retry cannot cure, then fails fast until the retry delay', async () => {
     const { store, buffer } = setup({ retryMaxDelayMs: 1000 });
-    const call = buffer.wait(1, null);
+    const call = wait(buffer, 1, null);
     await settle();
     store.fail(new UnknownBizTagError('t'));
     await expect(call).rejects.toBeInstanceOf(UnknownBizTagError);
-    await expect(buffer.wait(1, null)).rejects.toBeInstanceOf(UnknownBizTagError);
+    await expect(wait(buffer, 1, null)).rejects.toBeInstanceOf(UnknownBizTagError);
     expect(store.reserveCalls).toBe(1);
     await jest.advanceTimersByTimeAsync(1000);
-    const retry = buffer.wait(1, null);
+    const retry = wait(buffer, 1, null);
     await settle();
     expect(store.reserveCalls).toBe(2);
     store.fail(new IdOverflowError('t', 9_223_372_036_854_775_000n, 10));
@@ -123,20 +128,20 @@ describe('SegmentBuffer', () => {
 
   it('refuses callers beyond maxWaiters instead of queueing without bound', async () => {
     const { buffer } = setup({ maxWaiters: 3 });
-    const waiting = [buffer.wait(1, null), buffer.wait(1, null), buffer.wait(1, null)];
-    await expect(buffer.wait(1, null)).rejects.toMatchObject({ reason: 'overloaded' });
+    const waiting = [wait(buffer, 1, null), wait(buffer, 1, null), wait(buffer, 1, null)];
+    await expect(wait(buffer, 1, null)).rejects.toMatchObject({ reason: 'overloaded' });
     void buffer.close();
     await Promise.allSettled(waiting);
   });
 
   it('on close fails the waiting callers, refuses new ones and waits for the reservation in flight', async () => {
     const { store, buffer } = setup();
-    const call = buffer.wait(1, null);
+    const call = wait(buffer, 1, null);
     await settle();
     let closed = false;
     const closing = buffer.close().then(() => (closed = true));
     await expect(call).rejects.toMatchObject({ reason: 'shutting-down' });
-    await expect(buffer.wait(1, null)).rejects.toBeInstanceOf(LeafUnavailableError);
+    await expect(wait(buffer, 1, null)).rejects.toBeInstanceOf(LeafUnavailableError);
     await settle();
     expect(closed).toBe(false);
     store.complete();
@@ -145,7 +150,7 @@ describe('SegmentBuffer', () => {
 
   it('abandons a reservation that outlives reservationTimeoutMs and never uses its range', async () => {
     const { store, buffer } = setup({ reservationTimeoutMs: 200, retryMinDelayMs: 10, waitTimeoutMs: 5000 });
-    const call = buffer.wait(1, null);
+    const call = wait(buffer, 1, null);
     await jest.advanceTimersByTimeAsync(200);
     expect(buffer.snapshot().lastError?.message).toMatch(/reservationTimeoutMs/);
     store.complete(); // the stalled statement lands after all: [1, 11) is taken but abandoned
@@ -163,7 +168,7 @@ describe('SegmentBuffer', () => {
     const ids = new Array<bigint>(25);
     const filled = buffer.takeInto(ids, 0, 25);
     expect(filled).toBe(10);
-    const batch = buffer.wait(25 - filled, ids);
+    const batch = wait(buffer, 25 - filled, ids);
     expect(store.complete()).toBe(10); // the prefetch started at the threshold: 10 of the 15 owed
     await settle();
     expect(store.complete()).toBe(10); // the other 5, on demand
@@ -172,7 +177,7 @@ describe('SegmentBuffer', () => {
 
   it('sizes an on-demand reservation for a waiting batch larger than the step, up to maxStep', async () => {
     const { store, buffer } = setup({ dynamicStep: false, maxStep: 20 });
-    const batch = buffer.wait(25, new Array<bigint>(25));
+    const batch = wait(buffer, 25, new Array<bigint>(25));
     await settle();
     expect(store.complete()).toBe(20);
     await settle();

@@ -197,11 +197,6 @@ export class SegmentBuffer {
     this.reserveForWaiters();
   }
 
-  /** `request` as a promise. */
-  wait(remaining: number, ids: bigint[] | null): Promise<bigint & bigint[]> {
-    return new Promise((resolve, reject) => this.request(remaining, ids, resolve, reject));
-  }
-
   /** Why a caller may not wait, if it may not. */
   private refusal(): unknown {
     if (this.closed) return LeafUnavailableError.shuttingDown(this.tag);

@@ -17,6 +17,8 @@ export interface ReservedRange {
  * Persistence of `leaf_alloc`. One implementation per SQL dialect; a fake in unit tests of timing.
  */
 export interface LeafStore {
+  /** The engine, for logs: `mysql`, `postgres`, `sqlite`, … */
+  readonly engine: string;
   /** Every row, to learn tags and their steps. Throws `LeafStoreError` when the table cannot be read. */
   listTags(): Promise<LeafAllocRow[]>;
   /** One row, or undefined when the tag has none. */

@@ -14,6 +14,7 @@ interface PendingReservation {
  * timing edge cases only (integration tests use the real database).
  */
 export class FakeLeafStore implements LeafStore {
+  readonly engine = 'fake';
   readonly rows = new Map<string, { maxId: bigint; step: number }>();
   readonly pending: PendingReservation[] = [];
   /** When false, reservations complete at once. */

@@ -3,7 +3,16 @@ import { Module, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { IdGenerator, IdOverflowError, LeafAllocMigration, LeafModule, MAX_ID, UnknownBizTagError } from '@app/leaf';
+import {
+  BizTagExistsError,
+  IdGenerator,
+  IdOverflowError,
+  LeafAdmin,
+  LeafAllocMigration,
+  LeafModule,
+  MAX_ID,
+  UnknownBizTagError,
+} from '@app/leaf';
 import { expectStrictlyIncreasing, expectUnique } from './support/assertions.js';
 import { mariadbDatabase, postgresDatabase, sqliteDatabase, type EngineDatabase } from './support/engines.js';
 
@@ -84,5 +93,28 @@ describe.each(engines)('the Leaf contract on %s', (_name, create) => {
     await expect(ids.nextId('late')).rejects.toBeInstanceOf(UnknownBizTagError);
     await dataSource.query("INSERT INTO leaf_alloc (biz_tag, max_id, step) VALUES ('late', 42, 10)");
     expect(await ids.nextIds('late', 3)).toEqual([42n, 43n, 44n]);
+  });
+
+  it('creates a tag through LeafAdmin once, at its start, and refuses a second create', async () => {
+    const admin = app.get(LeafAdmin);
+    await admin.createTag('invoice', { step: 7, startAt: 1_000_000_000_000n, description: 'invoices' });
+    expect(await ids.nextIds('invoice', 8)).toEqual(Array.from({ length: 8 }, (_, i) => 1_000_000_000_000n + BigInt(i)));
+    await expect(admin.createTag('invoice', { startAt: 1n })).rejects.toBeInstanceOf(BizTagExistsError);
+    // The refused create left the row alone: the sequence goes on where it was.
+    expect(await ids.nextId('invoice')).toBe(1_000_000_000_008n);
+  });
+
+  it('applies a step changed through LeafAdmin from the next reservation', async () => {
+    const admin = app.get(LeafAdmin);
+    await admin.setStep('legacy', 13);
+    const before = (await maxId('legacy'))!;
+    // Drain what 'legacy' holds in memory so the next segment is reserved with the new step.
+    const { baseStep, available } = ids.inspect().find((snapshot) => snapshot.tag === 'legacy')!;
+    expect(baseStep).toBe(13);
+    await ids.nextIds('legacy', Number(available) + 1);
+    const reserved = (await maxId('legacy'))! - before;
+    expect(reserved % 13n).toBe(0n);
+    expect(reserved).toBeGreaterThan(0n);
+    await expect(admin.setStep('missing', 5)).rejects.toBeInstanceOf(UnknownBizTagError);
   });
 });

@@ -301,7 +301,11 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     for (const buffer of this.buffers.values()) buffer.tick(now);
   }
 
-  private async refreshTags(): Promise<void> {
+  /**
+   * Re-reads every served tag's step from `leaf_alloc` now rather than at the next `tagRefreshIntervalMs`.
+   * The new step applies from the next reservation.
+   */
+  async refreshTags(): Promise<void> {
     for (const row of await this.store.listTags()) {
       const buffer = this.buffers.get(row.bizTag);
       if (buffer === undefined) continue;

@@ -1,9 +1,10 @@
 export { LeafModule } from './leaf.module.js';
 export { IdGenerator } from './id-generator.js';
+export { LeafAdmin, type CreateBizTagOptions } from './leaf.admin.js';
 export { LeafAlloc } from './store/leaf-alloc.entity.js';
 export { LeafAllocMigration, LeafAllocMigration1732147200000, createTableSql } from './store/leaf-alloc.migration.js';
-export { TypeOrmLeafStore } from './store/typeorm-leaf.store.js';
-export type { LeafStore, LeafAllocRow, ReservedRange } from './store/leaf-store.js';
+export { TypeOrmLeafStore, type TypeOrmLeafStoreOptions } from './store/typeorm-leaf.store.js';
+export type { LeafStore, LeafAllocRow, NewLeafAllocRow, ReservedRange } from './store/leaf-store.js';
 export { MAX_ID } from './store/leaf-store.js';
 export { LEAF_DEFAULTS, resolveLeafOptions, MAX_BIZ_TAG_LENGTH } from './leaf.options.js';
 export type { LeafModuleOptions, LeafBizTagOptions, LeafModuleExtras, ResolvedLeafOptions } from './leaf.options.js';

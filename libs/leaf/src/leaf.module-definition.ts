@@ -3,7 +3,13 @@ import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { IdGenerator } from './id-generator.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
-import { resolveLeafOptions, type LeafModuleExtras, type LeafModuleOptions } from './leaf.options.js';
+import { LeafAdmin } from './leaf.admin.js';
+import {
+  resolveLeafOptions,
+  type LeafModuleExtras,
+  type LeafModuleOptions,
+  type ResolvedLeafOptions,
+} from './leaf.options.js';
 import { LeafAlloc } from './store/leaf-alloc.entity.js';
 import { TypeOrmLeafStore } from './store/typeorm-leaf.store.js';
 
@@ -32,11 +38,13 @@ function withLeafProviders(definition: DynamicModule, extras: LeafModuleExtras):
       },
       {
         provide: LEAF_STORE,
-        useFactory: (dataSource: DataSource) => new TypeOrmLeafStore(dataSource),
-        inject: [getDataSourceToken(extras.dataSource)],
+        useFactory: (dataSource: DataSource, options: ResolvedLeafOptions) =>
+          new TypeOrmLeafStore(dataSource, { queryTimeoutMs: options.reservationTimeoutMs }),
+        inject: [getDataSourceToken(extras.dataSource), LEAF_OPTIONS],
       },
       IdGenerator,
+      LeafAdmin,
     ],
-    exports: [...(definition.exports ?? []), IdGenerator],
+    exports: [...(definition.exports ?? []), IdGenerator, LeafAdmin],
   };
 }

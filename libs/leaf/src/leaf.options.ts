@@ -41,7 +41,10 @@ export interface LeafModuleOptions {
   maxWaiters?: number;
   /** Largest `count` accepted by `nextIds()`. Default 10,000. */
   maxBatchSize?: number;
-  /** A reservation taking longer than this counts as failed (its range, if it landed later, is never used). Default 5000 ms. */
+  /**
+   * Longest wait for any `leaf_alloc` statement. A reservation taking longer counts as failed: its connection
+   * is destroyed, the retry runs on a fresh one, and its range, should it land later, is never used. Default 5000 ms.
+   */
   reservationTimeoutMs?: number;
   /** First delay before retrying a failed reservation; doubles up to `retryMaxDelayMs`. Default 100 ms. */
   retryMinDelayMs?: number;

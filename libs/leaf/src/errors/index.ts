@@ -5,3 +5,4 @@ export * from './id-overflow.error.js';
 export * from './invalid-leaf-options.error.js';
 export * from './invalid-argument.error.js';
 export * from './leaf-store.error.js';
+export * from './biz-tag-exists.error.js';

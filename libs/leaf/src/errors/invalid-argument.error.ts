@@ -1,13 +1,13 @@
 import { LeafError } from './leaf.error.js';
 
 /**
- * A call to `nextId` / `nextIds` got a biz tag or a count it cannot serve. Nothing was reserved or issued.
+ * A call to `IdGenerator` or `LeafAdmin` got an argument it cannot use. Nothing was reserved, issued or changed.
  */
 export class InvalidArgumentError extends LeafError {
   readonly code = 'LEAF_INVALID_ARGUMENT';
 
   constructor(
-    readonly argument: 'bizTag' | 'count',
+    readonly argument: 'bizTag' | 'count' | 'step' | 'description' | 'startAt',
     message: string,
   ) {
     super(message);

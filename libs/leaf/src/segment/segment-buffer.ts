@@ -266,9 +266,12 @@ export class SegmentBuffer {
 
   /** A new base step read from the table. */
   setBaseStep(step: number): void {
-    this.baseStep = step;
     const floor = Math.min(step, this.ctx.options.maxStep);
-    if (this.stepInUse < floor) this.stepInUse = floor;
+    // Without the dynamic step the row's step is the step; with it, a grown step shrinks on its own schedule.
+    if (!this.ctx.options.dynamicStep || this.stepInUse < floor || this.stepInUse === this.baseStep) {
+      this.stepInUse = floor;
+    }
+    this.baseStep = step;
   }
 
   /**

@@ -35,6 +35,18 @@ export interface LeafStore {
    * `firstUnused` only if it is still `end` (no node reserved since). Resolves to whether it did.
    */
   giveBack(bizTag: string, firstUnused: bigint, end: bigint): Promise<boolean>;
+  /** Inserts one row; resolves to false, changing nothing, when the tag already has one. */
+  insertTag(row: NewLeafAllocRow): Promise<boolean>;
+  /** Sets a row's base step; resolves to false when the tag has no row. */
+  setStep(bizTag: string, step: number): Promise<boolean>;
+}
+
+/** A row to insert: `max_id` is where the tag's first segment starts. */
+export interface NewLeafAllocRow {
+  readonly bizTag: string;
+  readonly maxId: bigint;
+  readonly step: number;
+  readonly description: string | null;
 }
 
 /** The largest signed BIGINT: `max_id` never goes past it. */

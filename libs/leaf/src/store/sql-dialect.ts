@@ -22,8 +22,12 @@ export interface SqlDialect {
   readonly selectMaxIdSql: string;
   /** Inserts rows and ignores those that exist; `values` is the `(…), (…)` list. */
   insertIgnoringDuplicates(values: string): string;
+  /** Inserts one row. Parameters: biz tag, max_id as a decimal string, step, description. */
+  readonly insertSql: string;
   /** Whether a driver error means the `leaf_alloc` table does not exist. */
   isMissingTable(error: unknown): boolean;
+  /** Whether a driver error is a primary key violation. */
+  isDuplicateKey(error: unknown): boolean;
 }
 
 const GUARD = 'max_id <= 9223372036854775807 -';
@@ -47,7 +51,9 @@ export const mysqlDialect: SqlDialect = {
   insertIgnoringDuplicates: (values) =>
     // A no-op update rather than INSERT IGNORE, which would also swallow truncation and other errors.
     `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ${values} ON DUPLICATE KEY UPDATE biz_tag = biz_tag`,
+  insertSql: 'INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES (?, CAST(? AS SIGNED), ?, ?)',
   isMissingTable: (error) => (error as { errno?: number }).errno === 1146,
+  isDuplicateKey: (error) => (error as { errno?: number }).errno === 1062,
 };
 
 export const postgresDialect: SqlDialect = {
@@ -62,7 +68,9 @@ export const postgresDialect: SqlDialect = {
   selectMaxIdSql: 'SELECT max_id::text AS max_id FROM leaf_alloc WHERE biz_tag = $1',
   insertIgnoringDuplicates: (values) =>
     `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ${values} ON CONFLICT (biz_tag) DO NOTHING`,
+  insertSql: 'INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ($1, $2::bigint, $3, $4)',
   isMissingTable: (error) => (error as { code?: string }).code === '42P01',
+  isDuplicateKey: (error) => (error as { code?: string }).code === '23505',
 };
 
 export const sqliteDialect: SqlDialect = {
@@ -81,7 +89,9 @@ export const sqliteDialect: SqlDialect = {
   selectMaxIdSql: 'SELECT CAST(max_id AS TEXT) AS max_id FROM leaf_alloc WHERE biz_tag = ?',
   insertIgnoringDuplicates: (values) =>
     `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ${values} ON CONFLICT (biz_tag) DO NOTHING`,
+  insertSql: 'INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES (?, CAST(? AS INTEGER), ?, ?)',
   isMissingTable: (error) => /no such table/i.test(String((error as { message?: unknown }).message)),
+  isDuplicateKey: (error) => String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT'),
 };
 
 /** The dialect for a TypeORM driver type, or undefined when the engine is not supported. */

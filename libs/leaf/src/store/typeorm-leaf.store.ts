@@ -1,19 +1,33 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { IdOverflowError } from '../errors/id-overflow.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import type { ResolvedBizTag } from '../leaf.options.js';
-import type { LeafAllocRow, LeafStore, ReservedRange } from './leaf-store.js';
+import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange } from './leaf-store.js';
 import { dialectFor, type SqlDialect } from './sql-dialect.js';
 
 /** Rows per INSERT when creating many tags at boot. */
 const INSERT_CHUNK = 500;
 
+export interface TypeOrmLeafStoreOptions {
+  /**
+   * Longest wait for any one statement, connecting included. Past it the statement is abandoned and its
+   * connection destroyed rather than returned to the pool, so a retry runs on a fresh connection instead of
+   * queueing behind a stalled one. Default 5000 ms.
+   */
+  readonly queryTimeoutMs?: number;
+}
+
 /** `leaf_alloc` through a TypeORM DataSource, with the statements of its engine. */
 export class TypeOrmLeafStore implements LeafStore {
   private readonly dialect: SqlDialect;
+  private readonly queryTimeoutMs: number;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    { queryTimeoutMs = 5000 }: TypeOrmLeafStoreOptions = {},
+  ) {
+    this.queryTimeoutMs = queryTimeoutMs;
     const type = String(dataSource.options.type);
     const dialect = dialectFor(type);
     if (!dialect) {
@@ -66,6 +80,23 @@ export class TypeOrmLeafStore implements LeafStore {
     return affected === 1;
   }
 
+  async insertTag({ bizTag, maxId, step, description }: NewLeafAllocRow): Promise<boolean> {
+    try {
+      await this.run(this.dialect.insertSql, [bizTag, maxId.toString(), step, description]);
+      return true;
+    } catch (error) {
+      if (this.dialect.isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  async setStep(bizTag: string, step: number): Promise<boolean> {
+    const p = (n: number) => this.dialect.placeholder(n);
+    const sql = `UPDATE leaf_alloc SET step = ${p(1)}, update_time = CURRENT_TIMESTAMP WHERE biz_tag = ${p(2)}`;
+    const { affected } = await this.run(sql, [step, bizTag]);
+    return (affected ?? 0) > 0;
+  }
+
   /** The rare path after an UPDATE that matched no row: a missing row, or one too close to 2^63-1. */
   private async whyNotReserved(bizTag: string, step: number): Promise<Error> {
     const { records } = await this.run(this.dialect.selectMaxIdSql, [bizTag]);
@@ -75,8 +106,23 @@ export class TypeOrmLeafStore implements LeafStore {
 
   private async run(sql: string, params: unknown[]): Promise<{ raw: unknown; records: unknown[]; affected?: number }> {
     const runner = this.dataSource.createQueryRunner();
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        discard(runner);
+        // A plain Error, not LeafStoreError: a timeout is worth retrying, a broken table is not.
+        reject(
+          new Error(
+            `A leaf_alloc statement got no answer within ${this.queryTimeoutMs} ms (reservationTimeoutMs); ` +
+              'its connection was destroyed so the retry gets a fresh one. Check the network to the database.',
+          ),
+        );
+      }, this.queryTimeoutMs);
+    });
     try {
-      const result = await runner.query(sql, params, true);
+      const result = await Promise.race([runner.query(sql, params, true), timeout]);
       return { raw: result.raw, records: result.records ?? [], affected: result.affected };
     } catch (error) {
       if (this.dialect.isMissingTable(error)) {
@@ -88,9 +134,34 @@ export class TypeOrmLeafStore implements LeafStore {
       }
       throw error;
     } finally {
-      await runner.release();
+      clearTimeout(timer);
+      // A timed-out runner may still be connecting or querying: it is released when that settles, not before.
+      if (!timedOut) await runner.release();
     }
   }
+}
+
+/**
+ * Destroys the connection under a runner that stopped answering, so the pool opens a new one instead of
+ * handing the stalled one to the next statement. A connection still being opened is destroyed once it opens.
+ */
+function discard(runner: QueryRunner): void {
+  void runner
+    .connect()
+    .then((connection: unknown) => {
+      const raw = connection as { destroy?: () => void; stream?: { destroy?: () => void } } | undefined;
+      // pg's pool client: releasing with an error removes it from the pool and ends its socket.
+      const pg = runner as unknown as { releasePostgresConnection?: (error: Error) => Promise<void> };
+      if (typeof pg.releasePostgresConnection === 'function') {
+        return pg.releasePostgresConnection(new Error('leaf_alloc statement timed out'));
+      }
+      // mysql2's pool connection: destroy() takes it out of the pool but only half-closes the socket, which a
+      // stalled peer never acknowledges; the socket itself is destroyed too.
+      raw?.destroy?.();
+      raw?.stream?.destroy?.();
+      return runner.release();
+    })
+    .catch(() => undefined);
 }
 
 function toRow(record: unknown): LeafAllocRow {

@@ -1,6 +1,6 @@
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import type { ResolvedBizTag } from '../leaf.options.js';
-import type { LeafAllocRow, LeafStore, ReservedRange } from '../store/leaf-store.js';
+import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange } from '../store/leaf-store.js';
 
 interface PendingReservation {
   readonly bizTag: string;
@@ -58,6 +58,18 @@ export class FakeLeafStore implements LeafStore {
     if (!row || row.maxId !== end) return false;
     row.maxId = firstUnused;
     return true;
+  }
+
+  async insertTag({ bizTag, maxId, step }: NewLeafAllocRow): Promise<boolean> {
+    if (this.rows.has(bizTag)) return false;
+    this.rows.set(bizTag, { maxId, step });
+    return true;
+  }
+
+  async setStep(bizTag: string, step: number): Promise<boolean> {
+    const row = this.rows.get(bizTag);
+    if (row) row.step = step;
+    return row !== undefined;
   }
 
   /** Completes the oldest pending reservation; returns its step. */

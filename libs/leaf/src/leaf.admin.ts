@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BizTagExistsError } from './errors/biz-tag-exists.error.js';
+import { InvalidArgumentError } from './errors/invalid-argument.error.js';
+import { UnknownBizTagError } from './errors/unknown-biz-tag.error.js';
+import { IdGenerator } from './id-generator.js';
+import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
+import { bizTagProblem, type ResolvedLeafOptions } from './leaf.options.js';
+import { MAX_ID, type LeafStore } from './store/leaf-store.js';
+
+/** What a new tag starts with. */
+export interface CreateBizTagOptions {
+  /** Base step of the row. Default: the module's `step`. */
+  step?: number;
+  /** Written to `leaf_alloc.description`, at most 256 characters. */
+  description?: string;
+  /** The first ID the tag hands out. Default 1. */
+  startAt?: bigint;
+}
+
+/**
+ * Runtime changes to `leaf_alloc`, for admin endpoints and scripts: create a tag, change its step.
+ * Needs INSERT and UPDATE on the table, as the generator does; never touches `max_id` of an existing row.
+ */
+@Injectable()
+export class LeafAdmin {
+  constructor(
+    @Inject(LEAF_OPTIONS) private readonly options: ResolvedLeafOptions,
+    @Inject(LEAF_STORE) private readonly store: LeafStore,
+    @Inject(IdGenerator) private readonly ids: IdGenerator,
+  ) {}
+
+  /**
+   * Inserts the row of a new tag; every node can serve it from the next call on.
+   *
+   * @throws InvalidArgumentError when the tag, step, description or start is unusable
+   * @throws BizTagExistsError when the tag already has a row (the row is left as it is)
+   */
+  async createTag(bizTag: string, { step, description, startAt = 1n }: CreateBizTagOptions = {}): Promise<void> {
+    checkTag(bizTag);
+    const rowStep = step === undefined ? this.options.step : this.checkStep(step);
+    if (description !== undefined && (typeof description !== 'string' || description.length > 256)) {
+      throw new InvalidArgumentError('description', 'A description must be a string of at most 256 characters.');
+    }
+    if (typeof startAt !== 'bigint' || startAt < 1n || startAt >= MAX_ID) {
+      throw new InvalidArgumentError('startAt', `startAt must be a bigint from 1 to ${MAX_ID - 1n}, got ${String(startAt)}.`);
+    }
+    const created = await this.store.insertTag({ bizTag, maxId: startAt, step: rowStep, description: description ?? null });
+    if (!created) throw new BizTagExistsError(bizTag);
+  }
+
+  /**
+   * Changes a tag's base step. This node applies it from its next reservation; other nodes within
+   * `tagRefreshIntervalMs`. IDs already reserved are unaffected, so no ID is skipped or repeated.
+   *
+   * @throws InvalidArgumentError when the step is not an integer from 1 to `maxStep`
+   * @throws UnknownBizTagError when the tag has no row
+   */
+  async setStep(bizTag: string, step: number): Promise<void> {
+    checkTag(bizTag);
+    const updated = await this.store.setStep(bizTag, this.checkStep(step));
+    if (!updated) throw new UnknownBizTagError(bizTag);
+    await this.ids.refreshTags();
+  }
+
+  private checkStep(step: unknown): number {
+    const { maxStep } = this.options;
+    if (typeof step === 'number' && Number.isInteger(step) && step >= 1 && step <= maxStep) return step;
+    throw new InvalidArgumentError('step', `A step must be an integer from 1 to ${maxStep} (maxStep), got ${String(step)}.`);
+  }
+}
+
+function checkTag(bizTag: unknown): asserts bizTag is string {
+  const problem = bizTagProblem(bizTag);
+  if (problem !== undefined) throw new InvalidArgumentError('bizTag', `Invalid biz tag: ${problem}.`);
+}

@@ -120,6 +120,9 @@ export class SegmentBuffer {
   private issuedBeforeCurrent = 0;
   private sampleIssued = 0;
   private sampleAt = 0;
+  /** IDs per ms over the last scheduler tick. */
+  private ratePerMs = 0;
+  private installedAt = 0;
 
   constructor(
     readonly tag: string,
@@ -243,6 +246,7 @@ export class SegmentBuffer {
     const issuedTotal = this.idsIssued();
     const elapsed = now - this.sampleAt;
     const issued = issuedTotal - this.sampleIssued;
+    if (this.sampleAt > 0 && elapsed > 0) this.ratePerMs = issued / elapsed;
     this.sampleIssued = issuedTotal;
     this.sampleAt = now;
     if (this.closed || this.inFlight !== null || now < this.retryAt) return;
@@ -257,11 +261,13 @@ export class SegmentBuffer {
       void this.reserve('prefetch');
       return;
     }
-    if (issued > 0 && elapsed > 0) {
-      // At this rate the segment would be gone before a few reservation latencies: start early.
-      const horizonMs = 4 * Math.max(this.lastLatencyMs ?? 1, 1) + 2 * this.ctx.options.checkIntervalMs;
-      if (this.size - this.offset < (issued / elapsed) * horizonMs) void this.reserve('prefetch');
-    }
+    // At this rate the segment would be gone before a few reservation latencies: start early.
+    if (this.size - this.offset < this.ratePerMs * this.prefetchHorizonMs()) void this.reserve('prefetch');
+  }
+
+  /** How long before running dry a reservation must start: a few latencies, and the tick that notices. */
+  private prefetchHorizonMs(): number {
+    return 4 * Math.max(this.lastLatencyMs ?? 1, 1) + 2 * this.ctx.options.checkIntervalMs;
   }
 
   /** A new base step read from the table. */
@@ -344,12 +350,18 @@ export class SegmentBuffer {
   private stepForNextReservation(): number {
     const { dynamicStep, segmentDurationMs, maxStep } = this.ctx.options;
     if (dynamicStep && this.lastReservationAt > 0) {
+      const now = Date.now();
+      // The tick's sample lags a sudden burst; the current segment's own pace shows it at once.
+      const sinceInstalled = now - this.installedAt;
+      const segmentRate = sinceInstalled > 0 ? this.offset / sinceInstalled : 0;
       this.stepInUse = nextDynamicStep({
         current: this.stepInUse,
         base: Math.min(this.baseStep, maxStep),
-        sinceLastReservationMs: Date.now() - this.lastReservationAt,
+        sinceLastReservationMs: now - this.lastReservationAt,
         segmentDurationMs,
         maxStep,
+        ratePerMs: Math.max(this.ratePerMs, segmentRate),
+        horizonMs: this.prefetchHorizonMs(),
       });
     }
     // A batch waiting for more than a segment holds gets one segment big enough, not a string of small ones.
@@ -408,6 +420,7 @@ export class SegmentBuffer {
 
   private install(segment: Segment): void {
     this.issuedBeforeCurrent += this.offset;
+    this.installedAt = Date.now();
     this.current = segment;
     this.base = segment.start;
     this.offset = 0;

@@ -8,6 +8,10 @@ export interface StepPolicyInput {
   readonly sinceLastReservationMs: number;
   readonly segmentDurationMs: number;
   readonly maxStep: number;
+  /** IDs issued per ms lately. */
+  readonly ratePerMs: number;
+  /** How long before running dry a reservation must start to be in time (a few reservation latencies). */
+  readonly horizonMs: number;
 }
 
 /**
@@ -15,8 +19,12 @@ export interface StepPolicyInput {
  * so double it; one that lasted over twice the target means the step is oversized, so halve it.
  */
 export function nextDynamicStep(input: StepPolicyInput): number {
-  const { current, base, sinceLastReservationMs, segmentDurationMs, maxStep } = input;
-  if (sinceLastReservationMs < segmentDurationMs) return Math.min(current * 2, maxStep);
-  if (sinceLastReservationMs > 2 * segmentDurationMs) return Math.max(Math.floor(current / 2), base);
-  return current;
+  const { current, base, sinceLastReservationMs, segmentDurationMs, maxStep, ratePerMs, horizonMs } = input;
+  let step = current;
+  if (sinceLastReservationMs < segmentDurationMs) step = current * 2;
+  else if (sinceLastReservationMs > 2 * segmentDurationMs) step = Math.max(Math.floor(current / 2), base);
+  // Doubling adds one factor of two per reservation, too slow for a load that jumps a hundredfold against a
+  // far database: a segment must also outlast two prefetch horizons at the current rate.
+  const forRate = Math.ceil(ratePerMs * horizonMs * 2);
+  return Math.min(Math.max(step, forRate), maxStep);
 }

@@ -1,0 +1,225 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import request from 'supertest';
+import {
+  IdGenerator,
+  LeafModule,
+  LeafUnavailableError,
+  type LeafModuleOptions,
+  type LeafTagSnapshot,
+  type ReservationEvent,
+} from '@app/leaf';
+import { startDemo, type RunningDemo } from './demo/support/demo-app.js';
+import { expectStrictlyIncreasing, expectUnique, sleep } from './support/assertions.js';
+import { FaultProxy } from './support/fault-proxy.js';
+import { quantile, retainedHeap, steadyLoad } from './support/load.js';
+import { freshDatabase, MYSQL, mysqlDemoEnv, type TestDatabase } from './support/mariadb.js';
+
+/** How long the database stays cut; LEAF_CUT_SECONDS makes it longer on demand. */
+const CUT_MS = 1000 * Number(process.env.LEAF_CUT_SECONDS ?? 30);
+
+/** A Nest app whose DataSource reaches MariaDB only through `proxy`. */
+async function startBehind(proxy: FaultProxy, database: string, options: LeafModuleOptions): Promise<INestApplicationContext> {
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({
+        type: 'mysql',
+        host: proxy.host,
+        port: proxy.port,
+        username: MYSQL.user,
+        password: MYSQL.password,
+        database,
+        autoLoadEntities: true,
+        retryAttempts: 0,
+        connectTimeout: 2_000,
+        extra: { connectionLimit: 4 },
+      }),
+      LeafModule.forRoot(options),
+    ],
+  })
+  class BehindProxyModule {}
+  const moduleRef = await Test.createTestingModule({ imports: [BehindProxyModule] }).compile();
+  moduleRef.useLogger(false);
+  return moduleRef.init();
+}
+
+const snapshotOf = (ids: IdGenerator, tag: string): LeafTagSnapshot => ids.inspect().find((s) => s.tag === tag)!;
+const report = (lines: string[]) => process.stdout.write(`\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
+
+describe('database faults between the library and MariaDB', () => {
+  let db: TestDatabase;
+  let proxy: FaultProxy;
+  let app: INestApplicationContext | undefined;
+  let demo: RunningDemo | undefined;
+
+  beforeAll(async () => {
+    db = await freshDatabase('faults');
+  });
+  afterEach(async () => {
+    proxy?.restore();
+    await app?.close();
+    await demo?.close();
+    app = demo = undefined;
+    await proxy?.close();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('at 30 ms each way, a steady load never waits on the database', async () => {
+    proxy = await FaultProxy.start({ target: MYSQL, latencyMs: 30 });
+    app = await startBehind(proxy, db.name, { bizTags: ['far'] });
+    const ids = app.get(IdGenerator);
+
+    const load = steadyLoad(ids, 'far', { rate: 20_000, concurrency: 16 });
+    // The first segment has the configured step, 1000 IDs or 50 ms at this rate: less than a round trip.
+    await sleep(1_000);
+    const warmUp = snapshotOf(ids, 'far');
+    await sleep(10_000);
+    const { ids: issued, latencies, failures } = await load.stop();
+
+    const far = snapshotOf(ids, 'far');
+    report([
+      `62 ms RTT: ${issued.length} IDs in 11 s, ${far.reservations} reservations, step now ${far.step}, ` +
+        `waits ${warmUp.waits} in the first second, ${far.waits - warmUp.waits} after`,
+      `nextId latency ms: p50 ${quantile(latencies, 0.5).toFixed(4)}, p99 ${quantile(latencies, 0.99).toFixed(4)}, ` +
+        `p999 ${quantile(latencies, 0.999).toFixed(4)}, max ${latencies.reduce((a, b) => Math.max(a, b), 0).toFixed(2)}`,
+    ]);
+    expect(failures).toEqual([]);
+    expect(far.reservations).toBeGreaterThan(1);
+    // The library's own count of calls that found memory empty and had to wait for a reservation.
+    expect(far.waits - warmUp.waits).toBe(0);
+    expectUnique(issued);
+    expectStrictlyIncreasing(issued);
+  });
+
+  it('cut for 30 s: serves from memory, then fails fast and typed, stays bounded, and recovers', async () => {
+    proxy = await FaultProxy.start({ target: MYSQL });
+    demo = await startDemo({ ...mysqlDemoEnv(db.name), DB_HOST: proxy.host, DB_PORT: String(proxy.port), LEAF_STEP: '200' });
+    const http = request(demo.url);
+    const ids = demo.app.get(IdGenerator);
+    const { waitTimeoutMs } = { waitTimeoutMs: 3000 }; // the library's default, which the demo keeps
+
+    const load = steadyLoad(ids, 'order', { rate: 2_000, concurrency: 8 });
+    await sleep(2_000);
+    await http.get('/health/ready').expect(200);
+
+    proxy.cut();
+    const cutAt = performance.now();
+    // Whatever is in memory goes on being served: drain it in batches, as a burst of traffic would.
+    const inMemory = snapshotOf(ids, 'order').available;
+    const drained: bigint[] = [];
+    for (;;) {
+      try {
+        // No more than memory holds: a batch that has to wait for the rest fails whole, and its IDs are lost.
+        const count = Math.min(Number(snapshotOf(ids, 'order').available), 10_000);
+        if (count > 0) drained.push(...(await ids.nextIds('order', count)));
+        else drained.push(await ids.nextId('order'));
+      } catch (error) {
+        expect(error).toBeInstanceOf(LeafUnavailableError);
+        break;
+      }
+    }
+    const exhaustedAt = performance.now();
+    expect(BigInt(drained.length)).toBeGreaterThan(0n);
+    expect(BigInt(drained.length)).toBeLessThanOrEqual(inMemory);
+
+    let heapEarly = 0;
+    let maxWaiting = 0;
+    const ready: number[] = [];
+    while (performance.now() - cutAt < CUT_MS) {
+      await sleep(1_000);
+      maxWaiting = Math.max(maxWaiting, snapshotOf(ids, 'order').waiting);
+      if (heapEarly === 0 && performance.now() - cutAt > 5_000) heapEarly = retainedHeap();
+      ready.push((await http.get('/health/ready')).status);
+    }
+    const heapLate = retainedHeap();
+
+    proxy.restore();
+    const restoredAt = performance.now();
+    let recoveredAt = 0;
+    while (recoveredAt === 0 && performance.now() - restoredAt < 10_000) {
+      try {
+        drained.push(await ids.nextId('order'));
+        recoveredAt = performance.now();
+      } catch {
+        await sleep(10);
+      }
+    }
+    await sleep(1_000);
+    const { ids: steady, arrivals, failures } = await load.stop();
+    await http.get('/health/ready').expect(200);
+
+    const duringCut = failures.filter((f) => f.at >= cutAt && f.at < restoredAt);
+    const servedFromMemory = arrivals.filter((at) => at >= cutAt && at < exhaustedAt).length + drained.length;
+    report([
+      `cut ${CUT_MS / 1000} s: ${servedFromMemory} IDs served from memory after the cut, then ${duringCut.length} calls failed`,
+      `slowest failure ${duringCut.reduce((a, f) => Math.max(a, f.ms), 0).toFixed(0)} ms (waitTimeoutMs ${waitTimeoutMs}), ` +
+        `most callers waiting at once ${maxWaiting}, retained heap ${((heapLate - heapEarly) / 1024).toFixed(0)} KiB apart`,
+      `readiness during the cut: ${ready.join(' ')}; IDs again ${(recoveredAt - restoredAt).toFixed(0)} ms after the restore`,
+    ]);
+
+    expect(duringCut.length).toBeGreaterThan(0);
+    for (const failure of duringCut) {
+      expect(failure.error).toBeInstanceOf(LeafUnavailableError);
+      expect(failure.ms).toBeLessThan(waitTimeoutMs + 500);
+    }
+    // Nothing piles up: at most one waiter per caller, and what the heap retains does not grow with the outage.
+    expect(maxWaiting).toBeLessThanOrEqual(8);
+    expect(heapLate - heapEarly).toBeLessThan(8 * 1024 * 1024);
+    expect(ready.at(-1)).toBe(503);
+    expect(recoveredAt).toBeGreaterThan(0);
+    expect(recoveredAt - restoredAt).toBeLessThan(2_500);
+    expect(failures.filter((f) => f.at >= recoveredAt + 100)).toEqual([]);
+
+    const all = [...steady, ...drained];
+    expectUnique(all);
+  }, CUT_MS + 60_000);
+
+  it('stall: the reservation times out, is retried on a fresh connection, and no range is used twice', async () => {
+    proxy = await FaultProxy.start({ target: MYSQL });
+    app = await startBehind(proxy, db.name, {
+      bizTags: ['stall'],
+      step: 100,
+      dynamicStep: false,
+      reservationTimeoutMs: 500,
+      waitTimeoutMs: 10_000,
+    });
+    const ids = app.get(IdGenerator);
+    const events: ReservationEvent[] = [];
+    ids.onReservation((event) => events.push(event));
+    const first = snapshotOf(ids, 'stall').current!;
+    const issued = await ids.nextIds('stall', 50);
+    const acceptedBefore = proxy.stats.accepted;
+
+    // The next reservation goes out into the stall; its bytes are held, not lost.
+    proxy.stall();
+    const waiting = ids.nextIds('stall', 200);
+    await sleep(1_500);
+    expect(events.some((event) => !event.ok && String(event.error).includes('reservationTimeoutMs'))).toBe(true);
+    proxy.restore(); // the abandoned UPDATE now reaches the server, and its range must stay unused
+    issued.push(...(await waiting));
+    issued.push(...(await ids.nextIds('stall', 300)));
+    await sleep(200);
+
+    const used = [first, ...events.filter((event) => event.ok).map((event) => event.range!)];
+    const reservedByUs = used.reduce((sum, range) => sum + (range.end - range.start), 0n);
+    const maxId = (await db.maxId('stall'))!;
+    const abandoned = maxId - 1n - reservedByUs;
+    report([
+      `stall: ${events.filter((e) => !e.ok).length} reservation(s) timed out, ${proxy.stats.accepted - acceptedBefore} new connection(s), ` +
+        `${used.length} ranges used, ${abandoned} IDs abandoned by the statement that landed late`,
+    ]);
+
+    expect(proxy.stats.accepted).toBeGreaterThan(acceptedBefore);
+    // The stalled statement did land (max_id moved past what this node used), and none of its IDs was issued.
+    expect(abandoned).toBeGreaterThanOrEqual(100n);
+    expectUnique(issued);
+    expectStrictlyIncreasing(issued);
+    for (const id of issued) expect(used.some((range) => id >= range.start && id < range.end)).toBe(true);
+    const sorted = [...used].sort((a, b) => (a.start < b.start ? -1 : 1));
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i].start).toBeGreaterThanOrEqual(sorted[i - 1].end);
+  });
+});

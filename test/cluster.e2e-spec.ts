@@ -10,7 +10,7 @@ describe('three independent Nest apps on one tag', () => {
   beforeAll(async () => {
     db = await freshDatabase('cluster');
     nodes = await Promise.all(
-      Array.from({ length: 3 }, () => startLeafNode(db.name, { bizTags: ['order'], step: 20, threshold: 0.5 })),
+      Array.from({ length: 3 }, () => startLeafNode(db.name, { bizTags: ['order'], step: 20, threshold: 0.5, dynamicStep: false })),
     );
   });
   afterAll(async () => {

@@ -73,7 +73,8 @@ describe('IdGenerator on MariaDB', () => {
     }
     const [state] = ids.inspect();
     expect(state.idsIssued).toBe(3000);
-    expect(state.reservations).toBeGreaterThan(3);
+    // Several segments were crossed (the step grows with the rate, so a few suffice), none of them waited for.
+    expect(state.reservations).toBeGreaterThan(1);
     expect(state.waits).toBe(0);
   });
 

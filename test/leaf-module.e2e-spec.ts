@@ -116,7 +116,7 @@ describe('LeafModule wiring', () => {
       { ...mysqlOptions(db.name), autoLoadEntities: true },
       LeafModule.forRootAsync({ useFactory: () => ({ bizTags: ['order'], step: -5 }) }),
     );
-    await expect(attempt).rejects.toThrow('Invalid LeafModule option "step": expected an integer from 1 to 1000000, got -5');
+    await expect(attempt).rejects.toThrow('Invalid LeafModule option "step": expected an integer from 1 to 1000000 (maxStep), got -5');
   });
 
   it('fails bootstrap with a fix when leaf_alloc is missing', async () => {

@@ -57,7 +57,7 @@ describe('IdGenerator', () => {
     await ids.start();
     store.rows.delete('broken');
     await ids.nextIds('broken', 5);
-    await expect(ids.nextId('broken')).rejects.toThrow(/Unknown biz tag "broken"/);
+    await expect(ids.nextId('broken')).rejects.toThrow(/row of "broken" was deleted while it was being served/);
     expect(await ids.nextId('order')).toBe(1n);
     await ids.close();
     await expect(ids.nextId('order')).rejects.toMatchObject({ reason: 'shutting-down' });

@@ -5,7 +5,7 @@ import { LeafStoreError } from './errors/leaf-store.error.js';
 import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
 import { UnknownBizTagError } from './errors/unknown-biz-tag.error.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
-import { bizTagProblem, type ResolvedLeafOptions } from './leaf.options.js';
+import { bizTagProblem, describeValue, type ResolvedLeafOptions } from './leaf.options.js';
 import { LeafScheduler } from './leaf.scheduler.js';
 import {
   SegmentBuffer,
@@ -14,6 +14,7 @@ import {
   type ReservationEvent,
 } from './segment/segment-buffer.js';
 import type { LeafAllocRow, LeafStore } from './store/leaf-store.js';
+import { sqlLiteral } from './store/sql-dialect.js';
 
 /** Reservations at boot run this many at a time, so 10,000 tags do not open 10,000 queries at once. */
 const STARTUP_CONCURRENCY = 16;
@@ -93,7 +94,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
       return Promise.reject(
         new InvalidArgumentError(
           'count',
-          `nextIds count must be an integer from 1 to ${this.options.maxBatchSize} (maxBatchSize), got ${describeCount(count)}.`,
+          `nextIds count must be an integer from 1 to ${this.options.maxBatchSize} (maxBatchSize), got ${describeValue(count)}.`,
         ),
       );
     }
@@ -190,11 +191,11 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     }
     for (const { tag, step } of bizTags) {
       const row = rows.get(tag);
-      if (row === undefined) throw new UnknownBizTagError(tag);
+      if (row === undefined) throw await this.noRowOfItsOwn(tag);
       if (row.step !== step) {
         this.logger.warn(
           `"${tag}" is configured with step ${step} but its leaf_alloc row says ${row.step}; the row wins. ` +
-            `To change it: UPDATE leaf_alloc SET step = ${step} WHERE biz_tag = '${tag}'.`,
+            `To change it: UPDATE leaf_alloc SET step = ${step} WHERE biz_tag = ${sqlLiteral(tag)}.`,
         );
       }
       this.buffers.set(tag, new SegmentBuffer(tag, validStep(row), true, this.context));
@@ -219,6 +220,20 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     this.state = 'running';
     this.scheduler.start();
     this.logger.log(`Serving ${bizTags.length} biz tag(s) from ${this.store.engine}.`);
+  }
+
+  /**
+   * A configured tag still without a row after creating the missing ones: under a case- or accent-insensitive
+   * collation its INSERT met another tag's row ("ORDER" and "order"), which must never serve both.
+   */
+  private async noRowOfItsOwn(tag: string): Promise<Error> {
+    const alias = await this.store.findTag(tag);
+    if (alias === undefined) return new UnknownBizTagError(tag);
+    return new LeafStoreError(
+      `"${tag}" has no leaf_alloc row of its own: the table's collation makes it equal to "${alias.bizTag}". ` +
+        'Use one spelling, or make biz_tag compare exactly: ' +
+        'ALTER TABLE leaf_alloc MODIFY biz_tag varchar(128) COLLATE utf8mb4_bin NOT NULL.',
+    );
   }
 
   private async readTable(): Promise<LeafAllocRow[]> {
@@ -282,7 +297,9 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
           );
         })
         .then((row) => {
-          if (row === undefined) throw new UnknownBizTagError(bizTag);
+          // A case-insensitive collation finds "order" for "ORDER"; serving it would open a second buffer on
+          // the same row for every spelling a client cares to send.
+          if (row === undefined || row.bizTag !== bizTag) throw new UnknownBizTagError(bizTag, row?.bizTag);
           let buffer = this.buffers.get(bizTag);
           if (buffer === undefined && this.state === 'running') {
             buffer = new SegmentBuffer(bizTag, validStep(row), false, this.context);
@@ -329,10 +346,6 @@ function validStep(row: LeafAllocRow): number {
   if (Number.isInteger(row.step) && row.step > 0) return row.step;
   throw new LeafStoreError(
     `leaf_alloc row "${row.bizTag}" has step ${row.step}; a step must be a positive integer. ` +
-      `Fix it with: UPDATE leaf_alloc SET step = 1000 WHERE biz_tag = '${row.bizTag}'.`,
+      `Fix it with: UPDATE leaf_alloc SET step = 1000 WHERE biz_tag = ${sqlLiteral(row.bizTag)}.`,
   );
-}
-
-function describeCount(count: unknown): string {
-  return typeof count === 'string' ? JSON.stringify(count) : String(count);
 }

@@ -57,8 +57,11 @@ export class LeafAdmin {
    */
   async setStep(bizTag: string, step: number): Promise<void> {
     checkTag(bizTag);
-    const updated = await this.store.setStep(bizTag, this.checkStep(step));
-    if (!updated) throw new UnknownBizTagError(bizTag);
+    const checked = this.checkStep(step);
+    // Under a case-insensitive collation the UPDATE would also change the row of another spelling.
+    const row = await this.store.findTag(bizTag);
+    if (row === undefined || row.bizTag !== bizTag) throw new UnknownBizTagError(bizTag, row?.bizTag);
+    if (!(await this.store.setStep(bizTag, checked))) throw new UnknownBizTagError(bizTag);
     await this.ids.refreshTags();
   }
 

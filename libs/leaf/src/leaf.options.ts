@@ -123,21 +123,30 @@ const MAX_INT32 = 2_147_483_647;
 
 /** Why a biz tag is unusable, or `undefined` when it is fine. Shared by option validation and `nextId`. */
 export function bizTagProblem(tag: unknown): string | undefined {
-  if (typeof tag !== 'string') return `a biz tag must be a string, got ${describe(tag)}`;
+  if (typeof tag !== 'string') return `a biz tag must be a string, got ${describeValue(tag)}`;
   if (tag.trim().length === 0) return 'a biz tag must not be empty or only white space';
-  if (tag.length > MAX_BIZ_TAG_LENGTH) {
-    return `a biz tag has at most ${MAX_BIZ_TAG_LENGTH} characters (leaf_alloc.biz_tag is varchar(128)), got ${tag.length}`;
+  // varchar counts characters, not UTF-16 units: an emoji is one character but two units.
+  if (tag.length > MAX_BIZ_TAG_LENGTH && codePoints(tag) > MAX_BIZ_TAG_LENGTH) {
+    return `a biz tag has at most ${MAX_BIZ_TAG_LENGTH} characters (leaf_alloc.biz_tag is varchar(128)), got ${codePoints(tag)}`;
   }
   return undefined;
 }
 
+/** Keys that are not options with defaults: the tag list, and the module extras forRoot also receives. */
+const MODULE_KEYS = new Set(['bizTags', 'dataSource', 'isGlobal']);
+
 /** Applies the defaults and checks every option; throws `InvalidLeafOptionsError` naming the first bad one. */
 export function resolveLeafOptions(options: LeafModuleOptions | undefined): ResolvedLeafOptions {
   if (options === null || typeof options !== 'object') {
-    throw new InvalidLeafOptionsError('options', `expected an object with at least { bizTags }, got ${describe(options)}`);
+    throw new InvalidLeafOptionsError('options', `expected an object with at least { bizTags }, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!(key in LEAF_DEFAULTS) && !MODULE_KEYS.has(key)) {
+      throw new InvalidLeafOptionsError(key, `is not a LeafModule option; the options are ${[...Object.keys(LEAF_DEFAULTS), 'bizTags'].join(', ')}`);
+    }
   }
   const maxStep = integer(options, 'maxStep', 1, MAX_INT32);
-  const step = integer(options, 'step', 1, maxStep);
+  const step = integer(options, 'step', 1, maxStep, 'step', ' (maxStep)');
   const resolved: ResolvedLeafOptions = {
     bizTags: resolveBizTags(options.bizTags, step, maxStep),
     step,
@@ -169,7 +178,7 @@ function resolveBizTags(bizTags: unknown, step: number, maxStep: number): Resolv
   if (!Array.isArray(bizTags) || bizTags.length === 0) {
     throw new InvalidLeafOptionsError(
       'bizTags',
-      `expected a non-empty array of tags (strings or { tag, step?, description? }), got ${describe(bizTags)}`,
+      `expected a non-empty array of tags (strings or { tag, step?, description? }), got ${describeValue(bizTags)}`,
     );
   }
   const seen = new Set<string>();
@@ -177,7 +186,7 @@ function resolveBizTags(bizTags: unknown, step: number, maxStep: number): Resolv
     const where = `bizTags[${index}]`;
     const spec = typeof entry === 'string' ? { tag: entry } : entry;
     if (spec === null || typeof spec !== 'object') {
-      throw new InvalidLeafOptionsError(where, `expected a string or { tag, step?, description? }, got ${describe(entry)}`);
+      throw new InvalidLeafOptionsError(where, `expected a string or { tag, step?, description? }, got ${describeValue(entry)}`);
     }
     const { tag, step: ownStep, description } = spec as LeafBizTagOptions;
     const problem = bizTagProblem(tag);
@@ -189,7 +198,7 @@ function resolveBizTags(bizTags: unknown, step: number, maxStep: number): Resolv
     }
     return {
       tag,
-      step: ownStep === undefined ? step : integer({ step: ownStep }, 'step', 1, maxStep, `${where}.step`),
+      step: ownStep === undefined ? step : integer({ step: ownStep }, 'step', 1, maxStep, `${where}.step`, ' (maxStep)'),
       description: description ?? null,
     };
   });
@@ -199,10 +208,10 @@ type NumericOption = {
   [K in keyof typeof LEAF_DEFAULTS]: (typeof LEAF_DEFAULTS)[K] extends number ? K : never;
 }[keyof typeof LEAF_DEFAULTS];
 
-function integer(options: object, key: NumericOption, min: number, max: number, label: string = key): number {
+function integer(options: object, key: NumericOption, min: number, max: number, label: string = key, maxName = ''): number {
   const value = (options as Record<string, unknown>)[key] ?? LEAF_DEFAULTS[key];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidLeafOptionsError(label, `expected an integer from ${min} to ${max}, got ${describe(value)}`);
+    throw new InvalidLeafOptionsError(label, `expected an integer from ${min} to ${max}${maxName}, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -210,18 +219,25 @@ function integer(options: object, key: NumericOption, min: number, max: number, 
 function fraction(options: LeafModuleOptions, key: 'threshold'): number {
   const value = options[key] ?? LEAF_DEFAULTS[key];
   if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
-    throw new InvalidLeafOptionsError(key, `expected a number greater than 0 and at most 1, got ${describe(value)}`);
+    throw new InvalidLeafOptionsError(key, `expected a number greater than 0 and at most 1, got ${describeValue(value)}`);
   }
   return value;
 }
 
 function flag(options: LeafModuleOptions, key: 'dynamicStep' | 'createMissingTags' | 'giveBackOnShutdown'): boolean {
   const value = options[key] ?? LEAF_DEFAULTS[key];
-  if (typeof value !== 'boolean') throw new InvalidLeafOptionsError(key, `expected true or false, got ${describe(value)}`);
+  if (typeof value !== 'boolean') throw new InvalidLeafOptionsError(key, `expected true or false, got ${describeValue(value)}`);
   return value;
 }
 
-function describe(value: unknown): string {
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/** A value as a message shows it: strings quoted, bigints with their n, arrays and objects by kind. */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'bigint') return `${value}n`;
   if (Array.isArray(value)) return `an array of ${value.length}`;

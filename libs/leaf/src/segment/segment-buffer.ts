@@ -123,6 +123,8 @@ export class SegmentBuffer {
   /** IDs per ms over the last scheduler tick. */
   private ratePerMs = 0;
   private installedAt = 0;
+  /** The end of the highest segment reserved: every ID this node issued lies below it. */
+  private highestEnd: bigint | null = null;
 
   constructor(
     readonly tag: string,
@@ -378,6 +380,7 @@ export class SegmentBuffer {
     this.consecutiveFailures = 0;
     this.retryAt = 0;
     this.ctx.report({ tag: this.tag, trigger, step, latencyMs, ok: true, range });
+    if (this.highestEnd === null || range.end > this.highestEnd) this.highestEnd = range.end;
     // Kept even when closing: the shutdown gives it back.
     const segment = createSegment(range.start, range.end, this.ctx.options.threshold, now);
     if (this.offset >= this.size) this.install(segment);
@@ -391,6 +394,10 @@ export class SegmentBuffer {
 
   private failed(error: unknown, trigger: ReservationTrigger, step: number, latencyMs: number): void {
     const now = Date.now();
+    // The row went away under a tag this node served: the usual advice, a row at max_id 1, would repeat IDs.
+    if (error instanceof UnknownBizTagError && this.highestEnd !== null) {
+      error = new UnknownBizTagError(this.tag, undefined, this.highestEnd);
+    }
     this.errors++;
     this.consecutiveFailures++;
     this.lastFailure = { error, at: now };

@@ -11,11 +11,22 @@ export interface LeafNode {
   close(): Promise<void>;
 }
 
-export async function startLeafNode(database: string, options: LeafModuleOptions): Promise<LeafNode> {
+/** A database user other than the test server's (root by default), for nodes with fewer privileges. */
+export interface DatabaseCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+export async function startLeafNode(
+  database: string,
+  options: LeafModuleOptions,
+  credentials?: DatabaseCredentials,
+): Promise<LeafNode> {
   @Module({
     imports: [
       TypeOrmModule.forRoot({
         ...mysqlDataSourceOptions(database),
+        ...credentials,
         autoLoadEntities: true,
         retryAttempts: 0,
         extra: { connectionLimit: 4 },

@@ -2,6 +2,7 @@ import { type LogLevel, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ADMIN_SECURITY } from './admin/admin-token.guard.js';
 import { AppModule, type DemoAppOptions } from './app.module.js';
 import { RequestDrain } from './lifecycle/request-drain.service.js';
 
@@ -31,6 +32,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
       'Unique, increasing IDs in Meituan Leaf\'s segment mode. IDs are 64-bit and travel as decimal strings in JSON.',
     )
     .setVersion('0.1.0')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'The server\'s ADMIN_TOKEN (admin endpoints only)' },
+      ADMIN_SECURITY,
+    )
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, document));
   return app;

@@ -1,9 +1,12 @@
-import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LeafModule } from '@app/leaf';
+import { AdminModule } from './admin/admin.module.js';
+import { HttpErrorFilter } from './common/http-error.filter.js';
 import { LeafErrorFilter } from './common/leaf-error.filter.js';
+import { DemoValidationPipe } from './common/validation.pipe.js';
 import type { DemoConfigService } from './config/demo.config.js';
 import { validateEnvironment } from './config/environment.validation.js';
 import { leafOptions } from './config/leaf.options.js';
@@ -52,14 +55,13 @@ export class AppModule {
         MonitorModule,
         HealthModule,
         MetricsModule,
+        AdminModule,
       ],
       providers: [
         RequestDrain,
         { provide: APP_FILTER, useClass: LeafErrorFilter },
-        {
-          provide: APP_PIPE,
-          useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
-        },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_PIPE, useClass: DemoValidationPipe },
       ],
     };
   }

@@ -51,6 +51,8 @@ export class LeafAdmin {
   /**
    * Changes a tag's base step. This node applies it from its next reservation; other nodes within
    * `tagRefreshIntervalMs`. IDs already reserved are unaffected, so no ID is skipped or repeated.
+   * With `dynamicStep` on, the base step is a floor: a step the load has grown past it stays until segments
+   * last long enough to halve it, and a raised step may be doubled at once when segments run out fast.
    *
    * @throws InvalidArgumentError when the step is not an integer from 1 to `maxStep`
    * @throws UnknownBizTagError when the tag has no row

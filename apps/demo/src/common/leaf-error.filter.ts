@@ -1,12 +1,14 @@
 import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import {
+  BizTagExistsError,
   IdOverflowError,
   InvalidArgumentError,
   LeafError,
   LeafUnavailableError,
   UnknownBizTagError,
 } from '@app/leaf';
+import { errorBody } from './error-body.js';
 
 /** Seconds a client should wait before retrying after a 503 from the generator. */
 export const RETRY_AFTER_SECONDS = 1;
@@ -18,6 +20,7 @@ export function statusOf(error: LeafError): HttpStatus {
   if (error instanceof LeafUnavailableError) return HttpStatus.SERVICE_UNAVAILABLE;
   // The tag's sequence has reached 2^63-1: a state of the resource that no retry will change.
   if (error instanceof IdOverflowError) return HttpStatus.CONFLICT;
+  if (error instanceof BizTagExistsError) return HttpStatus.CONFLICT;
   return HttpStatus.INTERNAL_SERVER_ERROR;
 }
 
@@ -36,20 +39,10 @@ export class LeafErrorFilter implements ExceptionFilter<LeafError> {
     if (internal) this.logger.error(`${error.code}: ${error.message}`, error.stack);
     if (status === HttpStatus.SERVICE_UNAVAILABLE) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     // Routes that answer text/plain (the Leaf-compatible one) have set Content-Type already: errors are JSON.
-    response.status(status).type('application/json').json({
-      statusCode: status,
-      error: HTTP_REASONS[status] ?? 'Error',
-      code: error.code,
+    response
+      .status(status)
+      .type('application/json')
       // A store failure may quote the driver; the log has it, the client gets the code.
-      message: internal ? 'The ID generator failed; see the server log.' : error.message,
-    });
+      .json(errorBody(status, error.code, internal ? 'The ID generator failed; see the server log.' : error.message));
   }
 }
-
-const HTTP_REASONS: Partial<Record<HttpStatus, string>> = {
-  [HttpStatus.BAD_REQUEST]: 'Bad Request',
-  [HttpStatus.NOT_FOUND]: 'Not Found',
-  [HttpStatus.CONFLICT]: 'Conflict',
-  [HttpStatus.INTERNAL_SERVER_ERROR]: 'Internal Server Error',
-  [HttpStatus.SERVICE_UNAVAILABLE]: 'Service Unavailable',
-};

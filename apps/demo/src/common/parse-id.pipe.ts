@@ -8,9 +8,10 @@ export class ParseIdPipe implements PipeTransform<string, bigint> {
   transform(value: string): bigint {
     const id = /^[1-9][0-9]{0,18}$/.test(value) ? BigInt(value) : 0n;
     if (id < 1n || id > MAX_BIGINT) {
-      throw new BadRequestException(
-        `id must be a positive integer from 1 to ${MAX_BIGINT}, written in decimal digits, got ${JSON.stringify(value)}.`,
-      );
+      throw new BadRequestException({
+        code: 'INVALID_ID',
+        message: `id must be a positive integer from 1 to ${MAX_BIGINT}, written in decimal digits, got ${JSON.stringify(value)}.`,
+      });
     }
     return id;
   }

@@ -25,6 +25,12 @@ export interface DemoConfig {
     readonly step: number;
     readonly threshold: number;
   };
+  readonly admin: {
+    /** The bearer token of the admin endpoints; `null` turns them off (they answer 403). */
+    readonly token: string | null;
+    /** Admin requests one client IP may make per minute, wrong tokens included. */
+    readonly rateLimitPerMinute: number;
+  };
 }
 
 /** `ConfigService` over the validated `DemoConfig`: `config.get('leaf', { infer: true })`. */
@@ -43,7 +49,13 @@ export const DEMO_DEFAULTS = {
   DB_NAME: 'leaf_demo',
   LEAF_STEP: 1000,
   LEAF_THRESHOLD: 0.2,
+  /** No default: a token everyone can read in the sources is no secret. Unset (or empty), the admin API is off. */
+  ADMIN_TOKEN: null,
+  ADMIN_RATE_LIMIT: 10,
 } as const;
+
+/** Shortest accepted ADMIN_TOKEN: 16 random characters are beyond guessing at ADMIN_RATE_LIMIT tries a minute. */
+export const ADMIN_TOKEN_MIN_LENGTH = 16;
 
 /** The biz tags the demo serves; their `leaf_alloc` rows are created at startup when missing. */
 export const BIZ_TAGS = { order: 'order', user: 'user' } as const;

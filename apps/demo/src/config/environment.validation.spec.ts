@@ -7,6 +7,7 @@ describe('validateEnvironment', () => {
       http: { port: 3000, shutdownTimeoutMs: 10_000 },
       database: { type: 'sqlite', path: 'data/demo.sqlite' },
       leaf: { step: 1000, threshold: 0.2 },
+      admin: { token: null, rateLimitPerMinute: 10 },
     });
   });
 
@@ -15,6 +16,7 @@ describe('validateEnvironment', () => {
       http: { port: 3000, shutdownTimeoutMs: 10_000 },
       database: { type: 'mysql', host: 'mysql', port: 3306, user: 'root', password: '', name: 'leaf_demo' },
       leaf: { step: 500, threshold: 0.5 },
+      admin: { token: null, rateLimitPerMinute: 10 },
     });
     expect(validateEnvironment({ DB_TYPE: 'postgres' }).database).toEqual(
       expect.objectContaining({ type: 'postgres', port: 5432, user: 'postgres' }),
@@ -51,5 +53,23 @@ describe('validateEnvironment', () => {
 
   it('refuses an empty SQLITE_PATH', () => {
     expect(() => validateEnvironment({ SQLITE_PATH: '' })).toThrow('SQLITE_PATH must not be empty (unset it to use the default), got "".');
+  });
+
+  it('reads ADMIN_TOKEN and ADMIN_RATE_LIMIT; an empty ADMIN_TOKEN leaves the admin API off', () => {
+    const token = 'f3a9c1d27b6e4085a1c9e2d3b4f5a6c7';
+    expect(validateEnvironment({ ADMIN_TOKEN: token, ADMIN_RATE_LIMIT: '30' }).admin).toEqual({ token, rateLimitPerMinute: 30 });
+    expect(validateEnvironment({ ADMIN_TOKEN: '' }).admin.token).toBeNull();
+  });
+
+  it('refuses a short or unusable ADMIN_TOKEN without ever showing it, and a bad ADMIN_RATE_LIMIT', () => {
+    const attempt = (env: Record<string, string>) => () => validateEnvironment(env);
+    expect(attempt({ ADMIN_TOKEN: 'short-secret' })).toThrow(
+      'ADMIN_TOKEN must be at least 16 characters, only letters, digits and - . _ ~ + / (generate one with: openssl rand -hex 32), got 12 characters (the value is not shown).',
+    );
+    for (const token of ['a secret with spaces in it', 'quote"d-and-long-enough', 'ünïcödé-long-enough-token']) {
+      expect(attempt({ ADMIN_TOKEN: token })).toThrow('got other characters (the value is not shown).');
+      expect(attempt({ ADMIN_TOKEN: token })).not.toThrow(token);
+    }
+    expect(attempt({ ADMIN_RATE_LIMIT: '0' })).toThrow('ADMIN_RATE_LIMIT must be an integer from 1 to 10000, got "0".');
   });
 });

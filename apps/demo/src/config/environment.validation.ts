@@ -1,4 +1,4 @@
-import { DB_TYPES, DEMO_DEFAULTS, type DemoConfig } from './demo.config.js';
+import { ADMIN_TOKEN_MIN_LENGTH, DB_TYPES, DEMO_DEFAULTS, type DemoConfig } from './demo.config.js';
 
 type Environment = Record<string, string | undefined>;
 
@@ -27,6 +27,10 @@ export function validateEnvironment(env: Environment): DemoConfig {
     step: read.integer('LEAF_STEP', DEMO_DEFAULTS.LEAF_STEP, 1, 1_000_000),
     threshold: read.fraction('LEAF_THRESHOLD', DEMO_DEFAULTS.LEAF_THRESHOLD),
   };
+  const admin = {
+    token: read.bearerToken('ADMIN_TOKEN', ADMIN_TOKEN_MIN_LENGTH),
+    rateLimitPerMinute: read.integer('ADMIN_RATE_LIMIT', DEMO_DEFAULTS.ADMIN_RATE_LIMIT, 1, 10_000),
+  };
   const database: DemoConfig['database'] =
     type === 'sqlite'
       ? { type, path: read.text('SQLITE_PATH', DEMO_DEFAULTS.SQLITE_PATH) }
@@ -40,7 +44,7 @@ export function validateEnvironment(env: Environment): DemoConfig {
         };
 
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
-  return { http, database, leaf };
+  return { http, database, leaf, admin };
 }
 
 /** Reads variables, recording a problem (and returning the default) for each unusable one. */
@@ -88,6 +92,22 @@ class Reader {
     const number = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(value) ? Number(value) : NaN;
     if (!(number > 0 && number <= 1)) return this.fail(name, 'must be a number greater than 0 and at most 1', value, fallback);
     return number;
+  }
+
+  /** A secret: a problem with it states its length, never its value, since problems end up in logs. */
+  bearerToken(name: string, minLength: number): string | null {
+    const value = this.env[name];
+    if (value === undefined || value === '') return DEMO_DEFAULTS.ADMIN_TOKEN;
+    // RFC 6750's token68: what fits in "Authorization: Bearer <token>" without quoting.
+    const usable = /^[A-Za-z0-9._~+/-]+=*$/.test(value);
+    if (!usable || value.length < minLength) {
+      this.problems.push(
+        `${name} must be at least ${minLength} characters, only letters, digits and - . _ ~ + / ` +
+          `(generate one with: openssl rand -hex 32), got ${usable ? `${value.length} characters` : 'other characters'} (the value is not shown).`,
+      );
+      return DEMO_DEFAULTS.ADMIN_TOKEN;
+    }
+    return value;
   }
 
   private fail<T>(name: string, rule: string, value: string, fallback: T): T {

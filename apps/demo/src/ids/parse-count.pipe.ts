@@ -8,9 +8,15 @@ import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/com
 export class ParseCountPipe implements PipeTransform<string | undefined, number | undefined> {
   transform(value: string | string[] | undefined): number | undefined {
     if (value === undefined) return undefined;
-    if (typeof value !== 'string' || !/^[0-9]+$/.test(value)) {
-      throw new BadRequestException(`count must be a positive integer, got ${JSON.stringify(value)}.`);
+    // `?count=1&count=2` arrives as an array: which one was meant is anyone's guess.
+    if (Array.isArray(value)) {
+      throw invalidCount(`count must be given once, got it ${value.length} times (${JSON.stringify(value)}).`);
     }
+    if (!/^[0-9]+$/.test(value)) throw invalidCount(`count must be a positive integer, got ${JSON.stringify(value)}.`);
     return Number(value);
   }
+}
+
+function invalidCount(message: string): BadRequestException {
+  return new BadRequestException({ code: 'INVALID_COUNT', message });
 }

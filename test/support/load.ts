@@ -63,6 +63,67 @@ export function steadyLoad(ids: IdGenerator, tag: string, { rate, concurrency }:
   };
 }
 
+/** What the calls that began in one phase of an open-loop load came to. */
+export interface PhaseOutcome {
+  calls: number;
+  failures: number;
+  slowestFailureMs: number;
+  /** The classes of the errors: a summary, since keeping every error would itself grow the heap. */
+  readonly errorTypes: Set<unknown>;
+}
+
+export interface OpenLoad {
+  /** Every ID, in the order they arrived. */
+  readonly ids: bigint[];
+  readonly phases: Map<string, PhaseOutcome>;
+  /** Calls from now on count in `name`. */
+  phase(name: string): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Open-loop load: `rate` calls per second whether or not earlier ones have answered, as requests arrive at a
+ * server. Unlike `steadyLoad`, a slow answer does not slow the callers, so a queue that never drains shows.
+ */
+export function openLoad(ids: IdGenerator, tag: string, { rate }: { rate: number }): OpenLoad {
+  const issued: bigint[] = [];
+  const phases = new Map<string, PhaseOutcome>();
+  const pending = new Set<Promise<void>>();
+  const perTick = Math.max(1, Math.round(rate / 100));
+  let current: PhaseOutcome;
+  const phase = (name: string) => {
+    current = { calls: 0, failures: 0, slowestFailureMs: 0, errorTypes: new Set() };
+    phases.set(name, current);
+  };
+  phase('start');
+  const timer = setInterval(() => {
+    for (let i = 0; i < perTick; i++) {
+      const outcome = current;
+      const at = performance.now();
+      outcome.calls++;
+      const call = ids.nextId(tag).then(
+        (id) => void issued.push(id),
+        (error: unknown) => {
+          outcome.failures++;
+          outcome.slowestFailureMs = Math.max(outcome.slowestFailureMs, performance.now() - at);
+          outcome.errorTypes.add((error as object | null)?.constructor);
+        },
+      );
+      pending.add(call);
+      void call.finally(() => pending.delete(call));
+    }
+  }, 10);
+  return {
+    ids: issued,
+    phases,
+    phase,
+    async stop() {
+      clearInterval(timer);
+      await Promise.all(pending);
+    },
+  };
+}
+
 /** The `q` quantile (0..1) of `values`, ms. */
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return NaN;

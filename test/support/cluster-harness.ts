@@ -1,0 +1,401 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mysqlDataSourceOptions } from './mariadb.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const NODE_SCRIPT = join(import.meta.dirname, 'cluster-node.mjs');
+
+/** The child imports `@app/leaf`, which resolves to `libs/leaf/dist`: build it from the sources under test. */
+export function buildLibrary(): void {
+  const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'libs/leaf/tsconfig.lib.json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) throw new Error(`Building libs/leaf (npm run build) failed:\n${build.stdout}${build.stderr}`);
+  if (!existsSync(join(ROOT, 'libs/leaf/dist/index.js'))) throw new Error('libs/leaf/dist/index.js is missing: run npm run build.');
+}
+
+/** What test/support/cluster-node.mjs reads from LEAF_CLUSTER_NODE, besides its record file. */
+export interface NodeConfig {
+  readonly mysql: ReturnType<typeof mysqlDataSourceOptions>;
+  readonly leaf: { readonly bizTags: readonly string[]; readonly step: number; readonly dynamicStep: false; readonly threshold: number };
+  readonly loopsPerTag: number;
+  readonly maxBatch: number;
+}
+
+export type Fate = 'running' | 'killed' | 'stopped';
+
+/** One process: a node is restarted as a new incarnation, with a record file of its own. */
+export class Incarnation {
+  fate: Fate = 'running';
+  ready = false;
+  /** When the parent sent SIGKILL or SIGTERM (epoch ms). */
+  signalledAt: number | undefined;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private output = '';
+
+  constructor(
+    readonly id: number,
+    readonly slot: number,
+    readonly record: string,
+    readonly spawnedAt: number,
+    private readonly child: ChildProcess,
+    onUnexpectedExit: (error: Error) => void,
+  ) {
+    const collect = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-20_000);
+      if (!this.ready && /^ready$/m.test(this.output)) this.ready = true;
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    child.on('error', (error) => onUnexpectedExit(new Error(`node #${id} could not be started or signalled: ${error.message}`)));
+    // 'close' rather than 'exit': by then the output is complete, for the message below.
+    this.exited = new Promise((resolve) =>
+      child.on('close', (code, signal) => {
+        const expected = this.fate === 'killed' || (this.fate === 'stopped' && code === 0);
+        if (!expected) onUnexpectedExit(new Error(`node #${id} (${this.fate}) exited with ${signal ?? code}:\n${this.output}`));
+        resolve({ code, signal });
+      }),
+    );
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  signal(fate: 'killed' | 'stopped'): void {
+    this.fate = fate;
+    this.signalledAt = Date.now();
+    this.child.kill(fate === 'killed' ? 'SIGKILL' : 'SIGTERM');
+  }
+}
+
+/** Node processes in numbered slots; a slot whose process is killed gets a new one at once. */
+export class Cluster {
+  readonly incarnations: Incarnation[] = [];
+  private readonly slots: Incarnation[] = [];
+  private readonly dir = mkdtempSync(join(tmpdir(), 'leaf-cluster-kill-'));
+  private failure: Error | undefined;
+
+  constructor(private readonly config: NodeConfig) {}
+
+  /** The current incarnation of every slot. */
+  get live(): readonly Incarnation[] {
+    return this.slots;
+  }
+
+  start(nodes: number): void {
+    for (let slot = 0; slot < nodes; slot++) this.spawn(slot);
+  }
+
+  killAndRestart(victim: Incarnation): void {
+    victim.signal('killed');
+    this.spawn(victim.slot);
+  }
+
+  /** Throws the first unexpected exit: a crash is a failure of the library, not noise. */
+  check(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  async allReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.slots.every((node) => node.ready)) {
+      this.check();
+      if (Date.now() > deadline) throw new Error(`Nodes not ready within ${timeoutMs} ms: ${this.slots.filter((n) => !n.ready).map((n) => `#${n.id}`)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** SIGTERM to every slot; each must close (giving its unused IDs back) and exit 0. */
+  async stopAll(timeoutMs: number): Promise<void> {
+    for (const node of this.slots) node.signal('stopped');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Nodes did not exit within ${timeoutMs} ms of SIGTERM`)), timeoutMs);
+    });
+    try {
+      await Promise.race([Promise.all(this.incarnations.map((node) => node.exited)), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.check();
+  }
+
+  /** Leaves no process behind, whatever happened; keeps the records of a failed run for a post-mortem. */
+  async dispose({ keepRecords }: { keepRecords: boolean }): Promise<void> {
+    const running = this.incarnations.filter((node) => node.running);
+    for (const node of running) node.signal('killed');
+    await Promise.all(running.map((node) => node.exited));
+    if (keepRecords) process.stdout.write(`cluster-kill: the nodes' records are kept in ${this.dir}\n`);
+    else rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private spawn(slot: number): void {
+    const id = this.incarnations.length;
+    const record = join(this.dir, `${id}.log`);
+    const child = spawn(process.execPath, [NODE_SCRIPT], {
+      cwd: ROOT,
+      env: { ...process.env, LEAF_CLUSTER_NODE: JSON.stringify({ ...this.config, record }) },
+      // The IPC channel is only a lifeline: the node exits when it closes, so a test runner that dies leaves no orphans.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const node = new Incarnation(id, slot, record, Date.now(), child, (error) => (this.failure ??= error));
+    this.incarnations.push(node);
+    this.slots[slot] = node;
+  }
+}
+
+/** A range `[start, end)` one incarnation reserved, and when it heard of it (epoch ms). */
+interface Range {
+  readonly start: number;
+  readonly end: number;
+  readonly at: number;
+  readonly owner: IncarnationLog;
+}
+
+/** What one incarnation recorded for one tag, and what the accounting makes of it. */
+interface TagLog {
+  readonly ranges: Range[];
+  /** In the order they were issued. */
+  readonly ids: number[];
+  givenBack: number;
+  /** The range it was reserving when killed, which it never heard of: a hole in the table. */
+  lostInFlight: number;
+  failedReservations: number;
+}
+
+interface IncarnationLog {
+  readonly node: Incarnation;
+  readonly tags: TagLog[];
+}
+
+export interface TagAccount {
+  readonly tag: string;
+  readonly issued: number;
+  readonly reservations: number;
+  /** Distinct IDs issued more than once (the first few). */
+  readonly duplicates: number[];
+  /** Reservations lost in flight by a kill (holes in the table, each attributed to a kill). */
+  readonly lostInFlight: number;
+  /** IDs handed back to the table by graceful stops. */
+  readonly givenBack: number;
+  /** Reservations that failed (none expected): one that timed out after the UPDATE committed leaves a hole. */
+  readonly failedReservations: number;
+  /** Per killed incarnation: reserved (including a range lost in flight) − recorded as issued. */
+  readonly killGaps: IncarnationGap[];
+  /** Per gracefully stopped incarnation: reserved − issued − given back. */
+  readonly stopGaps: IncarnationGap[];
+}
+
+export interface IncarnationGap {
+  readonly node: number;
+  readonly gap: number;
+}
+
+export interface Accounting {
+  readonly tags: TagAccount[];
+  /** Every broken property, described; empty when all hold. */
+  readonly problems: string[];
+}
+
+/**
+ * How close (ms) a kill must be to the time a lost range was reserved: the range was committed between its
+ * neighbours in the table, and the kill landed before the node heard of it.
+ */
+const ATTRIBUTION_SLACK_MS = 1000;
+
+/**
+ * Reads every incarnation's record and checks, per tag: IDs strictly increasing per incarnation, each inside a
+ * range its own incarnation reserved, none issued twice, none at or above the final `max_id`; ranges overlap
+ * only where a gracefully stopped node gave its untouched tail back; every hole in the table is one range
+ * lost in flight by a killed node. Gaps are counted per incarnation for the caller to bound.
+ */
+export function account(incarnations: readonly Incarnation[], tags: readonly string[], step: number, finalMaxIds: ReadonlyMap<string, number>): Accounting {
+  const problems: string[] = [];
+  const logs = incarnations.map((node) => readRecord(node, tags.length, problems));
+  const result = tags.map((tag, index) => {
+    const finalMaxId = finalMaxIds.get(tag)!;
+    const own = logs.map((log) => log.tags[index]);
+    for (const log of logs) checkIncarnation(log, tag, index, problems);
+    const ranges = own.flatMap((t) => t.ranges).sort((a, b) => a.start - b.start || a.at - b.at);
+    checkGiveBacks(ranges, index, tag, finalMaxId, problems);
+    attributeHoles(ranges, logs, index, tag, step, finalMaxId, problems);
+
+    const all = new Float64Array(own.reduce((n, t) => n + t.ids.length, 0));
+    let filled = 0;
+    for (const t of own) {
+      all.set(t.ids, filled);
+      filled += t.ids.length;
+    }
+    all.sort();
+    const duplicates: number[] = [];
+    for (let i = 1; i < all.length; i++) if (all[i] === all[i - 1] && all[i] !== duplicates.at(-1)) duplicates.push(all[i]);
+    if (all.length > 0 && all[all.length - 1] >= finalMaxId) {
+      problems.push(`${tag}: ID ${all[all.length - 1]} was issued but max_id ended at ${finalMaxId}: the next node would issue it again`);
+    }
+
+    const gap = (log: IncarnationLog) => {
+      const t = log.tags[index];
+      return { node: log.node.id, gap: sumRanges(t.ranges) - t.ids.length - t.givenBack + t.lostInFlight };
+    };
+    return {
+      tag,
+      issued: all.length,
+      reservations: ranges.length,
+      duplicates: duplicates.slice(0, 5),
+      lostInFlight: own.filter((t) => t.lostInFlight > 0).length,
+      givenBack: own.reduce((n, t) => n + t.givenBack, 0),
+      failedReservations: own.reduce((n, t) => n + t.failedReservations, 0),
+      killGaps: logs.filter((log) => log.node.fate === 'killed').map(gap),
+      stopGaps: logs.filter((log) => log.node.fate === 'stopped').map(gap),
+    };
+  });
+  return { tags: result, problems };
+}
+
+function readRecord(node: Incarnation, tagCount: number, problems: string[]): IncarnationLog {
+  const log: IncarnationLog = {
+    node,
+    tags: Array.from({ length: tagCount }, () => ({ ranges: [], ids: [], givenBack: 0, lostInFlight: 0, failedReservations: 0 })),
+  };
+  const text = existsSync(node.record) ? readFileSync(node.record, 'utf8') : '';
+  // A line cut short by SIGKILL was never fully reported: its IDs count as part of the gap.
+  for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
+    if (line === '') continue;
+    const [kind, tag, ...fields] = line.split(' ');
+    const values = fields.map(Number);
+    const target = log.tags[Number(tag)];
+    if (kind === 'R' && target !== undefined && values.length === 3 && values.every(Number.isFinite)) {
+      target.ranges.push({ start: values[0], end: values[1], at: values[2], owner: log });
+    } else if (kind === 'I' && target !== undefined && values.length > 0 && values.every(Number.isSafeInteger)) {
+      for (const id of values) target.ids.push(id);
+    } else if (kind === 'F' && target !== undefined && values.length === 1) {
+      target.failedReservations++;
+    } else {
+      problems.push(`node #${node.id}: unreadable record line "${line.slice(0, 80)}"`);
+    }
+  }
+  return log;
+}
+
+/** Strictly increasing IDs, each in a range this incarnation reserved; its ranges increasing too. */
+function checkIncarnation(log: IncarnationLog, tag: string, index: number, problems: string[]): void {
+  const { ranges, ids } = log.tags[index];
+  const who = `${tag}, node #${log.node.id}`;
+  for (let i = 1; i < ranges.length; i++) {
+    if (ranges[i].start < ranges[i - 1].end) problems.push(`${who}: reserved [${ranges[i].start}, ${ranges[i].end}) after [${ranges[i - 1].start}, ${ranges[i - 1].end})`);
+  }
+  let r = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (i > 0 && id <= ids[i - 1]) {
+      problems.push(`${who}: issued ${id} after ${ids[i - 1]}`);
+      return;
+    }
+    while (r < ranges.length && ranges[r].end <= id) r++;
+    if (r === ranges.length || id < ranges[r].start) {
+      problems.push(`${who}: issued ${id}, which is in none of its own reserved ranges`);
+      return;
+    }
+  }
+}
+
+/**
+ * A range reserved again (in part) by a later node, or lying at or above the final `max_id`, was given back.
+ * Only a gracefully stopped node gives back, and only IDs it never issued.
+ */
+function checkGiveBacks(sorted: readonly Range[], index: number, tag: string, finalMaxId: number, problems: string[]): void {
+  for (let i = 0; i < sorted.length; i++) {
+    const q = sorted[i];
+    let cut = Math.min(finalMaxId, q.end);
+    // Sorted by start, then by when reserved: a following range starting inside q was reserved after q's give-back.
+    for (let j = i + 1; j < sorted.length && sorted[j].start < q.end; j++) cut = Math.min(cut, sorted[j].start);
+    cut = Math.max(cut, q.start);
+    if (cut === q.end) continue;
+    const owner = q.owner;
+    const where = `${tag}: [${cut}, ${q.end}) of node #${owner.node.id}`;
+    if (owner.node.fate !== 'stopped') {
+      problems.push(`${where} was reserved again or is above max_id ${finalMaxId}, but that node was ${owner.node.fate}, not stopped`);
+      continue;
+    }
+    const ids = owner.tags[index].ids;
+    const used = ids[lowerBound(ids, cut)];
+    if (used !== undefined && used < q.end) problems.push(`${where} was given back, but the node had issued ${used}`);
+    owner.tags[index].givenBack += q.end - cut;
+  }
+}
+
+/**
+ * Every ID below the final `max_id` that no recorded range covers was reserved by a node killed before it
+ * heard of the reservation. Each such step-sized range goes to a distinct killed incarnation that was alive
+ * then, was killed near the time the range was reserved, and had recorded no range above it.
+ */
+function attributeHoles(
+  sorted: readonly Range[],
+  logs: readonly IncarnationLog[],
+  index: number,
+  tag: string,
+  step: number,
+  finalMaxId: number,
+  problems: string[],
+): void {
+  const holes: Array<{ start: number; end: number; after: number; before: number }> = [];
+  let covered = 1;
+  let below: Range | undefined;
+  for (const r of sorted) {
+    if (r.start > covered) holes.push({ start: covered, end: r.start, after: below?.at ?? -Infinity, before: r.at });
+    if (r.end > covered) {
+      covered = r.end;
+      below = r;
+    }
+  }
+  if (finalMaxId > covered) holes.push({ start: covered, end: finalMaxId, after: below?.at ?? -Infinity, before: Infinity });
+
+  for (const hole of holes) {
+    if ((hole.end - hole.start) % step !== 0) {
+      problems.push(`${tag}: [${hole.start}, ${hole.end}) was reserved by nobody who reported it, and is not whole segments`);
+      continue;
+    }
+    for (let start = hole.start; start < hole.end; start += step) {
+      const distance = (log: IncarnationLog) => {
+        const at = log.node.signalledAt!;
+        return at < hole.after ? hole.after - at : at > hole.before ? at - hole.before : 0;
+      };
+      const candidates = logs.filter((log) => {
+        const own = log.tags[index];
+        return (
+          log.node.fate === 'killed' &&
+          own.lostInFlight === 0 &&
+          log.node.spawnedAt < hole.before &&
+          (own.ranges.at(-1)?.end ?? 0) <= start &&
+          distance(log) <= ATTRIBUTION_SLACK_MS
+        );
+      });
+      // A node holding a standby segment has no reservation in flight, so among the kills near enough in time
+      // (two nodes killed in the same millisecond tie) the culprit is one that could have been reserving.
+      const couldReserve = (log: IncarnationLog) => Number(sumRanges(log.tags[index].ranges) - log.tags[index].ids.length <= step);
+      const culprit = candidates.sort((a, b) => couldReserve(b) - couldReserve(a) || distance(a) - distance(b))[0];
+      if (culprit === undefined) problems.push(`${tag}: [${start}, ${start + step}) is a hole no kill explains`);
+      else culprit.tags[index].lostInFlight = step;
+    }
+  }
+}
+
+function sumRanges(ranges: readonly Range[]): number {
+  return ranges.reduce((n, r) => n + r.end - r.start, 0);
+}
+
+/** Index of the first element >= value in an ascending array. */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

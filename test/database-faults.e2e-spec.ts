@@ -1,11 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { Module, type INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
 import {
   IdGenerator,
-  LeafModule,
   LeafUnavailableError,
   type LeafModuleOptions,
   type LeafTagSnapshot,
@@ -14,6 +10,7 @@ import {
 import { startDemo, type RunningDemo } from './demo/support/demo-app.js';
 import { expectStrictlyIncreasing, expectUnique, sleep } from './support/assertions.js';
 import { FaultProxy } from './support/fault-proxy.js';
+import { startLeafNode, type LeafNode } from './support/leaf-app.js';
 import { openLoad, quantile, retainedHeap, steadyLoad } from './support/load.js';
 import { freshDatabase, MYSQL, mysqlDemoEnv, type TestDatabase } from './support/mariadb.js';
 
@@ -21,28 +18,8 @@ import { freshDatabase, MYSQL, mysqlDemoEnv, type TestDatabase } from './support
 const CUT_MS = 1000 * Number(process.env.LEAF_CUT_SECONDS ?? 30);
 
 /** A Nest app whose DataSource reaches MariaDB only through `proxy`. */
-async function startBehind(proxy: FaultProxy, database: string, options: LeafModuleOptions): Promise<INestApplicationContext> {
-  @Module({
-    imports: [
-      TypeOrmModule.forRoot({
-        type: 'mysql',
-        host: proxy.host,
-        port: proxy.port,
-        username: MYSQL.user,
-        password: MYSQL.password,
-        database,
-        autoLoadEntities: true,
-        retryAttempts: 0,
-        connectTimeout: 2_000,
-        extra: { connectionLimit: 4 },
-      }),
-      LeafModule.forRoot(options),
-    ],
-  })
-  class BehindProxyModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [BehindProxyModule] }).compile();
-  moduleRef.useLogger(false);
-  return moduleRef.init();
+async function startBehind(proxy: FaultProxy, database: string, options: LeafModuleOptions): Promise<LeafNode> {
+  return startLeafNode(database, options, { host: proxy.host, port: proxy.port, connectTimeout: 2_000 });
 }
 
 const snapshotOf = (ids: IdGenerator, tag: string): LeafTagSnapshot => ids.inspect().find((s) => s.tag === tag)!;
@@ -51,7 +28,7 @@ const report = (lines: string[]) => process.stdout.write(`\n${lines.map((line) =
 describe('database faults between the library and MariaDB', () => {
   let db: TestDatabase;
   let proxy: FaultProxy;
-  let app: INestApplicationContext | undefined;
+  let node: LeafNode | undefined;
   let demo: RunningDemo | undefined;
 
   beforeAll(async () => {
@@ -59,9 +36,9 @@ describe('database faults between the library and MariaDB', () => {
   });
   afterEach(async () => {
     proxy?.restore();
-    await app?.close();
+    await node?.close();
     await demo?.close();
-    app = demo = undefined;
+    node = demo = undefined;
     await proxy?.close();
   });
   afterAll(async () => {
@@ -70,8 +47,8 @@ describe('database faults between the library and MariaDB', () => {
 
   it('at 30 ms each way, a steady load never waits on the database', async () => {
     proxy = await FaultProxy.start({ target: MYSQL, latencyMs: 30 });
-    app = await startBehind(proxy, db.name, { bizTags: ['far'] });
-    const ids = app.get(IdGenerator);
+    node = await startBehind(proxy, db.name, { bizTags: ['far'] });
+    const { ids } = node;
 
     const load = steadyLoad(ids, 'far', { rate: 20_000, concurrency: 16 });
     // The first segment has the configured step, 1000 IDs or 50 ms at this rate: less than a round trip.
@@ -186,14 +163,14 @@ describe('database faults between the library and MariaDB', () => {
 
   it('stall: the reservation times out, is retried on a fresh connection, and no range is used twice', async () => {
     proxy = await FaultProxy.start({ target: MYSQL });
-    app = await startBehind(proxy, db.name, {
+    node = await startBehind(proxy, db.name, {
       bizTags: ['stall'],
       step: 100,
       dynamicStep: false,
       reservationTimeoutMs: 500,
       waitTimeoutMs: 10_000,
     });
-    const ids = app.get(IdGenerator);
+    const { ids } = node;
     const events: ReservationEvent[] = [];
     ids.onReservation((event) => events.push(event));
     const first = snapshotOf(ids, 'stall').current!;

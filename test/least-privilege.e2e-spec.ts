@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
 import { BizTagExistsError, createTableSql, LeafAdmin } from '@app/leaf';
 import { expectStrictlyIncreasing, expectUnique } from './support/assertions.js';
-import { startLeafNode, type DatabaseCredentials, type LeafNode } from './support/leaf-app.js';
+import { startLeafNode, type LeafNode } from './support/leaf-app.js';
 import { freshDatabase, MYSQL, type TestDatabase } from './support/mariadb.js';
 
 /** MySQL's ER_TABLEACCESS_DENIED_ERROR: "<command> command denied to user … for table …". */
@@ -15,7 +15,7 @@ const TABLE_ACCESS_DENIED = 1142;
  */
 describe('least privilege: SELECT, INSERT, UPDATE on leaf_alloc and nothing else', () => {
   // One user per run, so a run that died before afterAll cannot leave a user with other grants behind.
-  const credentials: DatabaseCredentials = {
+  const credentials = {
     username: `leaf_lp_${randomBytes(4).toString('hex')}`,
     password: randomBytes(18).toString('hex'),
   };

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Module, type INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import mysql from 'mysql2/promise';
-import { IdGenerator, LeafModule, LeafUnavailableError, type LeafModuleOptions, type ReservationEvent } from '@app/leaf';
+import { IdGenerator, LeafUnavailableError, type LeafModuleOptions, type ReservationEvent } from '@app/leaf';
 import { expectStrictlyIncreasing, expectUnique, sleep } from './support/assertions.js';
+import { startLeafNode, type LeafNode } from './support/leaf-app.js';
 import { LEAF_SCRIPT_DDL } from './support/mariadb.js';
 import { PrivateMariaDb } from './support/private-mariadb.js';
 
@@ -212,7 +210,7 @@ interface FaultReport {
 
 describe('MariaDB stopped and started again in the middle of a load', () => {
   let server: PrivateMariaDb | undefined;
-  let app: INestApplicationContext | undefined;
+  let node: LeafNode | undefined;
   let ids: IdGenerator;
   let load: Load | undefined;
   let loadFinished: boolean | undefined;
@@ -243,29 +241,15 @@ describe('MariaDB stopped and started again in the middle of a load', () => {
     await admin.query(LEAF_SCRIPT_DDL);
     await admin.end();
 
-    @Module({
-      imports: [
-        TypeOrmModule.forRoot({
-          type: 'mysql',
-          host: server.host,
-          port: server.port,
-          username: server.user,
-          password: server.password,
-          database: 'leaf',
-          autoLoadEntities: true,
-          retryAttempts: 0,
-          connectTimeout: 2000,
-          extra: { connectionLimit: 4 },
-        }),
-        LeafModule.forRoot(LEAF_OPTIONS),
-      ],
-    })
-    class RestartModule {}
-
-    const moduleRef = await Test.createTestingModule({ imports: [RestartModule] }).compile();
-    moduleRef.useLogger(false); // a failed reservation is logged as a warning, dozens of times per outage
-    app = await moduleRef.init();
-    ids = app.get(IdGenerator);
+    // A failed reservation is logged as a warning, dozens of times per outage: startLeafNode keeps logs off.
+    node = await startLeafNode('leaf', LEAF_OPTIONS, {
+      host: server.host,
+      port: server.port,
+      username: server.user,
+      password: server.password,
+      connectTimeout: 2000,
+    });
+    ids = node.ids;
     ids.onReservation((event) => {
       reservations.push({ ...event, at: now() });
       if (event.ok && crashOnNextReservation) {
@@ -285,7 +269,7 @@ describe('MariaDB stopped and started again in the middle of a load', () => {
     try {
       if (load && loadFinished === undefined) loadFinished = await load.stop(WAIT_TIMEOUT_MS + 3000);
       if (server && !server.running) await server.start().catch(() => undefined);
-      await app?.close();
+      await node?.close();
     } finally {
       await server?.dispose();
     }

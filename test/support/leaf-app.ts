@@ -11,22 +11,29 @@ export interface LeafNode {
   close(): Promise<void>;
 }
 
-/** A database user other than the test server's (root by default), for nodes with fewer privileges. */
-export interface DatabaseCredentials {
-  readonly username: string;
-  readonly password: string;
+/**
+ * Where a node connects instead of the test server as root: another user (for nodes with fewer privileges),
+ * or another address (a fault proxy, a private server).
+ */
+export interface NodeConnection {
+  readonly username?: string;
+  readonly password?: string;
+  readonly host?: string;
+  readonly port?: number;
+  /** mysql2's connect timeout; its default (10 s) outlasts a test's patience with a dead address. */
+  readonly connectTimeout?: number;
 }
 
 export async function startLeafNode(
   database: string,
   options: LeafModuleOptions,
-  credentials?: DatabaseCredentials,
+  connection: NodeConnection = {},
 ): Promise<LeafNode> {
   @Module({
     imports: [
       TypeOrmModule.forRoot({
         ...mysqlDataSourceOptions(database),
-        ...credentials,
+        ...connection,
         autoLoadEntities: true,
         retryAttempts: 0,
         extra: { connectionLimit: 4 },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Snowflake } from '@sapphire/snowflake';
 import type { IdGenerator } from '@app/leaf';
 import type { ThroughputCase } from '../support/timing.js';
@@ -9,9 +10,9 @@ export const BATCH_SIZE = 1000;
  * and a case that stops producing increasing values fails loudly instead of reporting a fast no-op.
  */
 export class Sink {
-  private readonly last = new Map<string, number | bigint>();
+  private readonly last = new Map<string, number | bigint | string>();
 
-  take(name: string, value: number | bigint, increasing = true): void {
+  take(name: string, value: number | bigint | string, increasing = true): void {
     const previous = this.last.get(name);
     if (increasing && previous !== undefined && !(value > previous)) {
       throw new Error(`${name}: produced ${value} after ${previous}; the values must keep increasing.`);
@@ -113,6 +114,55 @@ export function nextIdsCase(ids: IdGenerator, tag: string, sink: Sink): Throughp
   };
 }
 
+/**
+ * `nextId` from `callers` concurrent async loops, each awaiting its own calls: the shape of the per-ID
+ * database baselines (32 concurrent connections), so their ratio compares like with like.
+ */
+export function nextIdConcurrentCase(ids: IdGenerator, tag: string, callers: number, sink: Sink): ThroughputCase {
+  const name = `await nextId('${tag}'), ${callers} concurrent callers`;
+  async function caller(iterations: number): Promise<bigint> {
+    let last = 0n;
+    for (let i = 0; i < iterations; i++) last = await ids.nextId(tag);
+    return last;
+  }
+  return {
+    name,
+    idsPerIteration: callers,
+    async run(iterations) {
+      const lasts = await Promise.all(Array.from({ length: callers }, () => caller(iterations)));
+      // Each caller's own IDs increase; across callers they interleave, so only the largest is checked.
+      let max = 0n;
+      for (const last of lasts) if (last > max) max = last;
+      sink.take(name, max);
+    },
+  };
+}
+
+/**
+ * The floor with `callers` concurrent async loops: the ceiling of any Promise-returning ID API in the shape of
+ * the per-ID database baselines, so a ratio against the database can be read against what is reachable at all.
+ */
+export function floorConcurrentCase(callers: number, sink: Sink): ThroughputCase {
+  let counter = 0;
+  async function next(): Promise<number> {
+    return ++counter;
+  }
+  const name = `floor: await async ++counter, ${callers} concurrent callers`;
+  async function caller(iterations: number): Promise<number> {
+    let last = 0;
+    for (let i = 0; i < iterations; i++) last = await next();
+    return last;
+  }
+  return {
+    name,
+    idsPerIteration: callers,
+    async run(iterations) {
+      const lasts = await Promise.all(Array.from({ length: callers }, () => caller(iterations)));
+      sink.take(name, Math.max(...lasts));
+    },
+  };
+}
+
 /** The usual in-process alternative: no database, but 64-bit time-based IDs. */
 export function snowflakeCase(sink: Sink): ThroughputCase {
   const snowflake = new Snowflake(Date.UTC(2024, 0, 1));
@@ -124,6 +174,21 @@ export function snowflakeCase(sink: Sink): ThroughputCase {
       let last = 0n;
       for (let i = 0; i < iterations; i++) last = snowflake.generate();
       // Not checked for increase: its 12-bit sequence wraps within a millisecond in a tight loop.
+      sink.take(name, last, false);
+    },
+  };
+}
+
+/** Random 122-bit IDs, no coordination and no order: what many apps use instead of a generator. */
+export function randomUuidCase(sink: Sink): ThroughputCase {
+  const name = 'crypto.randomUUID()';
+  return {
+    name,
+    idsPerIteration: 1,
+    run(iterations) {
+      let last = '';
+      for (let i = 0; i < iterations; i++) last = randomUUID();
+      // Random, so not increasing.
       sink.take(name, last, false);
     },
   };

@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { TypeOrmLeafStore } from '@app/leaf';
-import { benchDataSourceOptions, BENCH_DATABASE, MYSQL } from '../support/mariadb.js';
+import { benchDataSourceOptions, benchMysqlOptions, MYSQL, type Server } from '../support/mariadb.js';
 import { summarizeLatency, type LatencySummary, median } from '../support/stats.js';
 import { now } from '../support/timing.js';
 
@@ -37,6 +37,8 @@ export interface ReservationResult {
     readonly workers: number;
     readonly reservationsPerSec: number;
     readonly roundsPerSec: number[];
+    /** p50 latency of each round, so the latency ratio at this concurrency pairs rounds too. */
+    readonly roundsP50Ms: number[];
     readonly latency: LatencySummary;
   };
 }
@@ -56,18 +58,20 @@ export class ReservationBench {
   private readonly dataSource: DataSource;
   readonly methods: readonly ReservationMethod[];
 
-  constructor(private readonly settings: ReservationSettings) {
+  /**
+   * `server` is MariaDB itself, or the fault proxy in front of it: every connection of every method goes
+   * through it, so each round trip pays its latency.
+   */
+  constructor(
+    private readonly settings: ReservationSettings,
+    database: string,
+    server: Server = MYSQL,
+  ) {
     const { step, concurrency } = settings;
     // Every pool holds a connection per concurrent reserver, so the pool size never is the bottleneck.
-    this.pool = mysql.createPool({
-      ...MYSQL,
-      database: BENCH_DATABASE,
-      connectionLimit: concurrency,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-    });
+    this.pool = mysql.createPool({ ...benchMysqlOptions(database, server), connectionLimit: concurrency });
     this.dataSource = new DataSource({
-      ...benchDataSourceOptions(),
+      ...benchDataSourceOptions(database, server),
       extra: { connectionLimit: concurrency },
     });
     const store = new TypeOrmLeafStore(this.dataSource);
@@ -131,6 +135,12 @@ export class ReservationBench {
     await this.dataSource.initialize();
     const rows = this.methods.map((m) => [m.tag, 1, this.settings.step, 'bench reservation']);
     await this.pool.query('INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ?', [rows]);
+    // Open every connection of both pools now: through the proxy a new connection costs several round trips,
+    // which must not land in a timed round.
+    const { concurrency } = this.settings;
+    await Promise.all(Array.from({ length: concurrency }, () => this.dataSource.query('SELECT 1')));
+    const conns = await Promise.all(Array.from({ length: concurrency }, () => this.pool.getConnection()));
+    for (const conn of conns) conn.release();
   }
 
   async run(progress: (line: string) => void): Promise<ReservationResult[]> {
@@ -154,12 +164,12 @@ export class ReservationBench {
 
     progress(`reservation throughput: ${concurrency} concurrent reservers, ${rounds} x ${concurrentRoundMs} ms per method`);
     const concurrentRates = new Map(this.methods.map((m) => [m.key, [] as number[]]));
-    const concurrentLatency = new Map(this.methods.map((m) => [m.key, [] as number[]]));
+    const concurrentLatency = new Map(this.methods.map((m) => [m.key, [] as number[][]]));
     for (let round = 0; round < rounds; round++) {
       for (const method of this.methods) {
         const { perSec, latencies } = await timeConcurrent(method, concurrency, concurrentRoundMs);
         concurrentRates.get(method.key)!.push(perSec);
-        concurrentLatency.get(method.key)!.push(...latencies);
+        concurrentLatency.get(method.key)!.push(latencies);
       }
     }
 
@@ -179,7 +189,8 @@ export class ReservationBench {
           workers: concurrency,
           reservationsPerSec: median(concurrentRates.get(method.key)!),
           roundsPerSec: concurrentRates.get(method.key)!,
-          latency: summarizeLatency(concurrentLatency.get(method.key)!),
+          roundsP50Ms: concurrentLatency.get(method.key)!.map((round) => summarizeLatency(round).p50Ms),
+          latency: summarizeLatency(concurrentLatency.get(method.key)!.flat()),
         },
       };
     });

@@ -24,6 +24,32 @@ export function formatMs(ms: number): string {
   return Number.isFinite(ms) ? ms.toFixed(3) : 'n/a';
 }
 
+/** Two decimals; small values keep two significant digits (0.0031), so they do not read as 0.00. */
 export function formatRatio(r: number): string {
-  return Number.isFinite(r) ? r.toFixed(2) : 'n/a';
+  if (!Number.isFinite(r)) return 'n/a';
+  return r !== 0 && Math.abs(r) < 0.1 ? String(Number(r.toPrecision(2))) : r.toFixed(2);
+}
+
+/** Latencies from sub-microsecond to seconds: three significant digits below 1 ms, else 3 decimals. */
+export function formatLatency(ms: number): string {
+  if (!Number.isFinite(ms)) return 'n/a';
+  return ms < 1 ? String(Number(ms.toPrecision(3))) : ms.toFixed(3);
+}
+
+/** 0.0123 -> "1.23%". */
+export function formatPercent(share: number): string {
+  return Number.isFinite(share) ? `${(share * 100).toFixed(share > 0 && share < 0.001 ? 4 : 2)}%` : 'n/a';
+}
+
+/** 1536 -> "1.5 KiB". */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return 'n/a';
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }

@@ -24,9 +24,5 @@ async function prepare(suite: string): Promise<ContractDatabase> {
   };
 }
 
-if (process.env.LEAF_TEST_SKIP_POSTGRES === '1') {
-  describe.skip('demo API on PostgreSQL (LEAF_TEST_SKIP_POSTGRES=1)', () => undefined);
-} else {
-  describeDemoApi('PostgreSQL', () => prepare('demo_api'));
-  describeGracefulShutdown('PostgreSQL', () => prepare('demo_shutdown'));
-}
+describeDemoApi('PostgreSQL', () => prepare('demo_api'));
+describeGracefulShutdown('PostgreSQL', () => prepare('demo_shutdown'));

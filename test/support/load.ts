@@ -13,15 +13,12 @@ export interface FailedCall {
 export interface LoadResult {
   /** IDs in the order their promises resolved, which for one tag is the order they were issued. */
   readonly ids: bigint[];
-  /** `performance.now()` when each ID arrived, parallel to `ids`. */
-  readonly arrivals: number[];
   /** Latency of every successful call, ms. */
   readonly latencies: number[];
   readonly failures: FailedCall[];
 }
 
 export interface SteadyLoad {
-  readonly result: LoadResult;
   /** Stops the callers and waits for the calls in flight. */
   stop(): Promise<LoadResult>;
 }
@@ -31,7 +28,7 @@ export interface SteadyLoad {
  * stretch is not made up for by a burst afterwards.
  */
 export function steadyLoad(ids: IdGenerator, tag: string, { rate, concurrency }: { rate: number; concurrency: number }): SteadyLoad {
-  const result: LoadResult = { ids: [], arrivals: [], latencies: [], failures: [] };
+  const result: LoadResult = { ids: [], latencies: [], failures: [] };
   let running = true;
   const intervalMs = (1000 * concurrency) / rate;
   const loops = Array.from({ length: concurrency }, async (_, loop) => {
@@ -46,7 +43,6 @@ export function steadyLoad(ids: IdGenerator, tag: string, { rate, concurrency }:
         const id = await ids.nextId(tag);
         const now = performance.now();
         result.ids.push(id);
-        result.arrivals.push(now);
         result.latencies.push(now - at);
       } catch (error) {
         result.failures.push({ error, at, ms: performance.now() - at });
@@ -54,7 +50,6 @@ export function steadyLoad(ids: IdGenerator, tag: string, { rate, concurrency }:
     }
   });
   return {
-    result,
     async stop() {
       running = false;
       await Promise.all(loops);

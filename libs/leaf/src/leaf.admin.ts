@@ -4,7 +4,7 @@ import { InvalidArgumentError } from './errors/invalid-argument.error.js';
 import { UnknownBizTagError } from './errors/unknown-biz-tag.error.js';
 import { IdGenerator } from './id-generator.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
-import { bizTagProblem, type ResolvedLeafOptions } from './leaf.options.js';
+import { bizTagProblem, descriptionProblem, type ResolvedLeafOptions } from './leaf.options.js';
 import { MAX_ID, type LeafStore } from './store/leaf-store.js';
 
 /** What a new tag starts with. */
@@ -38,9 +38,8 @@ export class LeafAdmin {
   async createTag(bizTag: string, { step, description, startAt = 1n }: CreateBizTagOptions = {}): Promise<void> {
     checkTag(bizTag);
     const rowStep = step === undefined ? this.options.step : this.checkStep(step);
-    if (description !== undefined && (typeof description !== 'string' || description.length > 256)) {
-      throw new InvalidArgumentError('description', 'A description must be a string of at most 256 characters.');
-    }
+    const problem = descriptionProblem(description);
+    if (problem !== undefined) throw new InvalidArgumentError('description', `A description ${problem}.`);
     if (typeof startAt !== 'bigint' || startAt < 1n || startAt >= MAX_ID) {
       throw new InvalidArgumentError('startAt', `startAt must be a bigint from 1 to ${MAX_ID - 1n}, got ${String(startAt)}.`);
     }

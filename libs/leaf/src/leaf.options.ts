@@ -132,6 +132,12 @@ export function bizTagProblem(tag: unknown): string | undefined {
   return undefined;
 }
 
+/** Why a `leaf_alloc.description` (varchar(256)) is unusable, or `undefined` when it is fine or absent. */
+export function descriptionProblem(description: unknown): string | undefined {
+  if (description === undefined || (typeof description === 'string' && description.length <= 256)) return undefined;
+  return 'must be a string of at most 256 characters';
+}
+
 /** Keys that are not options with defaults: the tag list, and the module extras forRoot also receives. */
 const MODULE_KEYS = new Set(['bizTags', 'dataSource', 'isGlobal']);
 
@@ -193,9 +199,8 @@ function resolveBizTags(bizTags: unknown, step: number, maxStep: number): Resolv
     if (problem) throw new InvalidLeafOptionsError(`${where}.tag`, problem);
     if (seen.has(tag)) throw new InvalidLeafOptionsError(`${where}.tag`, `"${tag}" is listed twice`);
     seen.add(tag);
-    if (description !== undefined && (typeof description !== 'string' || description.length > 256)) {
-      throw new InvalidLeafOptionsError(`${where}.description`, 'must be a string of at most 256 characters');
-    }
+    const bad = descriptionProblem(description);
+    if (bad !== undefined) throw new InvalidLeafOptionsError(`${where}.description`, bad);
     return {
       tag,
       step: ownStep === undefined ? step : integer({ step: ownStep }, 'step', 1, maxStep, `${where}.step`, ' (maxStep)'),

@@ -23,7 +23,7 @@ export async function freshPostgres(suite: string): Promise<PostgresDatabase> {
   } catch (error) {
     throw new Error(
       `PostgreSQL is not reachable at ${POSTGRES.host}:${POSTGRES.port} as ${POSTGRES.user} (${String(error)}). ` +
-        'Start it, point LEAF_TEST_PG_HOST/PORT/USER/PASSWORD at one, or set LEAF_TEST_SKIP_POSTGRES=1.',
+        'Start it (.ci/run does), or point LEAF_TEST_PG_HOST/PORT/USER/PASSWORD at one.',
     );
   }
   await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { IdGenerator, type LeafTagSnapshot } from '@app/leaf';
+import { IdGenerator, type LeafTagSnapshot } from 'nest-leaf';
 import { runDbLoad, type DbLoadResult } from './cases/db-load.js';
 import { measureRtt, runFarDatabase, type FarDatabaseResult } from './cases/far-database.js';
 import { runHttp, type HttpResult } from './cases/http.js';

@@ -34,7 +34,7 @@ import {
   MAX_ID,
   UnknownBizTagError,
   type LeafModuleOptions,
-} from '@app/leaf';
+} from 'nest-leaf';
 import { expectStrictlyIncreasing, expectUnique, sleep } from './support/assertions.js';
 import { freshDatabase, mysqlDataSourceOptions, type TestDatabase } from './support/mariadb.js';
 

@@ -6,7 +6,7 @@ import {
   type LeafModuleOptions,
   type LeafTagSnapshot,
   type ReservationEvent,
-} from '@app/leaf';
+} from 'nest-leaf';
 import { startDemo, type RunningDemo } from './demo/support/demo-app.js';
 import { expectStrictlyIncreasing, expectUnique, sleep } from './support/assertions.js';
 import { FaultProxy } from './support/fault-proxy.js';

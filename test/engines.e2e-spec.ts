@@ -12,7 +12,7 @@ import {
   LeafModule,
   MAX_ID,
   UnknownBizTagError,
-} from '@app/leaf';
+} from 'nest-leaf';
 import { expectStrictlyIncreasing, expectUnique } from './support/assertions.js';
 import { mariadbDatabase, postgresDatabase, sqliteDatabase, type EngineDatabase } from './support/engines.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { IdOverflowError, InvalidArgumentError, MAX_ID, UnknownBizTagError, type ReservationEvent } from '@app/leaf';
+import { IdOverflowError, InvalidArgumentError, MAX_ID, UnknownBizTagError, type ReservationEvent } from 'nest-leaf';
 import { startLeafNode, type LeafNode } from './support/leaf-app.js';
 import { freshDatabase, type TestDatabase } from './support/mariadb.js';
 import { expectStrictlyIncreasing, expectUnique, sleep } from './support/assertions.js';

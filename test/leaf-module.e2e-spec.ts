@@ -12,7 +12,7 @@ import {
   LeafStoreError,
   LeafUnavailableError,
   type LeafModuleOptions,
-} from '@app/leaf';
+} from 'nest-leaf';
 import { expectUnique } from './support/assertions.js';
 import { startLeafNode } from './support/leaf-app.js';
 import { freshDatabase, MYSQL, mysqlDataSourceOptions, type TestDatabase } from './support/mariadb.js';

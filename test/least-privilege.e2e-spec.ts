@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
-import { BizTagExistsError, createTableSql, LeafAdmin } from '@app/leaf';
+import { BizTagExistsError, createTableSql, LeafAdmin } from 'nest-leaf';
 import { expectStrictlyIncreasing, expectUnique } from './support/assertions.js';
 import { startLeafNode, type LeafNode } from './support/leaf-app.js';
 import { freshDatabase, MYSQL, type TestDatabase } from './support/mariadb.js';

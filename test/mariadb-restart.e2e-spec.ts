@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
-import { IdGenerator, LeafUnavailableError, type LeafModuleOptions, type ReservationEvent } from '@app/leaf';
+import { IdGenerator, LeafUnavailableError, type LeafModuleOptions, type ReservationEvent } from 'nest-leaf';
 import { expectStrictlyIncreasing, expectUnique, sleep } from './support/assertions.js';
 import { startLeafNode, type LeafNode } from './support/leaf-app.js';
 import { LEAF_SCRIPT_DDL } from './support/mariadb.js';

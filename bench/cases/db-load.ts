@@ -1,4 +1,4 @@
-import type { ReservationTrigger } from '@app/leaf';
+import type { ReservationTrigger } from 'nest-leaf';
 import { startLeafApp, tagSnapshot } from '../support/leaf-app.js';
 import { now, yieldToEventLoop } from '../support/timing.js';
 

@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import type { IdGenerator, ReservationTrigger } from '@app/leaf';
+import type { IdGenerator, ReservationTrigger } from 'nest-leaf';
 import { cpuShare, readCpu, type CpuShare } from '../support/cpu.js';
 import { LatencyRecorder, percentiles, type Percentiles } from '../support/latency.js';
 import { startLeafApp, tagSnapshot } from '../support/leaf-app.js';

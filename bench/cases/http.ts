@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Controller, Get, type DynamicModule } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { IdGenerator } from '@app/leaf';
+import { IdGenerator } from 'nest-leaf';
 import { createApp } from '../../apps/demo/src/app.factory.js';
 import { AppModule } from '../../apps/demo/src/app.module.js';
 import { MYSQL } from '../support/mariadb.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Snowflake } from '@sapphire/snowflake';
-import type { IdGenerator } from '@app/leaf';
+import type { IdGenerator } from 'nest-leaf';
 import type { ThroughputCase } from '../support/timing.js';
 
 export const BATCH_SIZE = 1000;

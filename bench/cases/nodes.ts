@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { LeafModuleOptions } from '@app/leaf';
+import type { LeafModuleOptions } from 'nest-leaf';
 import type { NodeResultMessage, NodeRunMessage } from '../children/leaf-node.js';
 import { median } from '../support/stats.js';
 

@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
-import { TypeOrmLeafStore } from '@app/leaf';
+import { TypeOrmLeafStore } from 'nest-leaf';
 import { benchDataSourceOptions, benchMysqlOptions, MYSQL, type Server } from '../support/mariadb.js';
 import { summarizeLatency, type LatencySummary, median } from '../support/stats.js';
 import { now } from '../support/timing.js';

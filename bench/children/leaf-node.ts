@@ -6,7 +6,7 @@
  * Messages out: { type: 'ready' }, { type: 'result', ... }, { type: 'error', message }
  */
 import 'reflect-metadata';
-import type { LeafModuleOptions } from '@app/leaf';
+import type { LeafModuleOptions } from 'nest-leaf';
 import { nextIdCase, Sink } from '../cases/in-process.js';
 import { startLeafApp, tagSnapshot } from '../support/leaf-app.js';
 import { timeRound, warmUp } from '../support/timing.js';

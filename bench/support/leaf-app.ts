@@ -1,7 +1,7 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { IdGenerator, LeafModule, type LeafModuleOptions, type LeafTagSnapshot } from '@app/leaf';
+import { IdGenerator, LeafModule, type LeafModuleOptions, type LeafTagSnapshot } from 'nest-leaf';
 import { benchDataSourceOptions, MYSQL, type Server } from './mariadb.js';
 
 export interface LeafApp {

@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import { createTableSql } from '@app/leaf';
+import { createTableSql } from 'nest-leaf';
 
 /** Where the bench finds MariaDB/MySQL; the defaults match the project's machines. */
 export const MYSQL = {

@@ -40,7 +40,7 @@ function source(url: string, name: string): string {
   if (name === '(garbage collector)') return 'GC';
   if (name === '(idle)') return 'idle';
   if (name === '(program)') return 'V8 / native (program)';
-  if (url.includes('/libs/leaf/')) return 'library (@app/leaf)';
+  if (url.includes('/libs/leaf/')) return 'library (nest-leaf)';
   if (url.includes('/apps/demo/')) return 'demo app';
   if (url.includes('/bench/')) return 'bench harness';
   if (url.includes('/test/support/')) return 'fault proxy';

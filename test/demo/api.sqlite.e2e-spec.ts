@@ -1,4 +1,4 @@
-import { createTableSql } from '@app/leaf';
+import { createTableSql } from 'nest-leaf';
 import { BEYOND_DOUBLE, describeDemoApi, describeGracefulShutdown, type ContractDatabase } from './support/api-contract.js';
 import { tempSqlite } from './support/sqlite.js';
 

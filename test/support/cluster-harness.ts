@@ -7,7 +7,7 @@ import { mysqlDataSourceOptions } from './mariadb.js';
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE_SCRIPT = join(import.meta.dirname, 'cluster-node.mjs');
 
-/** The child imports `@app/leaf`, which resolves to `libs/leaf/dist`: build it from the sources under test. */
+/** The child imports `nest-leaf`, which resolves to `libs/leaf/dist`: build it from the sources under test. */
 export function buildLibrary(): void {
   const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'libs/leaf/tsconfig.lib.json'], {
     cwd: ROOT,

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { IdGenerator, LeafModule, LeafUnavailableError } from '@app/leaf';
+import { IdGenerator, LeafModule, LeafUnavailableError } from 'nest-leaf';
 
 /** @type {{ record: string, mysql: Record<string, unknown>, leaf: Record<string, unknown> & { bizTags: string[] }, loopsPerTag: number, maxBatch: number }} */
 const config = JSON.parse(process.env.LEAF_CLUSTER_NODE ?? '');

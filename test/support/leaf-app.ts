@@ -1,7 +1,7 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { IdGenerator, LeafModule, type LeafModuleOptions } from '@app/leaf';
+import { IdGenerator, LeafModule, type LeafModuleOptions } from 'nest-leaf';
 import { mysqlDataSourceOptions } from './mariadb.js';
 
 /** A Nest application context with its own DataSource and LeafModule, as one node of a cluster would have. */

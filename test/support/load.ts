@@ -1,6 +1,6 @@
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import type { IdGenerator } from '@app/leaf';
+import type { IdGenerator } from 'nest-leaf';
 import { sleep } from './assertions.js';
 
 /** One failed call: what it threw, when it started and how long it took to fail. */

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LeafModule } from '@app/leaf';
+import { LeafModule } from 'nest-leaf';
 import { AdminModule } from './admin/admin.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { LeafErrorFilter } from './common/leaf-error.filter.js';

@@ -10,4 +10,3 @@ export { LEAF_DEFAULTS, resolveLeafOptions, MAX_BIZ_TAG_LENGTH } from './leaf.op
 export type { LeafModuleOptions, LeafBizTagOptions, LeafModuleExtras, ResolvedLeafOptions } from './leaf.options.js';
 export type { LeafTagSnapshot, ReservationEvent, ReservationTrigger } from './segment/segment-buffer.js';
 export * from './errors/index.js';
-export { LeafHealthIndicator } from './health/leaf.health.js';

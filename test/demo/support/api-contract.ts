@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { IdGenerator } from '@app/leaf';
+import { IdGenerator } from 'nest-leaf';
 import { RequestDrain } from '../../../apps/demo/src/lifecycle/request-drain.service.js';
 import { startDemo, type RunningDemo } from './demo-app.js';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { LeafAdmin, LeafAlloc, UnknownBizTagError } from '@app/leaf';
+import { LeafAdmin, LeafAlloc, UnknownBizTagError } from 'nest-leaf';
 import type { CreateTagDto } from './create-tag.dto.js';
 
 /** Tag changes go through `LeafAdmin`, so this node applies them at once; rows are read back for the answer. */

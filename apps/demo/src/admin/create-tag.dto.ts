@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Matches } from 'class-validator';
-import { MAX_BIZ_TAG_LENGTH } from '@app/leaf';
+import { MAX_BIZ_TAG_LENGTH } from 'nest-leaf';
 
 /**
  * The body of `POST /admin/tags`. Only the types are checked here; the ranges (tag length, step up to maxStep,

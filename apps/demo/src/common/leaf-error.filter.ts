@@ -7,7 +7,7 @@ import {
   LeafError,
   LeafUnavailableError,
   UnknownBizTagError,
-} from '@app/leaf';
+} from 'nest-leaf';
 import { errorBody } from './error-body.js';
 
 /** Seconds a client should wait before retrying after a 503 from the generator. */

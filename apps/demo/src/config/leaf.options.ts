@@ -1,4 +1,4 @@
-import type { LeafModuleOptions } from '@app/leaf';
+import type { LeafModuleOptions } from 'nest-leaf';
 import { BIZ_TAGS, type DemoConfig } from './demo.config.js';
 
 /** `LeafModule` options of the demo: its two tags, with the step and threshold from the environment. */

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { LeafHealthIndicator } from '@app/leaf';
+import { LeafHealthIndicator } from 'nest-leaf/health';
 
 /** How long the database may take to answer `SELECT 1` before readiness fails. */
 const DATABASE_PING_TIMEOUT_MS = 1500;

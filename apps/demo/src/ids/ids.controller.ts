@@ -11,7 +11,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { IdGenerator } from '@app/leaf';
+import { IdGenerator } from 'nest-leaf';
 import { IdResponse, IdsResponse } from './id.response.js';
 import { ParseCountPipe } from './parse-count.pipe.js';
 

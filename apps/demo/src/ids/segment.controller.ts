@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { IdGenerator } from '@app/leaf';
+import { IdGenerator } from 'nest-leaf';
 
 /** Meituan Leaf's HTTP API (`leaf-server`), so clients written for Leaf work unchanged. */
 @ApiTags('leaf-compatible')

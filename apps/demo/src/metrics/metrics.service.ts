@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { IdGenerator, type LeafTagSnapshot, type ReservationEvent, type ReservationTrigger } from '@app/leaf';
+import { IdGenerator, type LeafTagSnapshot, type ReservationEvent, type ReservationTrigger } from 'nest-leaf';
 
 const TRIGGERS: readonly ReservationTrigger[] = ['startup', 'prefetch', 'on-demand'];
 

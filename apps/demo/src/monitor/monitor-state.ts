@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { LeafTagSnapshot } from '@app/leaf';
+import type { LeafTagSnapshot } from 'nest-leaf';
 
 /** A segment `[start, end)`, bounds as decimal strings. */
 export class SegmentView {

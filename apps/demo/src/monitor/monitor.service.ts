@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { IdGenerator } from '@app/leaf';
+import { IdGenerator } from 'nest-leaf';
 import type { DemoConfigService } from '../config/demo.config.js';
 import { MonitorState, TagView } from './monitor-state.js';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { IdGenerator } from '@app/leaf';
+import { IdGenerator } from 'nest-leaf';
 import { BIZ_TAGS } from '../config/demo.config.js';
 import type { CreateOrderDto } from './create-order.dto.js';
 import { Order } from './order.entity.js';

@@ -1,7 +1,7 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { IdGenerator } from '@app/leaf';
+import { IdGenerator } from 'nest-leaf';
 import { isUniqueViolation } from '../common/unique-violation.js';
 import { BIZ_TAGS } from '../config/demo.config.js';
 import type { CreateUserDto } from './create-user.dto.js';

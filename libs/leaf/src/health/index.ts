@@ -1,0 +1,1 @@
+export { LeafHealthIndicator, type LeafHealthDetails, type LeafTagHealth } from './leaf.health.js';

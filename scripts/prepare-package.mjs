@@ -1,0 +1,21 @@
+// `npm pack` / `npm publish` in libs/leaf run this (prepack): a clean build of the library, and the README and
+// LICENSE of the repository root, so the package has one source for each and ships nothing stale.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = join(root, 'libs', 'leaf');
+
+rmSync(join(pkg, 'dist'), { recursive: true, force: true });
+const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+execFileSync(process.execPath, [tsc, '-p', join(pkg, 'tsconfig.build.json')], { stdio: 'inherit' });
+
+// The root README opens with the commands that run this repository's demo and tests: not a package user's concern.
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const forUsers = readme.replace(/<!-- repository -->[\s\S]*?<!-- \/repository -->\n*/g, '');
+if (forUsers === readme) throw new Error('README.md has no <!-- repository --> … <!-- /repository --> block to leave out');
+writeFileSync(join(pkg, 'README.md'), forUsers);
+copyFileSync(join(root, 'LICENSE'), join(pkg, 'LICENSE'));

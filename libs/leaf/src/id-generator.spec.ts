@@ -3,11 +3,11 @@ import { LeafStoreError } from './errors/leaf-store.error.js';
 import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
 import { IdGenerator } from './id-generator.js';
 import { resolveLeafOptions, type LeafModuleOptions } from './leaf.options.js';
-import { FakeLeafStore } from './testing/fake-leaf-store.js';
+import { InMemoryLeafStore } from './testing/in-memory-leaf.store.js';
 
 const generators: IdGenerator[] = [];
 
-function generator(store: FakeLeafStore, options: Partial<LeafModuleOptions> = {}) {
+function generator(store: InMemoryLeafStore, options: Partial<LeafModuleOptions> = {}) {
   const ids = new IdGenerator(resolveLeafOptions({ bizTags: ['order'], step: 10, ...options }), store);
   generators.push(ids);
   return ids;
@@ -19,8 +19,7 @@ describe('IdGenerator', () => {
   });
 
   it('starts itself when called before startup, e.g. from another provider’s onModuleInit', async () => {
-    const store = new FakeLeafStore();
-    store.manual = false;
+    const store = new InMemoryLeafStore();
     const ids = generator(store);
     expect(ids.isRunning).toBe(false);
     expect(await ids.nextId('order')).toBe(1n);
@@ -29,8 +28,7 @@ describe('IdGenerator', () => {
   });
 
   it('fails startup with a typed error naming a row whose step is not positive', async () => {
-    const store = new FakeLeafStore({ order: { step: 0 } });
-    store.manual = false;
+    const store = new InMemoryLeafStore({ order: { step: 0 } });
     await expect(generator(store).start()).rejects.toThrow(
       new LeafStoreError(
         'leaf_alloc row "order" has step 0; a step must be a positive integer. ' +
@@ -40,8 +38,7 @@ describe('IdGenerator', () => {
   });
 
   it('turns a driver error while looking up a new tag into LeafUnavailableError', async () => {
-    const store = new FakeLeafStore();
-    store.manual = false;
+    const store = new InMemoryLeafStore();
     const ids = generator(store);
     await ids.start();
     store.findTag = () => Promise.reject(new Error('read ECONNRESET'));
@@ -51,8 +48,7 @@ describe('IdGenerator', () => {
   });
 
   it('refuses calls once closed, and serves the other tags while one tag fails', async () => {
-    const store = new FakeLeafStore({ broken: { step: 5 } });
-    store.manual = false;
+    const store = new InMemoryLeafStore({ broken: { step: 5 } });
     const ids = generator(store, { bizTags: ['order', 'broken'] });
     await ids.start();
     store.rows.delete('broken');

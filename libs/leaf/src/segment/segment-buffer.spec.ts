@@ -3,13 +3,14 @@ import { IdOverflowError } from '../errors/id-overflow.error.js';
 import { LeafUnavailableError } from '../errors/leaf-unavailable.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import { resolveLeafOptions, type LeafModuleOptions } from '../leaf.options.js';
-import { FakeLeafStore } from '../testing/fake-leaf-store.js';
+import { InMemoryLeafStore } from '../testing/in-memory-leaf.store.js';
 import { SegmentBuffer, type ReservationEvent } from './segment-buffer.js';
 
 const silent = { log() {}, error() {}, warn() {} };
 
 function setup(options: Partial<LeafModuleOptions> = {}, step = 10) {
-  const store = new FakeLeafStore({ t: { step } });
+  const store = new InMemoryLeafStore({ t: { step } });
+  store.hold(); // every reservation waits for the test to release or fail it
   const events: ReservationEvent[] = [];
   const resolved = resolveLeafOptions({ bizTags: ['t'], step, waitTimeoutMs: 1000, ...options });
   const buffer = new SegmentBuffer('t', step, true, {
@@ -50,13 +51,13 @@ describe('SegmentBuffer', () => {
   it('serves its range in order, prefetches at the threshold and switches without waiting', async () => {
     const { store, buffer, events } = setup({ threshold: 0.2 });
     const startup = buffer.reserve('startup');
-    store.complete();
+    store.releaseNext();
     await startup;
     expect(takeMany(buffer, 8)).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
-    expect(store.pending).toHaveLength(0);
+    expect(store.held).toHaveLength(0);
     expect(buffer.takeOne()).toBe(9n); // 2 of 10 left: the next segment is reserved in the background
-    expect(store.pending).toHaveLength(1);
-    store.complete();
+    expect(store.held).toHaveLength(1);
+    store.releaseNext();
     await settle();
     expect(buffer.snapshot().nextReady).toBe(true);
     expect(takeMany(buffer, 3)).toEqual([10n, 11n, 12n]); // 11 comes from the standby segment
@@ -69,7 +70,7 @@ describe('SegmentBuffer', () => {
     const calls = Array.from({ length: 10_000 }, () => wait(buffer, 1, null));
     await settle();
     expect(store.reserveCalls).toBe(1);
-    expect(store.complete()).toBe(10_000); // sized for the demand, not for the step of 10
+    expect(store.releaseNext().step).toBe(10_000); // sized for the demand, not for the step of 10
     const ids = await Promise.all(calls);
     expect(ids[0]).toBe(1n);
     expect(ids[9_999]).toBe(10_000n);
@@ -87,7 +88,7 @@ describe('SegmentBuffer', () => {
     await jest.advanceTimersByTimeAsync(1);
     await failed;
     expect(buffer.snapshot().waiting).toBe(0);
-    store.complete();
+    store.releaseNext();
     await settle();
     expect(buffer.takeOne()).toBe(1n); // the range is intact for the next caller
   });
@@ -96,16 +97,16 @@ describe('SegmentBuffer', () => {
     const { store, buffer } = setup({ retryMinDelayMs: 100 });
     const call = wait(buffer, 1, null);
     await settle();
-    store.fail(new Error('connection lost'));
+    store.failNext(new Error('connection lost'));
     await settle();
     expect(buffer.snapshot()).toMatchObject({ consecutiveFailures: 1, lastReservationOk: false, waiting: 1 });
     expect(buffer.snapshot().lastError?.message).toBe('connection lost');
     buffer.tick(Date.now()); // too early: the backoff holds
-    expect(store.pending).toHaveLength(0);
+    expect(store.held).toHaveLength(0);
     await jest.advanceTimersByTimeAsync(100);
     buffer.tick(Date.now());
-    expect(store.pending).toHaveLength(1);
-    store.complete();
+    expect(store.held).toHaveLength(1);
+    store.releaseNext();
     await expect(call).resolves.toBe(1n);
     expect(buffer.snapshot()).toMatchObject({ consecutiveFailures: 0, lastReservationOk: true });
   });
@@ -114,7 +115,7 @@ describe('SegmentBuffer', () => {
     const { store, buffer } = setup({ retryMaxDelayMs: 1000 });
     const call = wait(buffer, 1, null);
     await settle();
-    store.fail(new UnknownBizTagError('t'));
+    store.failNext(new UnknownBizTagError('t'));
     await expect(call).rejects.toBeInstanceOf(UnknownBizTagError);
     await expect(wait(buffer, 1, null)).rejects.toBeInstanceOf(UnknownBizTagError);
     expect(store.reserveCalls).toBe(1);
@@ -122,7 +123,7 @@ describe('SegmentBuffer', () => {
     const retry = wait(buffer, 1, null);
     await settle();
     expect(store.reserveCalls).toBe(2);
-    store.fail(new IdOverflowError('t', 9_223_372_036_854_775_000n, 10));
+    store.failNext(new IdOverflowError('t', 9_223_372_036_854_775_000n, 10));
     await expect(retry).rejects.toBeInstanceOf(IdOverflowError);
   });
 
@@ -144,7 +145,7 @@ describe('SegmentBuffer', () => {
     await expect(wait(buffer, 1, null)).rejects.toBeInstanceOf(LeafUnavailableError);
     await settle();
     expect(closed).toBe(false);
-    store.complete();
+    store.releaseNext();
     await closing;
   });
 
@@ -153,25 +154,25 @@ describe('SegmentBuffer', () => {
     const call = wait(buffer, 1, null);
     await jest.advanceTimersByTimeAsync(200);
     expect(buffer.snapshot().lastError?.message).toMatch(/reservationTimeoutMs/);
-    store.complete(); // the stalled statement lands after all: [1, 11) is taken but abandoned
+    store.releaseNext(); // the stalled statement lands after all: [1, 11) is taken but abandoned
     await jest.advanceTimersByTimeAsync(10);
     buffer.tick(Date.now());
-    store.complete();
+    store.releaseNext();
     await expect(call).resolves.toBe(11n);
   });
 
   it('fills a batch across segments, serving the rest from the next one', async () => {
     const { store, buffer } = setup({ dynamicStep: false });
     const startup = buffer.reserve('startup');
-    store.complete();
+    store.releaseNext();
     await startup;
     const ids = new Array<bigint>(25);
     const filled = buffer.takeInto(ids, 0, 25);
     expect(filled).toBe(10);
     const batch = wait(buffer, 25 - filled, ids);
-    expect(store.complete()).toBe(10); // the prefetch started at the threshold: 10 of the 15 owed
+    expect(store.releaseNext().step).toBe(10); // the prefetch started at the threshold: 10 of the 15 owed
     await settle();
-    expect(store.complete()).toBe(10); // the other 5, on demand
+    expect(store.releaseNext().step).toBe(10); // the other 5, on demand
     await expect(batch).resolves.toEqual(Array.from({ length: 25 }, (_, i) => BigInt(i + 1)));
   });
 
@@ -179,22 +180,22 @@ describe('SegmentBuffer', () => {
     const { store, buffer } = setup({ dynamicStep: false, maxStep: 20 });
     const batch = wait(buffer, 25, new Array<bigint>(25));
     await settle();
-    expect(store.complete()).toBe(20);
+    expect(store.releaseNext().step).toBe(20);
     await settle();
-    expect(store.complete()).toBe(10);
+    expect(store.releaseNext().step).toBe(10);
     expect((await batch).at(-1)).toBe(25n);
   });
 
   it('starts the next reservation early when the current rate would drain the segment within a few latencies', async () => {
     const { store, buffer } = setup({ threshold: 0.01, checkIntervalMs: 100 }, 1000);
     const startup = buffer.reserve('startup');
-    store.complete();
+    store.releaseNext();
     await startup;
     buffer.tick(Date.now());
     takeMany(buffer, 600); // 600 IDs in 100 ms; 400 left would last ~67 ms < the horizon of ~204 ms
     await jest.advanceTimersByTimeAsync(100);
     buffer.tick(Date.now());
-    expect(store.pending).toHaveLength(1);
+    expect(store.held).toHaveLength(1);
   });
 
   it('grows the step under load and shrinks it after a quiet spell, not below the base step', async () => {
@@ -202,7 +203,7 @@ describe('SegmentBuffer', () => {
     const steps: number[] = [];
     const reserve = async () => {
       const done = buffer.reserve('prefetch');
-      steps.push(store.complete());
+      steps.push(store.releaseNext().step);
       await done;
     };
     await reserve(); // first: the base step

@@ -1,0 +1,1 @@
+export { LeafMetrics, LEAF_METRICS_OPTIONS, type LeafMetricsOptions } from './leaf.metrics.js';

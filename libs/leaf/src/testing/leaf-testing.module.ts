@@ -1,0 +1,69 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { InvalidLeafOptionsError } from '../errors/invalid-leaf-options.error.js';
+import { IdGenerator } from '../id-generator.js';
+import { LeafAdmin } from '../leaf.admin.js';
+import { LEAF_OPTIONS, LEAF_STORE } from '../leaf.constants.js';
+import { resolveLeafOptions, type LeafModuleOptions } from '../leaf.options.js';
+import { InMemoryLeafStore } from './in-memory-leaf.store.js';
+
+/** Options of `LeafTestingModule.forRoot()`: `LeafModule`'s options, every one optional, plus the store. */
+export interface LeafTestingOptions extends Partial<LeafModuleOptions> {
+  /**
+   * The store to use, when the test wants to seed rows, `hold()` reservations or look at `max_id`.
+   * Default: a new `InMemoryLeafStore` per compiled module (reachable as `moduleRef.get(InMemoryLeafStore)`).
+   */
+  store?: InMemoryLeafStore;
+  /** Register the module globally. Default false. */
+  isGlobal?: boolean;
+}
+
+/**
+ * `LeafModule` without a database, for unit tests of services that inject `IdGenerator`: the real generator
+ * over an `InMemoryLeafStore`, so IDs are deterministic (a new tag gives 1n, 2n, 3n…) and errors are real.
+ *
+ * ```ts
+ * const moduleRef = await Test.createTestingModule({
+ *   imports: [LeafTestingModule.forRoot({ bizTags: ['order'] })],
+ *   providers: [OrdersService],
+ * }).compile();
+ * await moduleRef.init(); // reserves the first segments, as the app would at startup
+ * ```
+ * Provides and exports `IdGenerator`, `LeafAdmin` and `InMemoryLeafStore`; `moduleRef.close()` closes the
+ * generator. As with `LeafModule`, a tag that is neither in `bizTags` nor a row of the store throws
+ * `UnknownBizTagError`; tags are not made up on first use.
+ */
+@Module({})
+export class LeafTestingModule {
+  /**
+   * @param options as `LeafModule.forRoot()`, same defaults. `bizTags` may be left out when `store` already
+   *   has rows: those tags are then the configured ones.
+   * @throws InvalidLeafOptionsError when an option is invalid, or there is no tag at all
+   */
+  static forRoot(options: LeafTestingOptions = {}): DynamicModule {
+    const { store, isGlobal = false, ...leafOptions } = options;
+    // Each seeded row with its own step, so the generator does not warn that the row's step wins.
+    const bizTags = leafOptions.bizTags ?? [...(store?.rows ?? [])].map(([tag, { step }]) => ({ tag, step }));
+    if (bizTags.length === 0) {
+      throw new InvalidLeafOptionsError(
+        'bizTags',
+        'LeafTestingModule needs the tags the code under test uses, as LeafModule does: ' +
+          "forRoot({ bizTags: ['order'] }), or a store seeded with rows: forRoot({ store: new InMemoryLeafStore({ order: { step: 1000 } }) })",
+      );
+    }
+    // Checked here, as LeafModule.forRoot does, so a typo fails where the test builds its module.
+    const resolved = resolveLeafOptions({ ...leafOptions, bizTags });
+    return {
+      module: LeafTestingModule,
+      global: isGlobal,
+      providers: [
+        { provide: LEAF_OPTIONS, useValue: resolved },
+        // A factory, not a value: a module definition reused by several tests gives each a fresh table.
+        { provide: InMemoryLeafStore, useFactory: () => store ?? new InMemoryLeafStore() },
+        { provide: LEAF_STORE, useExisting: InMemoryLeafStore },
+        IdGenerator,
+        LeafAdmin,
+      ],
+      exports: [IdGenerator, LeafAdmin, InMemoryLeafStore],
+    };
+  }
+}

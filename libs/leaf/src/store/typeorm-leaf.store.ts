@@ -127,7 +127,7 @@ export class TypeOrmLeafStore implements LeafStore {
     } catch (error) {
       if (this.dialect.isMissingTable(error)) {
         throw new LeafStoreError(
-          'Table leaf_alloc does not exist. Add LeafAllocMigration to the DataSource\'s migrations (with ' +
+          'Table leaf_alloc does not exist (TypeORM synchronize never creates it). Add LeafAllocMigration to the DataSource\'s migrations (with ' +
             'migrationsRun: true, or run it with the TypeORM CLI), or create the table with Leaf\'s SQL script.',
           { cause: error },
         );

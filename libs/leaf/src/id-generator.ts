@@ -56,8 +56,10 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
    * The next ID of `bizTag`. Resolves at once while IDs are in memory; otherwise waits for the segment
    * being reserved, at most `waitTimeoutMs`.
    *
-   * @throws InvalidArgumentError when `bizTag` is not a non-empty string of at most 128 characters
-   * @throws UnknownBizTagError when the tag is neither configured nor in `leaf_alloc`
+   * @throws InvalidArgumentError when `bizTag` is not a non-empty string of at most 128 characters, or holds a
+   *   control character, line break, invisible format character or lone surrogate
+   * @throws UnknownBizTagError when the tag is neither configured nor in `leaf_alloc`, or the table's collation
+   *   matches it to another spelling's row
    * @throws LeafUnavailableError when no ID could be had in time, or during shutdown
    * @throws IdOverflowError when the tag has used up the BIGINT range
    */
@@ -229,11 +231,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
   private async noRowOfItsOwn(tag: string): Promise<Error> {
     const alias = await this.store.findTag(tag);
     if (alias === undefined) return new UnknownBizTagError(tag);
-    return new LeafStoreError(
-      `"${tag}" has no leaf_alloc row of its own: the table's collation makes it equal to "${alias.bizTag}". ` +
-        'Use one spelling, or make biz_tag compare exactly: ' +
-        'ALTER TABLE leaf_alloc MODIFY biz_tag varchar(128) COLLATE utf8mb4_bin NOT NULL.',
-    );
+    return LeafStoreError.collationMatch(tag, alias.bizTag);
   }
 
   private async readTable(): Promise<LeafAllocRow[]> {
@@ -299,7 +297,8 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
         .then((row) => {
           // A case-insensitive collation finds "order" for "ORDER"; serving it would open a second buffer on
           // the same row for every spelling a client cares to send.
-          if (row === undefined || row.bizTag !== bizTag) throw new UnknownBizTagError(bizTag, row?.bizTag);
+          if (row === undefined) throw new UnknownBizTagError(bizTag);
+          if (row.bizTag !== bizTag) throw UnknownBizTagError.collationMatch(bizTag, row.bizTag);
           let buffer = this.buffers.get(bizTag);
           if (buffer === undefined && this.state === 'running') {
             buffer = new SegmentBuffer(bizTag, validStep(row), false, this.context);

@@ -32,8 +32,10 @@ export class LeafAdmin {
   /**
    * Inserts the row of a new tag; every node can serve it from the next call on.
    *
-   * @throws InvalidArgumentError when the tag, step, description or start is unusable
-   * @throws BizTagExistsError when the tag already has a row (the row is left as it is)
+   * @throws InvalidArgumentError when the tag, step, description or start is unusable (tags as `nextId` checks them:
+   *   no control characters, line breaks, invisible format characters or lone surrogates)
+   * @throws BizTagExistsError when the tag already has a row, or the table's collation matches it to another
+   *   spelling's row (`existing`; the message gives both fixes); the table is left as it is
    */
   async createTag(bizTag: string, { step, description, startAt = 1n }: CreateBizTagOptions = {}): Promise<void> {
     checkTag(bizTag);
@@ -41,10 +43,23 @@ export class LeafAdmin {
     const problem = descriptionProblem(description);
     if (problem !== undefined) throw new InvalidArgumentError('description', `A description ${problem}.`);
     if (typeof startAt !== 'bigint' || startAt < 1n || startAt >= MAX_ID) {
-      throw new InvalidArgumentError('startAt', `startAt must be a bigint from 1 to ${MAX_ID - 1n}, got ${String(startAt)}.`);
+      throw new InvalidArgumentError(
+        'startAt',
+        `startAt must be a bigint from 1 to ${MAX_ID - 1n}, got ${String(startAt)}.`,
+      );
     }
-    const created = await this.store.insertTag({ bizTag, maxId: startAt, step: rowStep, description: description ?? null });
-    if (!created) throw new BizTagExistsError(bizTag);
+    const created = await this.store.insertTag({
+      bizTag,
+      maxId: startAt,
+      step: rowStep,
+      description: description ?? null,
+    });
+    if (created) return;
+    // Under a case-, accent- or space-insensitive collation the key that clashed may be another spelling's row:
+    // "already has a row" would send the caller to setStep, which refuses "ORDER" just as nextId does.
+    const row = await this.store.findTag(bizTag);
+    if (row !== undefined && row.bizTag !== bizTag) throw BizTagExistsError.collationMatch(bizTag, row.bizTag);
+    throw new BizTagExistsError(bizTag);
   }
 
   /**
@@ -61,7 +76,8 @@ export class LeafAdmin {
     const checked = this.checkStep(step);
     // Under a case-insensitive collation the UPDATE would also change the row of another spelling.
     const row = await this.store.findTag(bizTag);
-    if (row === undefined || row.bizTag !== bizTag) throw new UnknownBizTagError(bizTag, row?.bizTag);
+    if (row === undefined) throw new UnknownBizTagError(bizTag);
+    if (row.bizTag !== bizTag) throw UnknownBizTagError.collationMatch(bizTag, row.bizTag);
     if (!(await this.store.setStep(bizTag, checked))) throw new UnknownBizTagError(bizTag);
     await this.ids.refreshTags();
   }
@@ -69,7 +85,10 @@ export class LeafAdmin {
   private checkStep(step: unknown): number {
     const { maxStep } = this.options;
     if (typeof step === 'number' && Number.isInteger(step) && step >= 1 && step <= maxStep) return step;
-    throw new InvalidArgumentError('step', `A step must be an integer from 1 to ${maxStep} (maxStep), got ${String(step)}.`);
+    throw new InvalidArgumentError(
+      'step',
+      `A step must be an integer from 1 to ${maxStep} (maxStep), got ${String(step)}.`,
+    );
   }
 }
 

@@ -1,15 +1,32 @@
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
+import {
+  bizTagProblem,
+  describeValue,
+  descriptionProblem,
+  flagOption,
+  fractionOption,
+  integerOption,
+  unknownKeyProblem,
+} from './leaf.options-validation.js';
+
+export { bizTagProblem, describeValue, descriptionProblem, MAX_BIZ_TAG_LENGTH } from './leaf.options-validation.js';
 
 /** A biz tag to serve, with the step and description its `leaf_alloc` row is created with if missing. */
 export interface LeafBizTagOptions {
   tag: string;
-  /** Base step of this tag when its row is created. Default: the module's `step`. */
-  step?: number;
+  /** Base step of this tag when its row is created, or its decimal digits. Default: the module's `step`. */
+  step?: number | string;
   /** Written to `leaf_alloc.description` when the row is created. */
   description?: string;
 }
 
-/** Options of `LeafModule.forRoot()` and of the factory of `LeafModule.forRootAsync()`. */
+/**
+ * Options of `LeafModule.forRoot()` and of the factory of `LeafModule.forRootAsync()`.
+ *
+ * Numbers may also be given as strings, as `ConfigService.get()` reads them from the environment: decimal digits
+ * (`'500'`), or a decimal (`'0.2'`) for `threshold`. Flags take `'true'` and `'false'`. Nothing looser is read:
+ * `'5e2'`, `' 500'`, `'0x10'` or `''` are refused at bootstrap.
+ */
 export interface LeafModuleOptions {
   /**
    * The tags reserved at startup (their rows are created when missing). Other tags found in `leaf_alloc`
@@ -17,50 +34,50 @@ export interface LeafModuleOptions {
    */
   bizTags: ReadonlyArray<string | LeafBizTagOptions>;
   /** Step of rows created for `bizTags` that do not set their own. Default 1000. */
-  step?: number;
+  step?: number | string;
   /**
    * Fraction of the current segment still unused when the next segment is reserved in the background.
    * In (0, 1]. Default 0.2.
    */
-  threshold?: number;
+  threshold?: number | string;
   /** Upper bound of the dynamic step, and of any single reservation. Default 1,000,000. */
-  maxStep?: number;
+  maxStep?: number | string;
   /**
    * Leaf's dynamic step: the next step doubles when the last segment lasted less than `segmentDurationMs`
    * and halves (never below the row's step) when it lasted more than twice that. Default true.
    */
-  dynamicStep?: boolean;
+  dynamicStep?: boolean | string;
   /** How long a segment should last under the current load, for the dynamic step. Default 15 minutes. */
-  segmentDurationMs?: number;
+  segmentDurationMs?: number | string;
   /**
    * How long a caller may wait for an in-flight reservation when no ID is left in memory, before
    * `LeafUnavailableError`. Default 3000 ms.
    */
-  waitTimeoutMs?: number;
+  waitTimeoutMs?: number | string;
   /** Callers that may wait per tag at once; beyond it calls fail at once with `LeafUnavailableError`. Default 100,000. */
-  maxWaiters?: number;
+  maxWaiters?: number | string;
   /** Largest `count` accepted by `nextIds()`. Default 10,000. */
-  maxBatchSize?: number;
+  maxBatchSize?: number | string;
   /**
    * Longest wait for any `leaf_alloc` statement. A reservation taking longer counts as failed: its connection
    * is destroyed, the retry runs on a fresh one, and its range, should it land later, is never used. Default 5000 ms.
    */
-  reservationTimeoutMs?: number;
+  reservationTimeoutMs?: number | string;
   /** First delay before retrying a failed reservation; doubles up to `retryMaxDelayMs`. Default 100 ms. */
-  retryMinDelayMs?: number;
+  retryMinDelayMs?: number | string;
   /** Longest delay between retries of a failed reservation. Default 1000 ms. */
-  retryMaxDelayMs?: number;
+  retryMaxDelayMs?: number | string;
   /** How often the scheduler looks at every tag (rate-based prefetch, retries). Default 100 ms. */
-  checkIntervalMs?: number;
+  checkIntervalMs?: number | string;
   /** How often the list of tags in `leaf_alloc` (and their steps) is re-read; 0 turns it off. Default 60,000 ms. */
-  tagRefreshIntervalMs?: number;
+  tagRefreshIntervalMs?: number | string;
   /** Insert rows for `bizTags` that are missing from `leaf_alloc` at startup. Default true. */
-  createMissingTags?: boolean;
+  createMissingTags?: boolean | string;
   /**
    * On shutdown, hand the unused tail of the newest segment back to `leaf_alloc` (compare-and-set: only if
    * no node reserved since), so a rolling restart leaves no gap. Default true.
    */
-  giveBackOnShutdown?: boolean;
+  giveBackOnShutdown?: boolean | string;
 }
 
 /** Options read by the module definition itself rather than by the generator. */
@@ -98,6 +115,7 @@ export interface ResolvedLeafOptions {
   readonly giveBackOnShutdown: boolean;
 }
 
+/** What every option a host leaves out is set to. */
 export const LEAF_DEFAULTS = {
   step: 1000,
   threshold: 0.2,
@@ -116,47 +134,39 @@ export const LEAF_DEFAULTS = {
   giveBackOnShutdown: true,
 } as const satisfies Omit<ResolvedLeafOptions, 'bizTags'>;
 
-/** `leaf_alloc.biz_tag` is varchar(128). */
-export const MAX_BIZ_TAG_LENGTH = 128;
 /** `leaf_alloc.step` is a signed int. */
 const MAX_INT32 = 2_147_483_647;
 
-/** Why a biz tag is unusable, or `undefined` when it is fine. Shared by option validation and `nextId`. */
-export function bizTagProblem(tag: unknown): string | undefined {
-  if (typeof tag !== 'string') return `a biz tag must be a string, got ${describeValue(tag)}`;
-  if (tag.trim().length === 0) return 'a biz tag must not be empty or only white space';
-  // varchar counts characters, not UTF-16 units: an emoji is one character but two units.
-  if (tag.length > MAX_BIZ_TAG_LENGTH && codePoints(tag) > MAX_BIZ_TAG_LENGTH) {
-    return `a biz tag has at most ${MAX_BIZ_TAG_LENGTH} characters (leaf_alloc.biz_tag is varchar(128)), got ${codePoints(tag)}`;
-  }
-  return undefined;
-}
+/** The options a host may pass: the tag list, the options with defaults, and the extras forRoot also receives. */
+const OPTION_KEYS = ['bizTags', ...Object.keys(LEAF_DEFAULTS), 'dataSource', 'isGlobal'];
+/** The keys of one `bizTags` entry. */
+const ENTRY_KEYS = ['tag', 'step', 'description'];
 
-/** Why a `leaf_alloc.description` (varchar(256)) is unusable, or `undefined` when it is fine or absent. */
-export function descriptionProblem(description: unknown): string | undefined {
-  if (description === undefined || (typeof description === 'string' && description.length <= 256)) return undefined;
-  return 'must be a string of at most 256 characters';
-}
-
-/** Keys that are not options with defaults: the tag list, and the module extras forRoot also receives. */
-const MODULE_KEYS = new Set(['bizTags', 'dataSource', 'isGlobal']);
-
-/** Applies the defaults and checks every option; throws `InvalidLeafOptionsError` naming the first bad one. */
+/**
+ * Applies the defaults and checks every option; throws `InvalidLeafOptionsError` naming the first bad one.
+ * Numbers may come as decimal strings and flags as "true"/"false", as `ConfigService.get()` gives them.
+ */
 export function resolveLeafOptions(options: LeafModuleOptions | undefined): ResolvedLeafOptions {
   if (options === null || typeof options !== 'object') {
-    throw new InvalidLeafOptionsError('options', `expected an object with at least { bizTags }, got ${describeValue(options)}`);
+    throw new InvalidLeafOptionsError(
+      'options',
+      `expected an object with at least { bizTags }, got ${describeValue(options)}`,
+    );
   }
   for (const key of Object.keys(options)) {
-    if (!(key in LEAF_DEFAULTS) && !MODULE_KEYS.has(key)) {
-      throw new InvalidLeafOptionsError(key, `is not a LeafModule option; the options are ${[...Object.keys(LEAF_DEFAULTS), 'bizTags'].join(', ')}`);
+    if (!OPTION_KEYS.includes(key)) {
+      throw new InvalidLeafOptionsError(
+        key,
+        unknownKeyProblem(key, OPTION_KEYS, 'a LeafModule option', 'the options are'),
+      );
     }
   }
   const maxStep = integer(options, 'maxStep', 1, MAX_INT32);
-  const step = integer(options, 'step', 1, maxStep, 'step', ' (maxStep)');
+  const step = integer(options, 'step', 1, maxStep, ' (maxStep)');
   const resolved: ResolvedLeafOptions = {
     bizTags: resolveBizTags(options.bizTags, step, maxStep),
     step,
-    threshold: fraction(options, 'threshold'),
+    threshold: fractionOption(options.threshold ?? LEAF_DEFAULTS.threshold, 'threshold'),
     maxStep,
     dynamicStep: flag(options, 'dynamicStep'),
     segmentDurationMs: integer(options, 'segmentDurationMs', 1, 7 * 24 * 3_600_000),
@@ -191,61 +201,44 @@ function resolveBizTags(bizTags: unknown, step: number, maxStep: number): Resolv
   return bizTags.map((entry: unknown, index) => {
     const where = `bizTags[${index}]`;
     const spec = typeof entry === 'string' ? { tag: entry } : entry;
-    if (spec === null || typeof spec !== 'object') {
-      throw new InvalidLeafOptionsError(where, `expected a string or { tag, step?, description? }, got ${describeValue(entry)}`);
+    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+      throw new InvalidLeafOptionsError(
+        where,
+        `expected a string or { tag, step?, description? }, got ${describeValue(entry)}`,
+      );
+    }
+    // Before the tag: a misspelt "tga" is better reported as a typo than as a missing tag.
+    for (const key of Object.keys(spec)) {
+      if (!ENTRY_KEYS.includes(key)) {
+        throw new InvalidLeafOptionsError(
+          `${where}.${key}`,
+          unknownKeyProblem(key, ENTRY_KEYS, 'a key of a bizTags entry', 'an entry has'),
+        );
+      }
     }
     const { tag, step: ownStep, description } = spec as LeafBizTagOptions;
     const problem = bizTagProblem(tag);
     if (problem) throw new InvalidLeafOptionsError(`${where}.tag`, problem);
-    if (seen.has(tag)) throw new InvalidLeafOptionsError(`${where}.tag`, `"${tag}" is listed twice`);
+    if (seen.has(tag)) throw new InvalidLeafOptionsError(`${where}.tag`, `${describeValue(tag)} is listed twice`);
     seen.add(tag);
     const bad = descriptionProblem(description);
     if (bad !== undefined) throw new InvalidLeafOptionsError(`${where}.description`, bad);
     return {
       tag,
-      step: ownStep === undefined ? step : integer({ step: ownStep }, 'step', 1, maxStep, `${where}.step`, ' (maxStep)'),
+      step: ownStep === undefined ? step : integerOption(ownStep, `${where}.step`, 1, maxStep, step, ' (maxStep)'),
       description: description ?? null,
     };
   });
 }
 
-type NumericOption = {
+type NumericKey = {
   [K in keyof typeof LEAF_DEFAULTS]: (typeof LEAF_DEFAULTS)[K] extends number ? K : never;
 }[keyof typeof LEAF_DEFAULTS];
 
-function integer(options: object, key: NumericOption, min: number, max: number, label: string = key, maxName = ''): number {
-  const value = (options as Record<string, unknown>)[key] ?? LEAF_DEFAULTS[key];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidLeafOptionsError(label, `expected an integer from ${min} to ${max}${maxName}, got ${describeValue(value)}`);
-  }
-  return value;
-}
-
-function fraction(options: LeafModuleOptions, key: 'threshold'): number {
-  const value = options[key] ?? LEAF_DEFAULTS[key];
-  if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
-    throw new InvalidLeafOptionsError(key, `expected a number greater than 0 and at most 1, got ${describeValue(value)}`);
-  }
-  return value;
+function integer(options: LeafModuleOptions, key: NumericKey, min: number, max: number, maxName = ''): number {
+  return integerOption(options[key] ?? LEAF_DEFAULTS[key], key, min, max, LEAF_DEFAULTS[key], maxName);
 }
 
 function flag(options: LeafModuleOptions, key: 'dynamicStep' | 'createMissingTags' | 'giveBackOnShutdown'): boolean {
-  const value = options[key] ?? LEAF_DEFAULTS[key];
-  if (typeof value !== 'boolean') throw new InvalidLeafOptionsError(key, `expected true or false, got ${describeValue(value)}`);
-  return value;
-}
-
-function codePoints(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
-}
-
-/** A value as a message shows it: strings quoted, bigints with their n, arrays and objects by kind. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === null || typeof value !== 'object') return String(value);
-  return 'an object';
+  return flagOption(options[key] ?? LEAF_DEFAULTS[key], key);
 }

@@ -1,3 +1,4 @@
+import { collationMatchText } from './collation-match.js';
 import { LeafError } from './leaf.error.js';
 
 /**
@@ -9,5 +10,13 @@ export class LeafStoreError extends LeafError {
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+  }
+
+  /**
+   * A configured tag is still without a row after the missing ones were created: its INSERT met another
+   * spelling's row ("ORDER" and "order") that the table's collation treats as equal.
+   */
+  static collationMatch(bizTag: string, row: string): LeafStoreError {
+    return new LeafStoreError(collationMatchText(bizTag, row));
   }
 }

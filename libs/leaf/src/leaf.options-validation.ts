@@ -1,0 +1,181 @@
+/**
+ * The checks behind `resolveLeafOptions`, `IdGenerator` and `LeafAdmin`: one rule per kind of value, so a tag or
+ * a step is refused alike wherever it comes in.
+ */
+import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
+
+/** `leaf_alloc.biz_tag` is varchar(128). */
+export const MAX_BIZ_TAG_LENGTH = 128;
+
+/** C0 and C1 controls, DEL, and the Unicode line and paragraph separators: they break logs, URLs and SQL scripts. */
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+/**
+ * Format characters render as nothing, so "order\u200b" would look like "order" yet name another row. Zero-width
+ * joiner and non-joiner are spared (emoji sequences, Persian and Indic spelling), and so are tag characters
+ * (subdivision flag emoji).
+ */
+const INVISIBLE = /(?!\u200c|\u200d|[\u{e0020}-\u{e007f}])\p{Cf}/u;
+/** In `u` mode `\p{Cs}` matches only a surrogate that has no partner: no UTF-8 can hold it. */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** What a message shows escaped rather than raw (JSON.stringify escapes C0 and lone surrogates, not these). */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+
+/** Why a biz tag is unusable, or `undefined` when it is fine. Shared by option validation, `nextId` and `LeafAdmin`. */
+export function bizTagProblem(tag: unknown): string | undefined {
+  if (typeof tag !== 'string') return `a biz tag must be a string, got ${describeValue(tag)}`;
+  if (tag.trim().length === 0) return 'a biz tag must not be empty or only white space';
+  // varchar counts characters, not UTF-16 units: an emoji is one character but two units.
+  if (tag.length > MAX_BIZ_TAG_LENGTH && codePoints(tag) > MAX_BIZ_TAG_LENGTH) {
+    return `a biz tag has at most ${MAX_BIZ_TAG_LENGTH} characters (leaf_alloc.biz_tag is varchar(128)), got ${codePoints(tag)}`;
+  }
+  if (CONTROL.test(tag)) {
+    return `a biz tag must not contain control characters or line breaks; ${pointAt(tag, CONTROL)}`;
+  }
+  if (LONE_SURROGATE.test(tag)) {
+    return `a biz tag must be well-formed Unicode (utf8mb4 cannot store half a surrogate pair); ${pointAt(tag, LONE_SURROGATE)}`;
+  }
+  if (INVISIBLE.test(tag)) {
+    return `a biz tag must not contain invisible format characters, which make it look like another tag; ${pointAt(tag, INVISIBLE)}`;
+  }
+  return undefined;
+}
+
+/** Where the first character matching `pattern` is, shown escaped: `"a\u0000b" has \u0000 (U+0000) at character 2`. */
+function pointAt(tag: string, pattern: RegExp): string {
+  let position = 0;
+  for (const char of tag) {
+    position++;
+    if (pattern.test(char)) {
+      const code = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+      return `${describeValue(tag)} has ${escapeText(char)} (${code}) at character ${position}`;
+    }
+  }
+  return describeValue(tag);
+}
+
+/** Why a `leaf_alloc.description` (varchar(256)) is unusable, or `undefined` when it is fine or absent. */
+export function descriptionProblem(description: unknown): string | undefined {
+  if (description === undefined || (typeof description === 'string' && description.length <= 256)) return undefined;
+  return 'must be a string of at most 256 characters';
+}
+
+/**
+ * Why `key` is not one of `allowed`, naming the nearest allowed key when it looks like a typo:
+ * `is not <what> (did you mean "step"?); <listed> tag, step, description`.
+ */
+export function unknownKeyProblem(key: string, allowed: readonly string[], what: string, listed: string): string {
+  const nearest = nearestKey(key, allowed);
+  const hint = nearest === undefined ? '' : ` (did you mean "${nearest}"?)`;
+  return `is not ${what}${hint}; ${listed} ${allowed.join(', ')}`;
+}
+
+/**
+ * The allowed key closest to `key` in edits (a swap of two neighbours counts as one, case ignored), if it is close
+ * enough to be a typo rather than another word.
+ */
+function nearestKey(key: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of allowed) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return bestDistance <= 2 && bestDistance < key.length / 2 ? best : undefined;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+// Hosts read options from the environment, where everything is a string. Only the plain decimal spelling is
+// taken: Number() would also read ' 500', '5e2', '0x10' and '' (as 0), which are more likely mistakes than intent.
+const DECIMAL_INTEGER = /^-?\d+$/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/**
+ * An integer option in [min, max], given as a number or a string of decimal digits; throws naming `label`.
+ * `example` (clamped to the range) shows what a string should look like.
+ */
+export function integerOption(
+  value: unknown,
+  label: string,
+  min: number,
+  max: number,
+  example: number,
+  maxName = '',
+): number {
+  const number = typeof value === 'string' && DECIMAL_INTEGER.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+    const accepted =
+      typeof value === 'number'
+        ? ''
+        : ` (a number, or a string of decimal digits such as "${Math.min(Math.max(example, min), max)}")`;
+    throw new InvalidLeafOptionsError(
+      label,
+      `expected an integer from ${min} to ${max}${maxName}, got ${describeValue(value)}${accepted}`,
+    );
+  }
+  return number + 0; // -0 (from '-0') would print as 0 yet compare oddly with Object.is
+}
+
+/** A number in (0, 1], given as a number or a decimal string such as "0.2"; throws naming `label`. */
+export function fractionOption(value: unknown, label: string): number {
+  const number = typeof value === 'string' && DECIMAL.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !(number > 0 && number <= 1)) {
+    const accepted = typeof value === 'number' ? '' : ' (a number, or a decimal string such as "0.2")';
+    throw new InvalidLeafOptionsError(
+      label,
+      `expected a number greater than 0 and at most 1, got ${describeValue(value)}${accepted}`,
+    );
+  }
+  return number;
+}
+
+/** A boolean option, given as a boolean or as the string "true" or "false"; throws naming `label`. */
+export function flagOption(value: unknown, label: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new InvalidLeafOptionsError(
+    label,
+    `expected true or false, got ${describeValue(value)} (a boolean, or the string "true" or "false")`,
+  );
+}
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/** `text` as a quoted literal with every control, format or unpaired character escaped (`\n`, `\u200b`). */
+function escapeText(text: string): string {
+  const quoted = JSON.stringify(text).slice(1, -1);
+  return quoted.replace(UNPRINTABLE, (char) => {
+    const code = char.codePointAt(0)!;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** A value as a message shows it: strings quoted and escaped, bigints with their n, arrays and objects by kind. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    const shown = value.length > 40 ? `${[...value].slice(0, 40).join('')}…` : value;
+    return `"${escapeText(shown)}"`;
+  }
+  if (typeof value === 'bigint') return `${value}n`;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === null || typeof value !== 'object') return String(value);
+  return 'an object';
+}

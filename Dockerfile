@@ -5,11 +5,11 @@
 FROM node:20-bookworm AS build
 WORKDIR /app
 # npm 11 applies package.json "allowScripts": only approved packages run install scripts.
-# better-sqlite3 is compiled from source (.npmrc) against the headers of this image's Node, so nothing is downloaded.
+# better-sqlite3 is compiled from source (.prebuild-installrc) against the headers of this image's Node, so nothing is downloaded.
 RUN npm install --global npm@11.19.1
 ENV npm_config_nodedir=/usr/local \
     SCARF_ANALYTICS=false
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json .prebuild-installrc ./
 COPY libs/leaf/package.json libs/leaf/
 RUN npm ci
 COPY tsconfig.json ./

@@ -311,7 +311,7 @@ describe('MariaDB stopped and started again in the middle of a load', () => {
     try {
       await db.start();
     } catch (error) {
-      throw new Error(`MariaDB did not come back after the ${kind}: ${String(error)}`);
+      throw new Error(`MariaDB did not come back after the ${kind}: ${String(error)}`, { cause: error });
     }
     const ready = now();
     const maxIdAfterRestart = await maxIds();

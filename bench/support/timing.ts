@@ -57,7 +57,7 @@ export async function timeRound(c: ThroughputCase, batch: number, durationMs: nu
   let iterations = 0;
   const start = now();
   const deadline = start + durationMs;
-  let t = start;
+  let t: number;
   do {
     await c.run(batch);
     iterations += batch;

@@ -105,8 +105,9 @@ describe('admin API on MariaDB', () => {
   });
 
   it('PATCH /admin/tags/:tag changes the step of a live tag, and its next reservation is sized from it', async () => {
+    type TagState = { tag: string; baseStep: number; current: { start: string; end: string } | null };
     const state = async () => {
-      const { tags } = (await http.get('/monitor/state').expect(200)).body as { tags: Array<Record<string, any>> };
+      const { tags } = (await http.get('/monitor/state').expect(200)).body as { tags: TagState[] };
       return tags.find((t) => t.tag === 'order')!;
     };
     // Booted with LEAF_STEP=10 and not asked for an ID since: one segment [1, 11), max_id 11.

@@ -1,4 +1,3 @@
-import { describe } from '@jest/globals';
 import { createTableSql } from 'nest-leaf';
 import { BEYOND_DOUBLE, describeDemoApi, describeGracefulShutdown, type ContractDatabase } from './support/api-contract.js';
 import { freshPostgres, POSTGRES } from './support/postgres.js';

@@ -24,6 +24,7 @@ export async function freshPostgres(suite: string): Promise<PostgresDatabase> {
     throw new Error(
       `PostgreSQL is not reachable at ${POSTGRES.host}:${POSTGRES.port} as ${POSTGRES.user} (${String(error)}). ` +
         'Start it (.ci/run does), or point LEAF_TEST_PG_HOST/PORT/USER/PASSWORD at one.',
+      { cause: error },
     );
   }
   await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { freshDatabase, MYSQL, type TestDatabase } from '../support/mariadb.js';
+import { readmeFiles } from './readme-files.js';
+
+/**
+ * What a Nest team does with the package: `npm pack` it, install the tarball into a new TypeScript app outside the
+ * repository, type-check the README's code against the published declarations, and run it on SQLite and MariaDB.
+ */
+const run = promisify(execFile);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const harness = join(root, 'test', 'consumer', 'app');
+const MINUTES = 60_000;
+
+/** The host's dependencies, at the versions the workspace uses, so npm serves them from its cache. */
+const HOST_DEPENDENCIES = [
+  '@nestjs/common',
+  '@nestjs/config',
+  '@nestjs/core',
+  '@nestjs/platform-express',
+  '@nestjs/terminus',
+  '@nestjs/typeorm',
+  'better-sqlite3',
+  'mysql2',
+  'prom-client',
+  'reflect-metadata',
+  'rxjs',
+  'typeorm',
+];
+const HOST_DEV_DEPENDENCIES = ['@nestjs/testing', '@types/jest', '@types/node', 'typescript'];
+
+interface PackResult {
+  filename: string;
+  size: number;
+  unpackedSize: number;
+  files: { path: string; size: number }[];
+}
+
+interface ConsumerRun {
+  node: string;
+  idTypes: string[];
+  ids: string[];
+  lines: { count: number; increasing: boolean };
+  unknown: string;
+  health: { status: number; body: { status: string; info: Record<string, { running: boolean; tags: object }> } };
+  metrics: { status: number; issued: string[] };
+  specs: { name: string; ok: boolean; error?: string }[];
+}
+
+describe('nest-leaf installed from its tarball into a new app', () => {
+  let scratch: string;
+  let pack: PackResult;
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'nest-leaf-consumer-'));
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', scratch], {
+      cwd: join(root, 'libs', 'leaf'),
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    [pack] = JSON.parse(stdout.slice(stdout.indexOf('['))) as PackResult[];
+
+    const workspace = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+      allowScripts: Record<string, boolean>;
+    };
+    const pick = (names: string[], from: Record<string, string>) =>
+      Object.fromEntries(names.map((name) => [name, from[name] ?? workspace.dependencies[name]]));
+    const app = join(scratch, 'app');
+    mkdirSync(join(app, 'src'), { recursive: true });
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({
+        name: 'consumer-app',
+        private: true,
+        type: 'module',
+        dependencies: { 'nest-leaf': `file:../${pack.filename}`, ...pick(HOST_DEPENDENCIES, workspace.dependencies) },
+        devDependencies: pick(HOST_DEV_DEPENDENCIES, workspace.devDependencies),
+        allowScripts: { 'better-sqlite3': true },
+      }),
+    );
+    // No download of a prebuilt binary: better-sqlite3 builds from its source, as in the workspace.
+    copyFileSync(join(root, '.prebuild-installrc'), join(app, '.prebuild-installrc'));
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: app,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+
+    for (const [path, code] of readmeFiles(readFileSync(join(root, 'README.md'), 'utf8'))) {
+      writeFileSync(join(app, path), code);
+    }
+    for (const file of ['main.ts', 'sqlite-app.module.ts', 'spec-runner.ts']) {
+      copyFileSync(join(harness, file), join(app, 'src', file));
+    }
+    copyFileSync(join(harness, 'tsconfig.json'), join(app, 'tsconfig.json'));
+    database = await freshDatabase('consumer', { withTable: false });
+  }, 12 * MINUTES);
+
+  afterAll(async () => {
+    await database?.close();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('packs ESM JavaScript, declarations, the README and the LICENSE, and nothing else', () => {
+    const paths = pack.files.map((file) => file.path).sort();
+    const unexpected = paths.filter(
+      (path) => !/^(package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts))$/.test(path) || /\.spec\./.test(path),
+    );
+    expect(unexpected).toEqual([]);
+    for (const entry of ['', 'health/', 'prometheus/', 'testing/']) {
+      expect(paths).toContain(`dist/${entry}index.js`);
+      expect(paths).toContain(`dist/${entry}index.d.ts`);
+    }
+    const readme = readFileSync(join(root, 'libs', 'leaf', 'README.md'), 'utf8');
+    expect(readme).toContain('npm install nest-leaf');
+    expect(readme).not.toContain('<!-- repository -->');
+    console.log(`${pack.filename}: ${paths.length} files, ${pack.size} bytes packed, ${pack.unpackedSize} unpacked`);
+  });
+
+  it('type-checks the README code against the published declarations', async () => {
+    const app = join(scratch, 'app');
+    const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
+    await expect(run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app })).resolves.toBeDefined();
+  }, 3 * MINUTES);
+
+  it('runs on SQLite with its settings from the environment as strings', async () => {
+    const file = join(scratch, 'ids.sqlite');
+    const result = await consumer('sqlite', { SQLITE_FILE: file, LEAF_STEP: '500', LEAF_WAIT_TIMEOUT_MS: '2000' });
+    expectWorkingApp(result);
+    const db = new Database(file, { readonly: true });
+    try {
+      const row = db.prepare("SELECT step, CAST(max_id AS TEXT) AS max_id FROM leaf_alloc WHERE biz_tag = 'order'").get();
+      // The step came from LEAF_STEP='500'; graceful shutdown gave the unused tail back.
+      expect(row).toEqual({ step: 500, max_id: '3' });
+    } finally {
+      db.close();
+    }
+  }, 2 * MINUTES);
+
+  it('runs on MariaDB with the quick start module', async () => {
+    const password = MYSQL.password ? `:${encodeURIComponent(MYSQL.password)}` : '';
+    const url = `mysql://${MYSQL.user}${password}@${MYSQL.host}:${MYSQL.port}/${database.name}`;
+    expectWorkingApp(await consumer('mariadb', { DATABASE_URL: url }));
+    // The migration created leaf_alloc; graceful shutdown gave the unused tail back.
+    expect(await database.maxId('order')).toBe(3n);
+  }, 2 * MINUTES);
+
+  async function consumer(engine: string, env: Record<string, string>): Promise<ConsumerRun> {
+    const app = join(scratch, 'app');
+    const { stdout } = await run(process.execPath, ['dist/main.js', engine], {
+      cwd: app,
+      env: { PATH: process.env.PATH, ...env },
+      timeout: 90_000,
+    });
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as ConsumerRun;
+  }
+});
+
+function expectWorkingApp(result: ConsumerRun): void {
+  expect(result.node).toBe(process.version);
+  expect(result.idTypes).toEqual(['bigint', 'bigint', 'bigint']);
+  expect(result.ids).toEqual(['1', '2']);
+  expect(result.lines).toEqual({ count: 100, increasing: true });
+  expect(result.unknown).toBe('LEAF_UNKNOWN_BIZ_TAG');
+  expect(result.health.status).toBe(200);
+  expect(result.health.body.status).toBe('ok');
+  expect(result.health.body.info.leaf.running).toBe(true);
+  expect(result.metrics.status).toBe(200);
+  expect(result.metrics.issued).toContain('leaf_ids_issued_total{tag="order"} 2');
+  expect(result.specs).toEqual([{ name: expect.any(String), ok: true }]);
+}

@@ -1,0 +1,25 @@
+/**
+ * The code blocks of the README that form the consumer app: each one follows a `<!-- consumer: <path> -->` line,
+ * and is written to that path of the app. So the README's examples are the code the consumer test compiles and runs.
+ */
+export function readmeFiles(readme: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const block = /<!-- consumer: (\S+) -->\s*\n```ts\n([\s\S]*?)\n```/g;
+  for (const [, path, code] of readme.matchAll(block)) {
+    if (files.has(path)) throw new Error(`README.md has two consumer blocks for ${path}`);
+    files.set(path, `${code}\n`);
+  }
+  for (const required of REQUIRED) {
+    if (!files.has(required)) throw new Error(`README.md has no <!-- consumer: ${required} --> block`);
+  }
+  return files;
+}
+
+/** What the consumer harness (test/consumer/app) imports from the README. */
+const REQUIRED = [
+  'src/order.service.ts',
+  'src/app.module.ts',
+  'src/leaf-config.module.ts',
+  'src/observability.module.ts',
+  'src/order.service.spec.ts',
+];

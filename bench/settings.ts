@@ -1,13 +1,9 @@
-import type { DbLoadSettings } from './cases/db-load.js';
-import type { FarDatabaseSettings } from './cases/far-database.js';
-import type { HttpSettings } from './cases/http.js';
-import type { NodesSettings } from './cases/nodes.js';
-import type { ReservationSettings } from './cases/reservation.js';
-import type { TagsSettings } from './cases/tags.js';
-
-/** The sections of the bench, in the order they run; `--only=a,b` runs a subset. */
-export const SECTIONS = ['inProcess', 'perId', 'reservation', 'farDatabase', 'dbLoad', 'http', 'tags', 'nodes'] as const;
-export type Section = (typeof SECTIONS)[number];
+import type { DbLoadSettings } from './measure/db-load.js';
+import type { FarDatabaseSettings } from './measure/far-database.js';
+import type { HttpSettings } from './measure/http.js';
+import type { NodesSettings } from './measure/nodes.js';
+import type { ReservationSettings } from './measure/reservation.js';
+import type { TagsSettings } from './measure/tags.js';
 
 export interface BenchSettings {
   readonly quick: boolean;
@@ -23,94 +19,79 @@ export interface BenchSettings {
   readonly nodes: NodesSettings;
 }
 
-/** The figures of the issue; about 6 minutes on the 2-core VM. */
-export const FULL: BenchSettings = {
-  quick: false,
-  inProcess: { warmupMs: 500, roundMs: 1000, rounds: 5 },
-  perId: { concurrency: 32, roundMs: 2000, rounds: 3, warmupMs: 500 },
-  reservation: { step: 1000, concurrency: 32, sequentialPerMethod: 2000, warmupPerMethod: 100, rounds: 3, concurrentRoundMs: 1000 },
-  reservationFar: {
-    latencyMsEachWay: 30,
-    step: 1000,
-    concurrency: 32,
-    sequentialPerMethod: 30,
-    warmupPerMethod: 2,
-    rounds: 3,
-    concurrentRoundMs: 4000,
-  },
-  farDatabase: {
-    latencyMsEachWay: 30,
-    warmupMs: 2000,
-    steadyMs: 20_000,
-    burstMs: 5000,
-    steadyRate: 100_000,
-    burstFactor: 10,
-    windowMs: 250,
-    step: 1000,
-  },
-  dbLoad: { ids: 1_000_000, step: 1000 },
-  http: { connections: 64, durationS: 10, warmupS: 3, rounds: 3 },
-  tags: { tags: 10_000, restarts: 3, step: 1000 },
-  nodes: { counts: [1, 2, 4], roundMs: 3000, rounds: 3 },
-};
+/** Leaf's dynamic step grows the segment up to maxStep, so after warm-up the DB is touched every ~1M IDs. */
+export const LEAF_OPTIONS = { step: 100_000, maxStep: 1_000_000, dynamicStep: true } as const;
 
-/** Every section, every code path, a fraction of the time: a smoke run (about a minute). Its figures are noise. */
-export const QUICK: BenchSettings = {
+/**
+ * How a run scales the figures that set its length; every other figure (concurrency, steps, rates, the IDs
+ * of the load case, the tags) is the same in both runs, so a quick run takes every code path a full one does.
+ */
+interface Scale {
+  readonly quick: boolean;
+  /** A duration in ms. */
+  ms(full: number): number;
+  /** A duration in whole seconds. */
+  seconds(full: number): number;
+  /** How many operations per method (sequential reservations, their warm-up). */
+  count(full: number): number;
+  /** Rounds (and restarts) of a case. */
+  rounds(full: number): number;
+}
+
+const FULL_SCALE: Scale = { quick: false, ms: (x) => x, seconds: (x) => x, count: (x) => x, rounds: (x) => x };
+
+/** A quick run is 1/8 of every duration and count of a full one, and one round of each case. */
+const QUICK_FACTOR = 1 / 8;
+const QUICK_SCALE: Scale = {
   quick: true,
-  inProcess: { warmupMs: 150, roundMs: 250, rounds: 1 },
-  perId: { concurrency: 32, roundMs: 300, rounds: 1, warmupMs: 100 },
-  reservation: { step: 1000, concurrency: 32, sequentialPerMethod: 60, warmupPerMethod: 10, rounds: 1, concurrentRoundMs: 300 },
-  reservationFar: {
-    latencyMsEachWay: 30,
-    step: 1000,
-    concurrency: 32,
-    sequentialPerMethod: 3,
-    warmupPerMethod: 1,
-    rounds: 1,
-    concurrentRoundMs: 500,
-  },
-  farDatabase: { ...FULL.farDatabase, warmupMs: 500, steadyMs: 2000, burstMs: 1000 },
-  dbLoad: { ids: 1_000_000, step: 1000 },
-  http: { connections: 64, durationS: 1, warmupS: 1, rounds: 1 },
-  tags: { tags: 10_000, restarts: 1, step: 1000 },
-  nodes: { counts: [1, 2, 4], roundMs: 500, rounds: 1 },
+  ms: (x) => Math.max(100, Math.round(x * QUICK_FACTOR)),
+  seconds: (x) => Math.max(1, Math.round(x * QUICK_FACTOR)),
+  count: (x) => Math.max(1, Math.round(x * QUICK_FACTOR)),
+  rounds: () => 1,
 };
 
-export interface CommandLine {
-  readonly settings: BenchSettings;
-  readonly sections: ReadonlySet<Section>;
-  /** In-process cases to run (all when undefined): to profile one case alone. */
-  readonly cases?: ReadonlySet<string>;
+/** The figures of the issue, at a scale: one table for the full and the quick run. */
+function settings({ quick, ms, seconds, count, rounds }: Scale): BenchSettings {
+  return {
+    quick,
+    inProcess: { warmupMs: ms(500), roundMs: ms(1000), rounds: rounds(5) },
+    perId: { concurrency: 32, roundMs: ms(2000), rounds: rounds(3), warmupMs: ms(500) },
+    reservation: {
+      step: 1000,
+      concurrency: 32,
+      sequentialPerMethod: count(2000),
+      warmupPerMethod: count(100),
+      rounds: rounds(3),
+      concurrentRoundMs: ms(1000),
+    },
+    reservationFar: {
+      latencyMsEachWay: 30,
+      step: 1000,
+      concurrency: 32,
+      sequentialPerMethod: count(30),
+      warmupPerMethod: count(2),
+      rounds: rounds(3),
+      concurrentRoundMs: ms(4000),
+    },
+    farDatabase: {
+      latencyMsEachWay: 30,
+      warmupMs: ms(2000),
+      steadyMs: ms(20_000),
+      burstMs: ms(5000),
+      steadyRate: 100_000,
+      burstFactor: 10,
+      windowMs: 250,
+      step: 1000,
+    },
+    dbLoad: { ids: 1_000_000, step: 1000 },
+    http: { connections: 64, durationS: seconds(10), warmupS: seconds(3), rounds: rounds(3) },
+    tags: { tags: 10_000, restarts: rounds(3), step: 1000 },
+    nodes: { counts: [1, 2, 4], roundMs: ms(3000), rounds: rounds(3) },
+  };
 }
 
-/** `--quick` (or LEAF_BENCH_QUICK=1) and `--only=inProcess,http` (or LEAF_BENCH_ONLY). */
-export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): CommandLine {
-  let quick = env.LEAF_BENCH_QUICK === '1' || env.LEAF_BENCH_QUICK === 'true';
-  let only = env.LEAF_BENCH_ONLY;
-  let cases = env.LEAF_BENCH_CASES;
-  for (const arg of argv) {
-    if (arg === '--quick') quick = true;
-    else if (arg.startsWith('--only=')) only = arg.slice('--only='.length);
-    else if (arg.startsWith('--cases=')) cases = arg.slice('--cases='.length);
-    else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(
-        `usage: npm run bench [-- --quick] [-- --only=${SECTIONS.join(',')}]\n` +
-          '  --quick   every section briefly (a smoke run)\n' +
-          '  --only=   a comma-separated subset of sections\n' +
-          '  --cases=  a subset of the in-process cases (floor, bigint, nextId, nextIds, bigintArray, snowflake, randomUuid)\n' +
-          'A full run writes bench/results/latest.{json,svg}; --quick and --only write dist/bench/results/ instead.\n',
-      );
-      process.exit(0);
-    } else throw new Error(`unknown argument ${arg}; try --help`);
-  }
-  const sections = new Set<Section>(SECTIONS);
-  if (only) {
-    sections.clear();
-    for (const name of only.split(',').map((s) => s.trim()).filter(Boolean)) {
-      if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown section ${name}; one of ${SECTIONS.join(', ')}`);
-      sections.add(name as Section);
-    }
-  }
-  const caseSet = cases ? new Set(cases.split(',').map((c) => c.trim()).filter(Boolean)) : undefined;
-  return { settings: quick ? QUICK : FULL, sections, ...(caseSet && { cases: caseSet }) };
-}
+/** About 6 minutes on the 2-core VM. */
+export const FULL: BenchSettings = settings(FULL_SCALE);
+
+/** Every case, every code path, an eighth of the time or less: a smoke run (about a minute). Its figures are noise. */
+export const QUICK: BenchSettings = settings(QUICK_SCALE);

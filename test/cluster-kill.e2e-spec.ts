@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sleep } from './support/assertions.js';
-import { account, buildLibrary, Cluster, type Accounting } from './support/cluster-harness.js';
-import { freshDatabase, mysqlDataSourceOptions, type TestDatabase } from './support/mariadb.js';
+import { freshDatabase, type TestDatabase } from '../support/mariadb.js';
+import { account, type Accounting } from './support/cluster-accounting.js';
+import { buildNodeScript, Cluster } from './support/cluster.js';
 
 /**
  * Many nodes, killed at random: NODES processes, each a Nest application context with its own DataSource
- * (test/support/cluster-node.mjs), issue IDs of three tags from many loops while the test SIGKILLs random
+ * (test/support/cluster-node.ts), issue IDs of three tags from many loops while the test SIGKILLs random
  * ones at random times and starts a new process in their place. At the end every node stops gracefully.
- * Every node records each reservation and each issued ID before using it; test/support/cluster-harness.ts
+ * Every node records each reservation and each issued ID before using it; test/support/cluster-accounting.ts
  * checks the records against each other and against the table.
  */
 
@@ -32,10 +33,12 @@ describe('many nodes, killed at random', () => {
   let passed = false;
 
   beforeAll(async () => {
-    buildLibrary();
+    buildNodeScript();
     db = await freshDatabase('cluster_kill');
     cluster = new Cluster({
-      mysql: mysqlDataSourceOptions(db.name),
+      database: db.name,
+      connection: { poolSize: 4 },
+      logger: ['error', 'warn'],
       leaf: { bizTags: TAGS, step: STEP, dynamicStep: false, threshold: THRESHOLD },
       loopsPerTag: LOOPS_PER_TAG,
       maxBatch: MAX_BATCH,

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { expectStrictlyIncreasing, expectUnique } from './support/assertions.js';
-import { startLeafNode, type LeafNode } from './support/leaf-app.js';
-import { freshDatabase, type TestDatabase } from './support/mariadb.js';
+import { startLeafApp, type LeafApp } from '../support/leaf-app.js';
+import { freshDatabase, type TestDatabase } from '../support/mariadb.js';
 
 describe('three independent Nest apps on one tag', () => {
   let db: TestDatabase;
-  let nodes: LeafNode[] = [];
+  let nodes: LeafApp[] = [];
 
   beforeAll(async () => {
     db = await freshDatabase('cluster');
     nodes = await Promise.all(
-      Array.from({ length: 3 }, () => startLeafNode(db.name, { bizTags: ['order'], step: 20, threshold: 0.5, dynamicStep: false })),
+      Array.from({ length: 3 }, () => startLeafApp(db.name, { bizTags: ['order'], step: 20, threshold: 0.5, dynamicStep: false })),
     );
   });
   afterAll(async () => {

@@ -9,17 +9,17 @@ import {
 } from 'nest-leaf';
 import { startDemo, type RunningDemo } from './demo/support/demo-app.js';
 import { expectStrictlyIncreasing, expectUnique, sleep } from './support/assertions.js';
-import { FaultProxy } from './support/fault-proxy.js';
-import { startLeafNode, type LeafNode } from './support/leaf-app.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { startLeafApp, type LeafApp } from '../support/leaf-app.js';
 import { openLoad, quantile, retainedHeap, steadyLoad } from './support/load.js';
-import { freshDatabase, MYSQL, mysqlDemoEnv, type TestDatabase } from './support/mariadb.js';
+import { freshDatabase, MYSQL, mysqlDemoEnv, type TestDatabase } from '../support/mariadb.js';
 
 /** How long the database stays cut; LEAF_CUT_SECONDS makes it longer on demand. */
 const CUT_MS = 1000 * Number(process.env.LEAF_CUT_SECONDS ?? 30);
 
 /** A Nest app whose DataSource reaches MariaDB only through `proxy`. */
-async function startBehind(proxy: FaultProxy, database: string, options: LeafModuleOptions): Promise<LeafNode> {
-  return startLeafNode(database, options, { host: proxy.host, port: proxy.port, connectTimeout: 2_000 });
+async function startBehind(proxy: FaultProxy, database: string, options: LeafModuleOptions): Promise<LeafApp> {
+  return startLeafApp(database, options, { host: proxy.host, port: proxy.port, connectTimeout: 2_000 });
 }
 
 const snapshotOf = (ids: IdGenerator, tag: string): LeafTagSnapshot => ids.inspect().find((s) => s.tag === tag)!;
@@ -28,7 +28,7 @@ const report = (lines: string[]) => process.stdout.write(`\n${lines.map((line) =
 describe('database faults between the library and MariaDB', () => {
   let db: TestDatabase;
   let proxy: FaultProxy;
-  let node: LeafNode | undefined;
+  let node: LeafApp | undefined;
   let demo: RunningDemo | undefined;
 
   beforeAll(async () => {

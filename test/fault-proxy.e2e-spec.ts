@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
-import { FaultProxy } from './support/fault-proxy.js';
-import { MYSQL } from './support/mariadb.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { MYSQL } from '../support/mariadb.js';
 
 /** The proxy the fault tests rely on, checked against the real server so a broken proxy cannot pass for a robust library. */
 describe('FaultProxy in front of MariaDB', () => {

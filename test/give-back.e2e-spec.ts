@@ -1,13 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { expectUnique } from './support/assertions.js';
-import { startLeafNode, type LeafNode } from './support/leaf-app.js';
-import { freshDatabase, type TestDatabase } from './support/mariadb.js';
+import { startLeafApp, type LeafApp } from '../support/leaf-app.js';
+import { freshDatabase, type TestDatabase } from '../support/mariadb.js';
 
 describe('graceful shutdown gives the unused tail back', () => {
   let db: TestDatabase;
-  const nodes: LeafNode[] = [];
+  const nodes: LeafApp[] = [];
   const start = async (threshold = 0.2) => {
-    const node = await startLeafNode(db.name, { bizTags: ['order'], step: 100, dynamicStep: false, threshold });
+    const node = await startLeafApp(db.name, { bizTags: ['order'], step: 100, dynamicStep: false, threshold });
     nodes.push(node);
     return node;
   };

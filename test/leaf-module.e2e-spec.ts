@@ -14,8 +14,8 @@ import {
   type LeafModuleOptions,
 } from 'nest-leaf';
 import { expectUnique } from './support/assertions.js';
-import { startLeafNode } from './support/leaf-app.js';
-import { freshDatabase, MYSQL, mysqlDataSourceOptions, type TestDatabase } from './support/mariadb.js';
+import { startLeafApp } from '../support/leaf-app.js';
+import { freshDatabase, MYSQL, mysqlDataSourceOptions, type TestDatabase } from '../support/mariadb.js';
 
 const mysqlOptions = (database: string, port = MYSQL.port) => ({
   ...mysqlDataSourceOptions(database),
@@ -138,7 +138,7 @@ describe('LeafModule wiring', () => {
   it('lets several nodes boot at once on a table without their rows, creating each row once', async () => {
     const fresh = await freshDatabase('leaf_module_race');
     const nodes = await Promise.all(
-      Array.from({ length: 4 }, () => startLeafNode(fresh.name, { bizTags: ['race'], step: 10 })),
+      Array.from({ length: 4 }, () => startLeafApp(fresh.name, { bizTags: ['race'], step: 10 })),
     );
     try {
       const ids = await Promise.all(nodes.map((node) => node.ids.nextIds('race', 25)));

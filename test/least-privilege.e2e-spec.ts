@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
 import { BizTagExistsError, createTableSql, LeafAdmin } from 'nest-leaf';
 import { expectStrictlyIncreasing, expectUnique } from './support/assertions.js';
-import { startLeafNode, type LeafNode } from './support/leaf-app.js';
-import { freshDatabase, MYSQL, type TestDatabase } from './support/mariadb.js';
+import { startLeafApp, type LeafApp } from '../support/leaf-app.js';
+import { freshDatabase, MYSQL, type TestDatabase } from '../support/mariadb.js';
 
 /** MySQL's ER_TABLEACCESS_DENIED_ERROR: "<command> command denied to user … for table …". */
 const TABLE_ACCESS_DENIED = 1142;
@@ -22,7 +22,7 @@ describe('least privilege: SELECT, INSERT, UPDATE on leaf_alloc and nothing else
   const account = () => [credentials.username];
   let db: TestDatabase;
   let limited: mysql.Connection;
-  let node: LeafNode | undefined;
+  let node: LeafApp | undefined;
 
   beforeAll(async () => {
     db = await freshDatabase('least_privilege');
@@ -65,7 +65,7 @@ describe('least privilege: SELECT, INSERT, UPDATE on leaf_alloc and nothing else
   });
 
   it('boots, creating the row of a configured tag that is missing (INSERT)', async () => {
-    node = await startLeafNode(db.name, { bizTags: ['order', 'user'], step: 10, dynamicStep: false }, credentials);
+    node = await startLeafApp(db.name, { bizTags: ['order', 'user'], step: 10, dynamicStep: false }, credentials);
     const rows = await db.query<Array<{ biz_tag: string; max_id: string; step: number }>>(
       'SELECT biz_tag, CAST(max_id AS CHAR) AS max_id, step FROM leaf_alloc ORDER BY biz_tag',
     );
@@ -117,7 +117,7 @@ describe('least privilege: SELECT, INSERT, UPDATE on leaf_alloc and nothing else
     node = undefined;
     expect(await db.maxId('order')).toBe(firstUnused);
 
-    node = await startLeafNode(db.name, { bizTags: ['order'], step: 10, dynamicStep: false }, credentials);
+    node = await startLeafApp(db.name, { bizTags: ['order'], step: 10, dynamicStep: false }, credentials);
     expect(await node.ids.nextId('order')).toBe(firstUnused);
   });
 });

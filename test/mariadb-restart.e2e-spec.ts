@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
 import { IdGenerator, LeafUnavailableError, type LeafModuleOptions, type ReservationEvent } from 'nest-leaf';
 import { expectStrictlyIncreasing, expectUnique, sleep } from './support/assertions.js';
-import { startLeafNode, type LeafNode } from './support/leaf-app.js';
-import { LEAF_SCRIPT_DDL } from './support/mariadb.js';
+import { startLeafApp, type LeafApp } from '../support/leaf-app.js';
+import { LEAF_SCRIPT_DDL } from '../support/mariadb.js';
 import { PrivateMariaDb } from './support/private-mariadb.js';
 
 /**
@@ -210,7 +210,7 @@ interface FaultReport {
 
 describe('MariaDB stopped and started again in the middle of a load', () => {
   let server: PrivateMariaDb | undefined;
-  let node: LeafNode | undefined;
+  let node: LeafApp | undefined;
   let ids: IdGenerator;
   let load: Load | undefined;
   let loadFinished: boolean | undefined;
@@ -241,8 +241,8 @@ describe('MariaDB stopped and started again in the middle of a load', () => {
     await admin.query(LEAF_SCRIPT_DDL);
     await admin.end();
 
-    // A failed reservation is logged as a warning, dozens of times per outage: startLeafNode keeps logs off.
-    node = await startLeafNode('leaf', LEAF_OPTIONS, {
+    // A failed reservation is logged as a warning, dozens of times per outage: startLeafApp keeps logs off.
+    node = await startLeafApp('leaf', LEAF_OPTIONS, {
       host: server.host,
       port: server.port,
       username: server.user,

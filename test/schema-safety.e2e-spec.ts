@@ -5,7 +5,7 @@ import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { createTableSql, IdGenerator, LeafAlloc, LeafModule, LeafStoreError } from 'nest-leaf';
 import { mariadbDatabase, postgresDatabase, sqliteDatabase, type EngineDatabase } from './support/engines.js';
-import { LEAF_SCRIPT_DDL } from './support/mariadb.js';
+import { LEAF_SCRIPT_DDL } from '../support/mariadb.js';
 import { leafAllocDefinition } from './support/schema-snapshot.js';
 
 // leaf_alloc is shared with Leaf's Java nodes: a host's `synchronize: true` must neither alter it nor create

@@ -1,73 +1,48 @@
-import type { ReservationTrigger } from 'nest-leaf';
-import { startLeafApp, tagSnapshot } from '../support/leaf-app.js';
-import { now, yieldToEventLoop } from '../support/timing.js';
+import type { BenchCase } from '../case.js';
+import { runDbLoad, type DbLoadResult } from '../measure/db-load.js';
+import { freshBenchDatabase } from '../support/databases.js';
+import { judge, type Ratio } from '../support/ratio.js';
+import { figureColumns, formatCount, renderTable } from '../support/table.js';
 
-export interface DbLoadSettings {
-  /** IDs to issue. */
-  readonly ids: number;
-  /** The row's step: the size of every segment without dynamic step, the floor with it. */
-  readonly step: number;
-}
+/** 5. How often the database is touched to issue a million IDs, with the dynamic step and without. */
+export const dbLoad: BenchCase<DbLoadResult[]> = {
+  name: 'dbLoad',
 
-export interface DbLoadResult {
-  readonly dynamicStep: boolean;
-  readonly ids: number;
-  readonly step: number;
-  /** Reservations from boot until the last ID was issued, the startup one and any prefetch already started included. */
-  readonly reservations: number;
-  readonly byTrigger: Readonly<Record<ReservationTrigger, number>>;
-  /** ceil(ids / step): the reservations a fixed step needs. */
-  readonly fixedStepReservations: number;
-  readonly ratio: number;
-  readonly stepAtEnd: number;
-  readonly waits: number;
-  readonly ms: number;
-}
+  async run({ settings, progress }) {
+    progress(`database load: ${formatCount(settings.dbLoad.ids)} IDs, step ${settings.dbLoad.step}, dynamic and fixed`);
+    return runDbLoad(await freshBenchDatabase('load'), settings.dbLoad);
+  },
 
-/** Calls between turns of the event loop, so background reservations can land as they would in a server. */
-const CALLS_PER_TURN = 1000;
-
-/**
- * How often the database is touched to issue `ids` IDs on one fresh tag, with and without the dynamic step:
- * `await nextId` in a loop as fast as it goes, yielding to the event loop every CALLS_PER_TURN calls.
- */
-export async function runDbLoad(database: string, settings: DbLoadSettings): Promise<DbLoadResult[]> {
-  const results: DbLoadResult[] = [];
-  for (const dynamicStep of [true, false]) {
-    const tag = dynamicStep ? 'load_dynamic' : 'load_fixed';
-    const leaf = await startLeafApp(database, { bizTags: [tag], step: settings.step, dynamicStep });
-    try {
-      const { ids } = leaf;
-      const start = now();
-      let last = 0n;
-      for (let issued = 0; issued < settings.ids; ) {
-        const n = Math.min(CALLS_PER_TURN, settings.ids - issued);
-        for (let i = 0; i < n; i++) {
-          const id = await ids.nextId(tag);
-          if (id <= last) throw new Error(`${tag}: ${id} after ${last}`);
-          last = id;
-        }
-        issued += n;
-        await yieldToEventLoop();
-      }
-      const ms = now() - start;
-      const s = tagSnapshot(ids, tag);
-      const fixedStepReservations = Math.ceil(settings.ids / settings.step);
-      results.push({
-        dynamicStep,
-        ids: settings.ids,
-        step: settings.step,
-        reservations: s.reservations + (s.loading ? 1 : 0),
-        byTrigger: s.reservationsByTrigger,
-        fixedStepReservations,
-        ratio: (s.reservations + (s.loading ? 1 : 0)) / fixedStepReservations,
-        stepAtEnd: s.step,
-        waits: s.waits,
-        ms,
-      });
-    } finally {
-      await leaf.close();
+  ratios(rs) {
+    const ratios: Record<string, Ratio> = {};
+    for (const r of rs) {
+      ratios[r.dynamicStep ? 'dbLoadDynamicStep' : 'dbLoadFixedStep'] = judge(
+        'dbLoad',
+        `reservations per ${formatCount(r.ids)} IDs / ceil(${formatCount(r.ids)} / ${r.step}), ${r.dynamicStep ? 'dynamic' : 'fixed'} step`,
+        [r.ratio],
+      );
     }
-  }
-  return results;
-}
+    return ratios;
+  },
+
+  table(rs) {
+    return [
+      '5. Database load: reservations to issue the IDs on a fresh tag (startup reservation included), nextId flat out',
+      renderTable(
+        figureColumns('step', 'IDs', 'reservations', 'ceil(IDs / step)', 'ratio', 'startup / prefetch / on-demand', 'waits', 'step at end'),
+        rs.map((r) => [
+          `${r.dynamicStep ? 'dynamic' : 'fixed'}, row step ${r.step}`,
+          formatCount(r.ids),
+          formatCount(r.reservations),
+          formatCount(r.fixedStepReservations),
+          r.ratio.toFixed(3),
+          `${r.byTrigger.startup} / ${r.byTrigger.prefetch} / ${r.byTrigger['on-demand']}`,
+          formatCount(r.waits),
+          formatCount(r.stepAtEnd),
+        ]),
+      ),
+    ].join('\n');
+  },
+
+  json: (rs) => rs.map((r) => ({ key: `dbLoad.${r.dynamicStep ? 'dynamic' : 'fixed'}`, name: `reservations per ${r.ids} IDs`, ...r })),
+};

@@ -1,144 +1,44 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { LeafModuleOptions } from 'nest-leaf';
-import type { NodeResultMessage, NodeRunMessage } from '../children/leaf-node.js';
-import { median } from '../support/stats.js';
+import type { BenchCase } from '../case.js';
+import { runNodes, type NodesResult } from '../measure/nodes.js';
+import { LEAF_OPTIONS } from '../settings.js';
+import { freshBenchDatabase } from '../support/databases.js';
+import { judge, perRound, type Ratio } from '../support/ratio.js';
+import { figureColumns, formatCount, formatSpread, renderTable } from '../support/table.js';
 
-export interface NodesSettings {
-  readonly counts: readonly number[];
-  readonly roundMs: number;
-  readonly rounds: number;
-}
+const TAG = 'nodes';
 
-export interface NodesCount {
-  readonly nodes: number;
-  /** Sum over the nodes of each one's IDs/s, median over rounds. */
-  readonly idsPerSec: number;
-  readonly roundsIdsPerSec: number[];
-  readonly reservations: number;
-  readonly waits: number;
-}
+/** 8. 1, 2 and 4 processes on one database and one tag: aggregate IDs/s, every reserved range disjoint. */
+export const nodes: BenchCase<NodesResult> = {
+  name: 'nodes',
 
-export interface NodesResult {
-  readonly counts: NodesCount[];
-  /** Ranges reserved by all nodes, checked pairwise disjoint. */
-  readonly rangesChecked: number;
-}
+  run: async ({ settings, progress }) =>
+    runNodes(await freshBenchDatabase('nodes'), TAG, { bizTags: [TAG], ...LEAF_OPTIONS }, settings.nodes, progress),
 
-const NODE_CHILD = fileURLToPath(new URL('../children/leaf-node.js', import.meta.url));
-
-type Message = { type: string } & Record<string, unknown>;
-
-interface Node {
-  readonly child: ChildProcess;
-  next(): Promise<Message>;
-}
-
-function spawnNode(database: string, tag: string, options: LeafModuleOptions): Node {
-  // The parent's flags (--expose-gc, a --cpu-prof) carry over, so a profile of the bench covers the nodes too.
-  const child = fork(NODE_CHILD, [database, tag, JSON.stringify(options)], { stdio: 'inherit' });
-  const inbox: Message[] = [];
-  let waiting: ((message: Message) => void) | null = null;
-  let exited: Error | null = null;
-  child.on('message', (message: Message) => {
-    if (waiting) {
-      const w = waiting;
-      waiting = null;
-      w(message);
-    } else inbox.push(message);
-  });
-  child.on('exit', (code) => {
-    exited = new Error(`a leaf node exited with code ${code}`);
-    waiting?.({ type: 'error', message: exited.message });
-  });
-  return {
-    child,
-    async next() {
-      const queued = inbox.shift();
-      const message: Message =
-        queued ??
-        (exited ? { type: 'error', message: (exited as Error).message } : await new Promise<Message>((resolve) => (waiting = resolve)));
-      if (message.type === 'error') throw new Error(`leaf node: ${String(message.message)}`);
-      return message;
-    },
-  };
-}
-
-/**
- * 1, 2 and 4 processes, each a Leaf app with its own pool, on one database and one tag: aggregate IDs/s.
- * The four processes are started once and stay up; a round with n nodes runs the first n of them at the
- * same wall-clock time while the others sleep. Counts are interleaved and their order rotates per round.
- */
-export async function runNodes(
-  database: string,
-  tag: string,
-  options: LeafModuleOptions,
-  settings: NodesSettings,
-  progress: (line: string) => void,
-): Promise<NodesResult> {
-  const max = Math.max(...settings.counts);
-  progress(`nodes: starting ${max} processes`);
-  const nodes = Array.from({ length: max }, () => spawnNode(database, tag, options));
-  const ranges: Array<[bigint, bigint]> = [];
-  try {
-    for (const node of nodes) {
-      const ready = await node.next();
-      if (ready.type !== 'ready') throw new Error(`leaf node: expected ready, got ${ready.type}`);
+  ratios(nd) {
+    const ratios: Record<string, Ratio> = {};
+    const one = nd.counts.find((c) => c.nodes === 1);
+    for (const c of nd.counts) {
+      if (c.nodes === 1 || one === undefined) continue;
+      ratios[`nodes${c.nodes}VsNodes1`] = judge('nodes', `${c.nodes} nodes / 1 node, aggregate IDs/s`, perRound(c.roundsIdsPerSec, one.roundsIdsPerSec));
     }
-    const samples = new Map(settings.counts.map((n) => [n, [] as NodeResultMessage[][]]));
-    for (let round = 0; round < settings.rounds; round++) {
-      const k = round % settings.counts.length;
-      const order = [...settings.counts.slice(k), ...settings.counts.slice(0, k)];
-      for (const n of order) {
-        progress(`nodes: round ${round + 1}/${settings.rounds}, ${n} node(s) for ${settings.roundMs} ms`);
-        const run: NodeRunMessage = { type: 'run', startAt: Date.now() + 100, durationMs: settings.roundMs };
-        const active = nodes.slice(0, n);
-        for (const node of active) node.child.send(run);
-        const results = (await Promise.all(active.map((node) => node.next()))) as unknown as NodeResultMessage[];
-        for (const r of results) for (const [start, end] of r.ranges) ranges.push([BigInt(start), BigInt(end)]);
-        samples.get(n)!.push(results);
-      }
-    }
-    checkDisjoint(ranges);
-    return {
-      counts: settings.counts.map((n) => {
-        const rounds = samples.get(n)!;
-        const totals = rounds.map((results) => results.reduce((sum, r) => sum + r.idsPerSec, 0));
-        return {
-          nodes: n,
-          idsPerSec: median(totals),
-          roundsIdsPerSec: totals,
-          reservations: rounds.flat().reduce((sum, r) => sum + r.reservations, 0),
-          waits: rounds.flat().reduce((sum, r) => sum + r.waits, 0),
-        };
-      }),
-      rangesChecked: ranges.length,
-    };
-  } finally {
-    for (const node of nodes) if (node.child.connected) node.child.send({ type: 'close' });
-    // Each node gives its unused IDs back and exits; one that hangs is killed after 15 s.
-    await Promise.all(
-      nodes.map((node) =>
-        node.child.exitCode !== null
-          ? undefined
-          : new Promise<void>((resolve) => {
-              const timer = setTimeout(() => node.child.kill(), 15_000);
-              node.child.once('exit', () => {
-                clearTimeout(timer);
-                resolve();
-              });
-            }),
+    return ratios;
+  },
+
+  table(nd, { nodes: s }) {
+    return [
+      `8. Nodes: processes on one database and one tag (nextId loop in each), ${s.rounds} rounds x ${s.roundMs} ms, interleaved; ${nd.rangesChecked} reserved ranges checked disjoint`,
+      renderTable(
+        figureColumns('nodes', 'aggregate IDs/s (median)', 'rounds min – max', 'per node', 'reservations / waits'),
+        nd.counts.map((c) => [
+          String(c.nodes),
+          formatCount(c.idsPerSec),
+          formatSpread(c.roundsIdsPerSec),
+          formatCount(c.idsPerSec / c.nodes),
+          `${c.reservations} / ${c.waits}`,
+        ]),
       ),
-    );
-  }
-}
+    ].join('\n');
+  },
 
-/** No two nodes ever got the same ID: every reserved range is disjoint from every other. */
-function checkDisjoint(ranges: Array<[bigint, bigint]>): void {
-  const sorted = [...ranges].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i][0] < sorted[i - 1][1]) {
-      throw new Error(`nodes: ranges [${sorted[i - 1][0]}, ${sorted[i - 1][1]}) and [${sorted[i][0]}, ${sorted[i][1]}) overlap`);
-    }
-  }
-}
+  json: (nd) => nd.counts.map((c) => ({ key: `nodes.${c.nodes}`, name: `${c.nodes} node(s) on one database`, ...c })),
+};

@@ -1,239 +1,148 @@
-import mysql from 'mysql2/promise';
-import { DataSource } from 'typeorm';
-import { TypeOrmLeafStore } from 'nest-leaf';
-import { benchDataSourceOptions, benchMysqlOptions, MYSQL, type Server } from '../support/mariadb.js';
-import { summarizeLatency, type LatencySummary, median } from '../support/stats.js';
-import { now } from '../support/timing.js';
+import { startProxyProcess } from '../../support/fault-proxy-process.js';
+import { MYSQL, type Server } from '../../support/mariadb.js';
+import type { BenchCase } from '../case.js';
+import { measureRtt } from '../measure/far-database.js';
+import { ReservationBench, type ReservationResult, type ReservationSettings } from '../measure/reservation.js';
+import { freshBenchDatabase } from '../support/databases.js';
+import { judge, perRound, type Goal, type Ratio } from '../support/ratio.js';
+import { figureColumns, formatCount, formatMs, renderTable } from '../support/table.js';
 
-/** One way of reserving a segment, opened once per concurrent reserver. */
-export interface ReservationMethod {
-  readonly key: 'single' | 'singleRaw' | 'leafTx';
-  readonly name: string;
-  readonly tag: string;
-  open(): Promise<Reserver>;
+export interface ReservationCaseResult {
+  readonly loopback: ReservationResult[];
+  readonly far: ReservationResult[];
+  /** Round trip through the proxy, measured. */
+  readonly farRttMs: number;
 }
 
-export interface Reserver {
-  /** Reserves one segment and returns its new max_id. */
-  reserve(): Promise<bigint>;
-  close(): void;
+/** 3. What one segment reservation costs, per method: loopback, then 60-odd ms away through the fault proxy. */
+export const reservation: BenchCase<ReservationCaseResult> = {
+  name: 'reservation',
+
+  async run({ settings, progress }) {
+    const measure = async (label: string, s: ReservationSettings, database: string, server: Server = MYSQL) => {
+      const bench = new ReservationBench(s, database, server);
+      try {
+        await bench.init();
+        return await bench.run((line) => progress(`${label}: ${line}`));
+      } finally {
+        await bench.close();
+      }
+    };
+    progress(`reservation (loopback): ${settings.reservation.step}-ID segments, one row per method`);
+    const loopback = await measure('loopback', settings.reservation, await freshBenchDatabase('reservation'));
+
+    const far = settings.reservationFar;
+    const database = await freshBenchDatabase('reservation_far');
+    const proxy = await startProxyProcess(MYSQL, far.latencyMsEachWay);
+    try {
+      const farRttMs = await measureRtt(database, proxy);
+      progress(`reservation (through the proxy, ${far.latencyMsEachWay} ms each way, ${farRttMs.toFixed(1)} ms RTT): ${far.step}-ID segments`);
+      return { loopback, far: await measure('far', far, database, proxy), farRttMs };
+    } finally {
+      await proxy.close();
+    }
+  },
+
+  ratios(r) {
+    return {
+      ...ratios(r.loopback, '', ', loopback'),
+      ...ratios(r.far, 'Rtt62', `, ${formatRtt(r.farRttMs)} RTT`, { atLeast: 3.5 }),
+    };
+  },
+
+  table(r, { reservation: s, reservationFar: f }) {
+    return [
+      `3a. Reserving one segment of ${s.step} IDs, loopback: ${s.sequentialPerMethod} sequential each, then ${s.concurrency} concurrent for ${s.rounds} x ${s.concurrentRoundMs} ms`,
+      table(r.loopback, s),
+      '',
+      `3b. The same through the fault proxy, ${f.latencyMsEachWay} ms each way (${formatRtt(r.farRttMs)} RTT, measured): ${f.sequentialPerMethod} sequential each, then ${f.concurrency} concurrent for ${f.rounds} x ${f.concurrentRoundMs} ms`,
+      table(r.far, f),
+    ].join('\n');
+  },
+
+  json(r, settings) {
+    return [
+      ...json(r.loopback, 'reserve', '', settings.reservation),
+      ...json(r.far, 'reserveRtt62', `, ${formatRtt(r.farRttMs)} RTT`, settings.reservationFar),
+    ];
+  },
+};
+
+function formatRtt(ms: number | undefined): string {
+  return ms === undefined ? 'n/a' : `${ms.toFixed(0)} ms`;
 }
 
-export interface ReservationSettings {
-  readonly step: number;
-  readonly concurrency: number;
-  readonly sequentialPerMethod: number;
-  readonly warmupPerMethod: number;
-  readonly rounds: number;
-  readonly concurrentRoundMs: number;
-}
-
-export interface ReservationResult {
-  readonly key: ReservationMethod['key'];
-  readonly name: string;
-  readonly roundTrips: number;
-  readonly sequential: LatencySummary & { readonly reservationsPerSec: number; readonly roundsP50Ms: number[] };
-  readonly concurrent: {
-    readonly workers: number;
-    readonly reservationsPerSec: number;
-    readonly roundsPerSec: number[];
-    /** p50 latency of each round, so the latency ratio at this concurrency pairs rounds too. */
-    readonly roundsP50Ms: number[];
-    readonly latency: LatencySummary;
+function ratios(rs: ReservationResult[], suffix: string, label: string, goal?: Omit<Goal, 'met'>): Record<string, Ratio> {
+  const by = Object.fromEntries(rs.map((x) => [x.key, x])) as Record<ReservationResult['key'], ReservationResult>;
+  const c = by.single.concurrent.workers;
+  return {
+    [`leafTxVsSingleStatementLatencyP50${suffix}`]: judge(
+      'reservation',
+      `Leaf tx p50 / single statement p50, 1 reserver${label}`,
+      perRound(by.leafTx.sequential.roundsP50Ms, by.single.sequential.roundsP50Ms),
+      goal,
+    ),
+    [`leafTxVsSingleStatementLatencyP50Concurrent${suffix}`]: judge(
+      'reservation',
+      `Leaf tx p50 / single statement p50, ${c} reservers${label}`,
+      perRound(by.leafTx.concurrent.roundsP50Ms, by.single.concurrent.roundsP50Ms),
+      goal,
+    ),
+    [`singleStatementVsLeafTxConcurrent${suffix}`]: judge(
+      'reservation',
+      `single statement / Leaf tx, reservations/s at ${c} concurrent${label}`,
+      perRound(by.single.concurrent.roundsPerSec, by.leafTx.concurrent.roundsPerSec),
+    ),
   };
 }
 
-/**
- * Copy of the library's MySQL statement (`mysqlDialect.reserveSql`, not exported), run on a bare mysql2
- * connection so the cost of TypeORM's QueryRunner around it shows separately.
- */
-const SINGLE_STATEMENT =
-  'UPDATE leaf_alloc SET max_id = LAST_INSERT_ID(max_id + ?), update_time = CURRENT_TIMESTAMP ' +
-  'WHERE biz_tag = ? AND max_id <= 9223372036854775807 - ?';
-
-const ROUND_TRIPS: Record<ReservationMethod['key'], number> = { single: 1, singleRaw: 1, leafTx: 4 };
-
-export class ReservationBench {
-  private readonly pool: mysql.Pool;
-  private readonly dataSource: DataSource;
-  readonly methods: readonly ReservationMethod[];
-
-  /**
-   * `server` is MariaDB itself, or the fault proxy in front of it: every connection of every method goes
-   * through it, so each round trip pays its latency.
-   */
-  constructor(
-    private readonly settings: ReservationSettings,
-    database: string,
-    server: Server = MYSQL,
-  ) {
-    const { step, concurrency } = settings;
-    // Every pool holds a connection per concurrent reserver, so the pool size never is the bottleneck.
-    this.pool = mysql.createPool({ ...benchMysqlOptions(database, server), connectionLimit: concurrency });
-    this.dataSource = new DataSource({
-      ...benchDataSourceOptions(database, server),
-      extra: { connectionLimit: concurrency },
-    });
-    const store = new TypeOrmLeafStore(this.dataSource);
-    const pool = this.pool;
-
-    this.methods = [
-      {
-        key: 'single',
-        name: 'single statement, TypeOrmLeafStore.reserve',
-        tag: 'res_single',
-        async open() {
-          return { reserve: async () => (await store.reserve('res_single', step)).end, close: () => {} };
-        },
-      },
-      {
-        key: 'singleRaw',
-        name: 'single statement, raw mysql2',
-        tag: 'res_single_raw',
-        async open() {
-          const conn = await pool.getConnection();
-          return {
-            async reserve() {
-              const [header] = await conn.query<mysql.ResultSetHeader>(SINGLE_STATEMENT, [step, 'res_single_raw', step]);
-              if (header.affectedRows !== 1) throw new Error('res_single_raw: no row updated');
-              return BigInt(header.insertId);
-            },
-            close: () => conn.release(),
-          };
-        },
-      },
-      {
-        key: 'leafTx',
-        name: "Leaf's BEGIN/UPDATE/SELECT/COMMIT",
-        tag: 'res_leaf_tx',
-        async open() {
-          const conn = await pool.getConnection();
-          return {
-            async reserve() {
-              await conn.query('BEGIN');
-              try {
-                await conn.query('UPDATE leaf_alloc SET max_id = max_id + ? WHERE biz_tag = ?', [step, 'res_leaf_tx']);
-                const [rows] = await conn.query<mysql.RowDataPacket[]>(
-                  'SELECT biz_tag, max_id, step FROM leaf_alloc WHERE biz_tag = ?',
-                  ['res_leaf_tx'],
-                );
-                await conn.query('COMMIT');
-                return BigInt(rows[0].max_id as string);
-              } catch (error) {
-                await conn.query('ROLLBACK').catch(() => undefined);
-                throw error;
-              }
-            },
-            close: () => conn.release(),
-          };
-        },
-      },
-    ];
-  }
-
-  async init(): Promise<void> {
-    await this.dataSource.initialize();
-    const rows = this.methods.map((m) => [m.tag, 1, this.settings.step, 'bench reservation']);
-    await this.pool.query('INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ?', [rows]);
-    // Open every connection of both pools now: through the proxy a new connection costs several round trips,
-    // which must not land in a timed round.
-    const { concurrency } = this.settings;
-    await Promise.all(Array.from({ length: concurrency }, () => this.dataSource.query('SELECT 1')));
-    const conns = await Promise.all(Array.from({ length: concurrency }, () => this.pool.getConnection()));
-    for (const conn of conns) conn.release();
-  }
-
-  async run(progress: (line: string) => void): Promise<ReservationResult[]> {
-    const { concurrency, sequentialPerMethod, warmupPerMethod, rounds, concurrentRoundMs } = this.settings;
-    // samples[method][round]: the rounds are kept apart so ratios can pair methods measured seconds apart.
-    const samples = new Map(this.methods.map((m) => [m.key, [] as number[][]]));
-    const reservers = await Promise.all(this.methods.map((m) => m.open()));
-
-    progress(`reservation latency: ${sequentialPerMethod} sequential reservations per method, interleaved`);
-    for (const reserver of reservers) for (let i = 0; i < warmupPerMethod; i++) await reserver.reserve();
-    // Interleaved chunks, so a burst of noise on the shared machine lands on every method alike.
-    const chunk = Math.ceil(sequentialPerMethod / rounds);
-    for (let round = 0; round < rounds; round++) {
-      for (const [i, method] of this.methods.entries()) {
-        const out: number[] = [];
-        samples.get(method.key)!.push(out);
-        await timeSequential(reservers[i], Math.min(chunk, sequentialPerMethod - round * chunk), out);
-      }
-    }
-    for (const reserver of reservers) reserver.close();
-
-    progress(`reservation throughput: ${concurrency} concurrent reservers, ${rounds} x ${concurrentRoundMs} ms per method`);
-    const concurrentRates = new Map(this.methods.map((m) => [m.key, [] as number[]]));
-    const concurrentLatency = new Map(this.methods.map((m) => [m.key, [] as number[][]]));
-    for (let round = 0; round < rounds; round++) {
-      for (const method of this.methods) {
-        const { perSec, latencies } = await timeConcurrent(method, concurrency, concurrentRoundMs);
-        concurrentRates.get(method.key)!.push(perSec);
-        concurrentLatency.get(method.key)!.push(latencies);
-      }
-    }
-
-    return this.methods.map((method) => {
-      const byRound = samples.get(method.key)!;
-      const sequential = summarizeLatency(byRound.flat());
-      return {
-        key: method.key,
-        name: method.name,
-        roundTrips: ROUND_TRIPS[method.key],
-        sequential: {
-          ...sequential,
-          reservationsPerSec: 1000 / sequential.meanMs,
-          roundsP50Ms: byRound.map((round) => summarizeLatency(round).p50Ms),
-        },
-        concurrent: {
-          workers: concurrency,
-          reservationsPerSec: median(concurrentRates.get(method.key)!),
-          roundsPerSec: concurrentRates.get(method.key)!,
-          roundsP50Ms: concurrentLatency.get(method.key)!.map((round) => summarizeLatency(round).p50Ms),
-          latency: summarizeLatency(concurrentLatency.get(method.key)!.flat()),
-        },
-      };
-    });
-  }
-
-  async close(): Promise<void> {
-    await this.dataSource.destroy();
-    await this.pool.end();
-  }
+function table(rs: ReservationResult[], s: ReservationSettings): string {
+  return renderTable(
+    figureColumns(
+      'reservation',
+      'round trips',
+      'p50 ms',
+      'p99 ms',
+      'mean ms',
+      'sequential/s',
+      `${s.concurrency} concurrent/s`,
+      `p50 / p99 ms at ${s.concurrency}`,
+    ),
+    rs.map((r) => [
+      r.name,
+      String(r.roundTrips),
+      formatMs(r.sequential.p50Ms),
+      formatMs(r.sequential.p99Ms),
+      formatMs(r.sequential.meanMs),
+      formatCount(r.sequential.reservationsPerSec),
+      formatCount(r.concurrent.reservationsPerSec),
+      `${formatMs(r.concurrent.latency.p50Ms)} / ${formatMs(r.concurrent.latency.p99Ms)}`,
+    ]),
+  );
 }
 
-async function timeSequential(reserver: Reserver, count: number, out: number[]): Promise<void> {
-  let previous = 0n;
-  for (let i = 0; i < count; i++) {
-    const t0 = now();
-    const maxId = await reserver.reserve();
-    out.push(now() - t0);
-    if (maxId <= previous) throw new Error(`reservation returned max_id ${maxId} after ${previous}`);
-    previous = maxId;
-  }
-}
-
-async function timeConcurrent(
-  method: ReservationMethod,
-  workers: number,
-  durationMs: number,
-): Promise<{ perSec: number; latencies: number[] }> {
-  const reservers = await Promise.all(Array.from({ length: workers }, () => method.open()));
-  const latencies: number[] = [];
-  const start = now();
-  const deadline = start + durationMs;
-  try {
-    await Promise.all(
-      reservers.map(async (reserver) => {
-        while (now() < deadline) {
-          const t0 = now();
-          await reserver.reserve();
-          latencies.push(now() - t0);
-        }
-      }),
-    );
-  } finally {
-    for (const reserver of reservers) reserver.close();
-  }
-  return { perSec: latencies.length / ((now() - start) / 1000), latencies };
+function json(rs: ReservationResult[], prefix: string, label: string, s: ReservationSettings): object[] {
+  return rs.flatMap((r) => [
+    {
+      key: `${prefix}.${r.key}.sequential`,
+      name: `reserve ${s.step} IDs: ${r.name}, sequential${label}`,
+      // IDs/s that this path could reserve at this step, so every case shares one unit.
+      idsPerSec: r.sequential.reservationsPerSec * s.step,
+      step: s.step,
+      roundTrips: r.roundTrips,
+      ...r.sequential,
+    },
+    {
+      key: `${prefix}.${r.key}.concurrent`,
+      name: `reserve ${s.step} IDs: ${r.name}, ${r.concurrent.workers} concurrent${label}`,
+      idsPerSec: r.concurrent.reservationsPerSec * s.step,
+      step: s.step,
+      roundTrips: r.roundTrips,
+      workers: r.concurrent.workers,
+      reservationsPerSec: r.concurrent.reservationsPerSec,
+      roundsReservationsPerSec: r.concurrent.roundsPerSec,
+      roundsP50Ms: r.concurrent.roundsP50Ms,
+      ...r.concurrent.latency,
+    },
+  ]);
 }

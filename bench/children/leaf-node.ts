@@ -1,15 +1,19 @@
 /**
- * One node of the "nodes" case: a Leaf app of its own (its own process, its own pool) on the shared
- * database, driven by the parent over IPC. Arguments: database tag leafOptionsJson.
+ * One node of the "nodes" case: a Leaf app of its own (its own process, its own pool) on the shared database,
+ * hosted by support/node/host.ts and driven by the parent (measure/nodes.ts) over IPC.
  *
  * Messages in:  { type: 'run', startAt (Date.now() ms), durationMs }, { type: 'close' }
  * Messages out: { type: 'ready' }, { type: 'result', ... }, { type: 'error', message }
  */
-import 'reflect-metadata';
-import type { LeafModuleOptions } from 'nest-leaf';
-import { nextIdCase, Sink } from '../cases/in-process.js';
-import { startLeafApp, tagSnapshot } from '../support/leaf-app.js';
-import { timeRound, warmUp } from '../support/timing.js';
+import { tagSnapshot } from '../../support/leaf-app.js';
+import { hostLeafNode, type LeafNodeConfig } from '../../support/node/host.js';
+import { nextIdCase, Sink } from '../measure/in-process.js';
+import { timeRound, warmUp, type ThroughputCase } from '../support/timing.js';
+
+export interface BenchNodeConfig extends LeafNodeConfig {
+  /** The tag every node issues IDs of. */
+  readonly tag: string;
+}
 
 export interface NodeRunMessage {
   readonly type: 'run';
@@ -23,32 +27,28 @@ export interface NodeResultMessage {
   readonly ids: number;
   readonly reservations: number;
   readonly waits: number;
-  /** Every range this node reserved since its last report, as decimal strings [start, end). */
+  /** Every range this node reserved since its last report (its startup one first), as decimal strings [start, end). */
   readonly ranges: Array<[string, string]>;
 }
 
-const [database, tag, optionsJson] = process.argv.slice(2);
-const send = (message: object) => process.send?.(message);
-
-try {
-  const leaf = await startLeafApp(database, JSON.parse(optionsJson) as LeafModuleOptions);
-  const first = tagSnapshot(leaf.ids, tag).current;
-  let ranges: Array<[string, string]> = first ? [[first.start.toString(), first.end.toString()]] : [];
-  leaf.ids.onReservation((event) => {
-    if (event.range) ranges.push([event.range.start.toString(), event.range.end.toString()]);
-  });
-  const c = nextIdCase(leaf.ids, tag, new Sink());
-  const batch = await warmUp(c, 500);
-  process.on('message', (message: NodeRunMessage | { type: 'close' }) => {
-    if (message.type === 'close') {
-      void leaf.close().then(() => process.disconnect());
-      return;
-    }
-    void (async () => {
-      const before = tagSnapshot(leaf.ids, tag);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, message.startAt - Date.now())));
-      const round = await timeRound(c, batch, message.durationMs);
-      const after = tagSnapshot(leaf.ids, tag);
+await hostLeafNode<BenchNodeConfig>(({ tag }) => {
+  let ranges: Array<[string, string]> = [];
+  let c: ThroughputCase;
+  let batch: number;
+  return {
+    onReservation(event) {
+      if (event.range) ranges.push([event.range.start.toString(), event.range.end.toString()]);
+    },
+    async start({ ids }) {
+      c = nextIdCase(ids, tag, new Sink());
+      batch = await warmUp(c, 500);
+    },
+    async onMessage(message, { ids, send }) {
+      const { startAt, durationMs } = message as unknown as NodeRunMessage;
+      const before = tagSnapshot(ids, tag);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
+      const round = await timeRound(c, batch, durationMs);
+      const after = tagSnapshot(ids, tag);
       const result: NodeResultMessage = {
         type: 'result',
         idsPerSec: round.idsPerSec,
@@ -58,12 +58,7 @@ try {
         ranges,
       };
       ranges = [];
-      send(result);
-    })().catch((error: unknown) => send({ type: 'error', message: String(error) }));
-  });
-  send({ type: 'ready' });
-} catch (error) {
-  send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-  process.exitCode = 1;
-  process.disconnect();
-}
+      send({ ...result });
+    },
+  };
+});

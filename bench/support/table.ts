@@ -53,3 +53,13 @@ export function formatBytes(bytes: number): string {
   }
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
+
+/** The lowest and highest of per-round figures: "1,200 – 1,350". */
+export function formatSpread(values: readonly number[]): string {
+  return `${formatCount(Math.min(...values))} – ${formatCount(Math.max(...values))}`;
+}
+
+/** A label column, then figures aligned right: the shape of most of the bench's tables. */
+export function figureColumns(label: string, ...figures: string[]): Column[] {
+  return [{ header: label }, ...figures.map((header) => ({ header, align: 'right' as const }))];
+}

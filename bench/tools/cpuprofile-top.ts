@@ -43,7 +43,8 @@ function source(url: string, name: string): string {
   if (url.includes('/libs/leaf/')) return 'library (nest-leaf)';
   if (url.includes('/apps/demo/')) return 'demo app';
   if (url.includes('/bench/')) return 'bench harness';
-  if (url.includes('/test/support/')) return 'fault proxy';
+  if (url.includes('/support/fault-proxy')) return 'fault proxy';
+  if (url.includes('/support/')) return 'shared support (test/ and bench/)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1];
   if (url.startsWith('node:') || url === '') return 'node internals';
@@ -55,7 +56,7 @@ const bySource = new Map<string, number>();
 for (const [id, us] of selfUs) {
   const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
   const name = functionName || '(anonymous)';
-  const where = url ? `${url.replace(/^file:\/\/.*?\/(node_modules|libs|apps|bench|test|dist)\//, '$1/')}:${lineNumber + 1}` : '';
+  const where = url ? `${url.replace(/^file:\/\/.*?\/(node_modules|libs|apps|bench|test|support|dist)\//, '$1/')}:${lineNumber + 1}` : '';
   const key = `${name}  ${where}`;
   byFunction.set(key, (byFunction.get(key) ?? 0) + us);
   const src = source(url, name);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { freshDatabase, mysqlDemoEnv, type TestDatabase } from '../support/mariadb.js';
+import { freshDatabase, mysqlDemoEnv, type TestDatabase } from '../../support/mariadb.js';
 import { bearer, newAdminToken } from './support/admin-token.js';
 import { startDemo, type RunningDemo } from './support/demo-app.js';
 

@@ -1,5 +1,5 @@
 import { BEYOND_DOUBLE, describeDemoApi, describeGracefulShutdown, type ContractDatabase } from './support/api-contract.js';
-import { freshDatabase, mysqlDemoEnv } from '../support/mariadb.js';
+import { freshDatabase, mysqlDemoEnv } from '../../support/mariadb.js';
 
 /** A database of its own in which leaf_alloc was created by Meituan Leaf's script, as an existing Leaf install has it. */
 async function prepare(suite: string): Promise<ContractDatabase> {

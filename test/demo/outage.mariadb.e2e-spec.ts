@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
 import request from 'supertest';
-import { freshDatabase, MYSQL, mysqlDemoEnv, type TestDatabase } from '../support/mariadb.js';
+import { freshDatabase, MYSQL, mysqlDemoEnv, type TestDatabase } from '../../support/mariadb.js';
 import { startDemo, type RunningDemo } from './support/demo-app.js';
 
 /**

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
-import { mysqlDataSourceOptions } from './mariadb.js';
+import { mysqlDataSourceOptions } from '../../support/mariadb.js';
+import { POSTGRES } from '../demo/support/postgres.js';
 
 /** A database of the suite's own on one engine, as TypeORM options, and how to drop it. */
 export interface EngineDatabase {
@@ -11,13 +12,6 @@ export interface EngineDatabase {
   readonly options: DataSourceOptions;
   dispose(): Promise<void>;
 }
-
-export const POSTGRES = {
-  host: process.env.LEAF_TEST_PG_HOST ?? '127.0.0.1',
-  port: Number(process.env.LEAF_TEST_PG_PORT ?? 5432),
-  user: process.env.LEAF_TEST_PG_USER ?? 'postgres',
-  password: process.env.LEAF_TEST_PG_PASSWORD ?? '',
-};
 
 export async function sqliteDatabase(): Promise<EngineDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'leaf-sqlite-'));
@@ -50,7 +44,7 @@ export async function postgresDatabase(suite: string): Promise<EngineDatabase> {
 }
 
 export async function mariadbDatabase(suite: string): Promise<EngineDatabase> {
-  const { freshDatabase } = await import('./mariadb.js');
+  const { freshDatabase } = await import('../../support/mariadb.js');
   const db = await freshDatabase(suite, { withTable: false });
   await db.close();
   return {

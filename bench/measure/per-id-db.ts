@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import { benchMysqlOptions } from '../support/mariadb.js';
+import { mysqlClientOptions } from '../../support/mariadb.js';
 import { now } from '../support/timing.js';
 
 /** One way a user could get each ID from the database itself, one statement per ID. */
@@ -46,7 +46,7 @@ export class PerIdDatabaseBench {
     database: string,
     private readonly concurrency: number,
   ) {
-    this.pool = mysql.createPool({ ...benchMysqlOptions(database), connectionLimit: concurrency });
+    this.pool = mysql.createPool({ ...mysqlClientOptions(database), connectionLimit: concurrency });
   }
 
   async init(): Promise<void> {

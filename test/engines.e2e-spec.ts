@@ -83,10 +83,10 @@ describe.each(engines)('the Leaf contract on %s', (_name, create) => {
   });
 
   it('stops at 2^63-1 with IdOverflowError, keeping BIGINT precision to the last ID', async () => {
-    const served = await ids.nextIds('edge', 100);
-    expect([served[0], served.at(-1)]).toEqual([nearEnd, nearEnd + 99n]);
+    const served = await ids.nextIds('edge', 150);
+    expect([served[0], served[99], served.at(-1)]).toEqual([nearEnd, nearEnd + 99n, MAX_ID - 1n]);
     await expect(ids.nextId('edge')).rejects.toBeInstanceOf(IdOverflowError);
-    expect(await maxId('edge')).toBe(nearEnd + 100n);
+    expect(await maxId('edge')).toBe(MAX_ID);
   });
 
   it('serves a row inserted at runtime and rejects a tag with no row', async () => {

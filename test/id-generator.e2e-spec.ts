@@ -1,14 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { IdOverflowError, InvalidArgumentError, MAX_ID, UnknownBizTagError, type ReservationEvent } from 'nest-leaf';
-import { startLeafNode, type LeafNode } from './support/leaf-app.js';
-import { freshDatabase, type TestDatabase } from './support/mariadb.js';
+import { startLeafApp, type LeafApp } from '../support/leaf-app.js';
+import { freshDatabase, type TestDatabase } from '../support/mariadb.js';
 import { expectStrictlyIncreasing, expectUnique, sleep } from './support/assertions.js';
 
 describe('IdGenerator on MariaDB', () => {
   let db: TestDatabase;
-  const nodes: LeafNode[] = [];
-  const start = async (options: Parameters<typeof startLeafNode>[1]) => {
-    const node = await startLeafNode(db.name, options);
+  const nodes: LeafApp[] = [];
+  const start = async (options: Parameters<typeof startLeafApp>[1]) => {
+    const node = await startLeafApp(db.name, options);
     nodes.push(node);
     return node;
   };
@@ -176,16 +176,19 @@ describe('IdGenerator on MariaDB', () => {
     expect(await ids.nextId('order')).toBe(2n);
   });
 
-  it('fails with IdOverflowError near 2^63-1, issuing nothing past it and leaving the row alone', async () => {
+  it('serves every ID below 2^63-1, shrinking the last reservation, then IdOverflowError with the row at 2^63-1', async () => {
     const nearEnd = MAX_ID - 150n;
     await db.query('INSERT INTO leaf_alloc (biz_tag, max_id, step) VALUES (?, ?, 100)', ['edge', nearEnd.toString()]);
     const { ids } = await start({ bizTags: ['edge'], dynamicStep: false, threshold: 0.01 });
     const served = await ids.nextIds('edge', 100);
     expect(served[0]).toBe(nearEnd);
     expect(served.at(-1)).toBe(nearEnd + 99n);
+    // 50 IDs are left, fewer than the step: the last reservation takes just those.
+    const last = await ids.nextIds('edge', 50);
+    expect([last[0], last.at(-1)]).toEqual([nearEnd + 100n, MAX_ID - 1n]);
     await expect(ids.nextId('edge')).rejects.toBeInstanceOf(IdOverflowError);
     await expect(ids.nextId('edge')).rejects.toThrow(/would pass 2\^63-1/);
-    expect(await db.maxId('edge')).toBe(nearEnd + 100n);
+    expect(await db.maxId('edge')).toBe(MAX_ID);
   });
 
   it('serves a tag inserted into the table at runtime', async () => {

@@ -6,6 +6,7 @@ import { IdGenerator } from './id-generator.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
 import { bizTagProblem, descriptionProblem, type ResolvedLeafOptions } from './leaf.options.js';
 import { MAX_ID, type LeafStore } from './store/leaf-store.js';
+import { withDeadline } from './store/store-deadline.js';
 
 /** What a new tag starts with. */
 export interface CreateBizTagOptions {
@@ -48,17 +49,18 @@ export class LeafAdmin {
         `startAt must be a bigint from 1 to ${MAX_ID - 1n}, got ${String(startAt)}.`,
       );
     }
-    const created = await this.store.insertTag({
-      bizTag,
-      maxId: startAt,
-      step: rowStep,
-      description: description ?? null,
-    });
-    if (created) return;
+    const row = { bizTag, maxId: startAt, step: rowStep, description: description ?? null };
+    if (await this.call(`Creating "${bizTag}"`, (signal) => this.store.insertTag(row, signal))) return;
     // Under a case-, accent- or space-insensitive collation the key that clashed may be another spelling's row:
     // "already has a row" would send the caller to setStep, which refuses "ORDER" just as nextId does.
-    const row = await this.store.findTag(bizTag);
-    if (row !== undefined && row.bizTag !== bizTag) throw BizTagExistsError.collationMatch(bizTag, row.bizTag);
+    try {
+      await this.call(`Looking up "${bizTag}"`, (signal) => this.store.findTag(bizTag, signal));
+    } catch (error) {
+      if (error instanceof UnknownBizTagError && error.similar !== undefined) {
+        throw BizTagExistsError.collationMatch(bizTag, error.similar);
+      }
+      throw error;
+    }
     throw new BizTagExistsError(bizTag);
   }
 
@@ -74,12 +76,19 @@ export class LeafAdmin {
   async setStep(bizTag: string, step: number): Promise<void> {
     checkTag(bizTag);
     const checked = this.checkStep(step);
-    // Under a case-insensitive collation the UPDATE would also change the row of another spelling.
-    const row = await this.store.findTag(bizTag);
+    // Under a case-insensitive collation the UPDATE would also change the row of another spelling: the store's
+    // exact lookup refuses that first.
+    const row = await this.call(`Looking up "${bizTag}"`, (signal) => this.store.findTag(bizTag, signal));
     if (row === undefined) throw new UnknownBizTagError(bizTag);
-    if (row.bizTag !== bizTag) throw UnknownBizTagError.collationMatch(bizTag, row.bizTag);
-    if (!(await this.store.setStep(bizTag, checked))) throw new UnknownBizTagError(bizTag);
+    const updated = await this.call(`Changing the step of "${bizTag}"`, (signal) =>
+      this.store.setStep(bizTag, checked, signal),
+    );
+    if (!updated) throw new UnknownBizTagError(bizTag);
     await this.ids.refreshTags();
+  }
+
+  private call<T>(what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withDeadline(this.options.reservationTimeoutMs, what, run);
   }
 
   private checkStep(step: unknown): number {

@@ -8,7 +8,6 @@ import {
   resolveLeafOptions,
   type LeafModuleExtras,
   type LeafModuleOptions,
-  type ResolvedLeafOptions,
 } from './leaf.options.js';
 import { LeafAlloc } from './store/leaf-alloc.entity.js';
 import { TypeOrmLeafStore } from './store/typeorm-leaf.store.js';
@@ -38,9 +37,8 @@ function withLeafProviders(definition: DynamicModule, extras: LeafModuleExtras):
       },
       {
         provide: LEAF_STORE,
-        useFactory: (dataSource: DataSource, options: ResolvedLeafOptions) =>
-          new TypeOrmLeafStore(dataSource, { queryTimeoutMs: options.reservationTimeoutMs }),
-        inject: [getDataSourceToken(extras.dataSource), LEAF_OPTIONS],
+        useFactory: (dataSource: DataSource) => new TypeOrmLeafStore(dataSource),
+        inject: [getDataSourceToken(extras.dataSource)],
       },
       IdGenerator,
       LeafAdmin,

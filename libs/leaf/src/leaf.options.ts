@@ -9,6 +9,8 @@ import {
   unknownKeyProblem,
 } from './leaf.options-validation.js';
 
+export { LEAF_DEFAULTS, type ResolvedBizTag, type ResolvedLeafOptions } from './leaf.defaults.js';
+import { LEAF_DEFAULTS, type ResolvedBizTag, type ResolvedLeafOptions } from './leaf.defaults.js';
 export { bizTagProblem, describeValue, descriptionProblem, MAX_BIZ_TAG_LENGTH } from './leaf.options-validation.js';
 
 /** A biz tag to serve, with the step and description its `leaf_alloc` row is created with if missing. */
@@ -71,6 +73,17 @@ export interface LeafModuleOptions {
   checkIntervalMs?: number | string;
   /** How often the list of tags in `leaf_alloc` (and their steps) is re-read; 0 turns it off. Default 60,000 ms. */
   tagRefreshIntervalMs?: number | string;
+  /**
+   * Lookups of tags met for the first time (in the table but not in `bizTags`) that may be pending at once; past it
+   * such calls fail at once (`LeafUnavailableError`, `overloaded`), so a flood of made-up tags cannot starve the
+   * tags being served. Four run at a time. Default 1000.
+   */
+  maxTagLookups?: number | string;
+  /**
+   * A tag found on first use that issues no ID for this long is closed, its unused IDs given back, until its next
+   * call; 0 keeps such tags for good. Default 600,000 ms (10 minutes).
+   */
+  idleTagTimeoutMs?: number | string;
   /** Insert rows for `bizTags` that are missing from `leaf_alloc` at startup. Default true. */
   createMissingTags?: boolean | string;
   /**
@@ -87,52 +100,6 @@ export interface LeafModuleExtras {
   /** Register the module globally. Default false. */
   isGlobal?: boolean;
 }
-
-/** A configured tag after validation. */
-export interface ResolvedBizTag {
-  readonly tag: string;
-  readonly step: number;
-  readonly description: string | null;
-}
-
-/** Options after defaults and validation: what the rest of the library reads. */
-export interface ResolvedLeafOptions {
-  readonly bizTags: readonly ResolvedBizTag[];
-  readonly step: number;
-  readonly threshold: number;
-  readonly maxStep: number;
-  readonly dynamicStep: boolean;
-  readonly segmentDurationMs: number;
-  readonly waitTimeoutMs: number;
-  readonly maxWaiters: number;
-  readonly maxBatchSize: number;
-  readonly reservationTimeoutMs: number;
-  readonly retryMinDelayMs: number;
-  readonly retryMaxDelayMs: number;
-  readonly checkIntervalMs: number;
-  readonly tagRefreshIntervalMs: number;
-  readonly createMissingTags: boolean;
-  readonly giveBackOnShutdown: boolean;
-}
-
-/** What every option a host leaves out is set to. */
-export const LEAF_DEFAULTS = {
-  step: 1000,
-  threshold: 0.2,
-  maxStep: 1_000_000,
-  dynamicStep: true,
-  segmentDurationMs: 15 * 60_000,
-  waitTimeoutMs: 3000,
-  maxWaiters: 100_000,
-  maxBatchSize: 10_000,
-  reservationTimeoutMs: 5000,
-  retryMinDelayMs: 100,
-  retryMaxDelayMs: 1000,
-  checkIntervalMs: 100,
-  tagRefreshIntervalMs: 60_000,
-  createMissingTags: true,
-  giveBackOnShutdown: true,
-} as const satisfies Omit<ResolvedLeafOptions, 'bizTags'>;
 
 /** `leaf_alloc.step` is a signed int. */
 const MAX_INT32 = 2_147_483_647;
@@ -178,6 +145,8 @@ export function resolveLeafOptions(options: LeafModuleOptions | undefined): Reso
     retryMaxDelayMs: integer(options, 'retryMaxDelayMs', 1, 600_000),
     checkIntervalMs: integer(options, 'checkIntervalMs', 1, 60_000),
     tagRefreshIntervalMs: integer(options, 'tagRefreshIntervalMs', 0, 24 * 3_600_000),
+    maxTagLookups: integer(options, 'maxTagLookups', 1, 1_000_000),
+    idleTagTimeoutMs: integer(options, 'idleTagTimeoutMs', 0, 7 * 24 * 3_600_000),
     createMissingTags: flag(options, 'createMissingTags'),
     giveBackOnShutdown: flag(options, 'giveBackOnShutdown'),
   };

@@ -3,7 +3,7 @@ import type { ResolvedLeafOptions } from './leaf.options.js';
 
 /** The periodic work of a generator. */
 export interface ScheduledWork {
-  /** Cheap, synchronous look at every tag: retries and rate-based prefetch. */
+  /** Cheap, synchronous look at every tag: retries and rate-based prefetch. `now` is monotonic (performance.now()). */
   tick(now: number): void;
   /** Re-reads the tag list (steps changed by an operator). */
   refreshTags(): Promise<void>;
@@ -28,7 +28,7 @@ export class LeafScheduler {
     if (this.tickTimer !== null) return;
     this.tickTimer = setInterval(() => {
       try {
-        this.work.tick(Date.now());
+        this.work.tick(performance.now());
       } catch (error) {
         this.logger.error(`Leaf scheduler tick failed: ${String(error)}`);
       }

@@ -1,5 +1,6 @@
 import { collationMatchText } from './collation-match.js';
 import { LeafError } from './leaf.error.js';
+import { sqlLiteral } from './sql-literal.js';
 
 /**
  * The `leaf_alloc` table cannot be used as it is: missing, unreadable, or holding a row the library cannot
@@ -18,5 +19,26 @@ export class LeafStoreError extends LeafError {
    */
   static collationMatch(bizTag: string, row: string): LeafStoreError {
     return new LeafStoreError(collationMatchText(bizTag, row));
+  }
+
+  /**
+   * A reservation came back below what this node already issued or holds: the row was reset (deleted and
+   * re-inserted, or `max_id` set back by hand). The range is not used, so no ID is handed out twice.
+   */
+  static movedBack(bizTag: string, range: { start: bigint; end: bigint }, floor: bigint): LeafStoreError {
+    return new LeafStoreError(
+      `leaf_alloc.max_id of "${bizTag}" moved back: a reservation returned [${range.start}, ${range.end}), but this ` +
+        `node has already issued or holds IDs up to ${floor - 1n}. That range was not used, so no ID repeats; the ` +
+        `tag fails until max_id is past them again. Set it with: UPDATE leaf_alloc SET max_id = ${floor} ` +
+        `WHERE biz_tag = ${sqlLiteral(bizTag)} AND max_id < ${floor}.`,
+    );
+  }
+
+  /** A row whose `step` is not a positive integer cannot be reserved from. */
+  static badStep(bizTag: string, step: unknown): LeafStoreError {
+    return new LeafStoreError(
+      `leaf_alloc row "${bizTag}" has step ${String(step)}; a step must be a positive integer. ` +
+        `Fix it with: UPDATE leaf_alloc SET step = 1000 WHERE biz_tag = ${sqlLiteral(bizTag)}.`,
+    );
   }
 }

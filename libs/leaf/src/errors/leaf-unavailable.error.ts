@@ -22,4 +22,53 @@ export class LeafUnavailableError extends LeafError {
   static shuttingDown(bizTag: string): LeafUnavailableError {
     return new LeafUnavailableError(bizTag, 'shutting-down', `IdGenerator is shutting down: no new ID of "${bizTag}".`);
   }
+
+  /** The caller waited `waitTimeoutMs` for a segment; `cause` is the newest reservation failure, if any. */
+  static timedOut(bizTag: string, waitTimeoutMs: number, cause: unknown): LeafUnavailableError {
+    return new LeafUnavailableError(
+      bizTag,
+      'timeout',
+      `No ID of "${bizTag}" became available within waitTimeoutMs (${waitTimeoutMs} ms)` +
+        (cause === undefined
+          ? ': the reservation is slow. Raise step or threshold, or waitTimeoutMs.'
+          : `: reserving a segment keeps failing (${messageOf(cause)}). Check the database.`),
+      { cause },
+    );
+  }
+
+  /** `maxWaiters` callers already wait for the tag's next segment. */
+  static overloaded(bizTag: string, waiting: number, cause: unknown): LeafUnavailableError {
+    return new LeafUnavailableError(
+      bizTag,
+      'overloaded',
+      `No ID of "${bizTag}" is in memory and ${waiting} callers already wait for the next segment (maxWaiters). ` +
+        'Retry shortly; if this persists, raise step or check the database.',
+      { cause },
+    );
+  }
+
+  /** A tag met for the first time could not be looked up in `leaf_alloc`. */
+  static lookupFailed(bizTag: string, cause: unknown): LeafUnavailableError {
+    return new LeafUnavailableError(
+      bizTag,
+      'unreachable',
+      `Could not look up "${bizTag}" in leaf_alloc: ${messageOf(cause)}. Check the database; the call may be retried.`,
+      { cause },
+    );
+  }
+
+  /** So many unknown tags are being looked up that this one is refused, to keep the store free for known tags. */
+  static tooManyLookups(bizTag: string, limit: number): LeafUnavailableError {
+    return new LeafUnavailableError(
+      bizTag,
+      'overloaded',
+      `"${bizTag}" is not served yet and ${limit} lookups of tags met for the first time already wait ` +
+        '(maxTagLookups): it was refused so that the tags being served keep their reservations. Retry shortly; ' +
+        'if callers send tags that do not exist, validate them before calling nextId, or list the real ones in bizTags.',
+    );
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

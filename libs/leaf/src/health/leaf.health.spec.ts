@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import { TerminusModule } from '@nestjs/terminus';
 import { IdGenerator } from '../id-generator.js';
-import type { LeafTagSnapshot } from '../segment/segment-buffer.js';
+import type { LeafTagSnapshot } from '../segment/segment.types.js';
 import { LeafHealthIndicator } from './leaf.health.js';
 
 function snapshot(tag: string, overrides: Partial<LeafTagSnapshot> = {}): LeafTagSnapshot {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult, type HealthIndicatorStatus } from '@nestjs/terminus';
 import { IdGenerator } from '../id-generator.js';
-import type { LeafTagSnapshot } from '../segment/segment-buffer.js';
+import type { LeafTagSnapshot } from '../segment/segment.types.js';
 
 /** The health of one biz tag, as shown in the body of a health check. */
 export interface LeafTagHealth {

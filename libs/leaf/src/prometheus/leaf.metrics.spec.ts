@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { Provider } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { IdGenerator, resolveLeafOptions, type LeafModuleOptions } from 'nest-leaf';
+import { IdGenerator, type LeafModuleOptions } from 'nest-leaf';
+import { resolveLeafOptions } from '../leaf.options.js';
 import { LEAF_METRICS_OPTIONS, LeafMetrics } from 'nest-leaf/prometheus';
 import { InMemoryLeafStore, LeafTestingModule } from 'nest-leaf/testing';
 import { Gauge, Registry, register } from 'prom-client';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { Counter, Gauge, Histogram, register, type Registry } from 'prom-client';
 import { IdGenerator } from '../id-generator.js';
-import type { LeafTagSnapshot, ReservationEvent, ReservationTrigger } from '../segment/segment-buffer.js';
+import type { LeafTagSnapshot, ReservationEvent, ReservationTrigger } from '../segment/segment.types.js';
 
 /** Options of `LeafMetrics`, given by hand or through the `LEAF_METRICS_OPTIONS` provider. */
 export interface LeafMetricsOptions {

@@ -4,7 +4,8 @@ import { LeafUnavailableError } from '../errors/leaf-unavailable.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import { resolveLeafOptions, type LeafModuleOptions } from '../leaf.options.js';
 import { InMemoryLeafStore } from '../testing/in-memory-leaf.store.js';
-import { SegmentBuffer, type ReservationEvent } from './segment-buffer.js';
+import { SegmentBuffer } from './segment-buffer.js';
+import type { ReservationEvent } from './segment.types.js';
 
 const silent = { log() {}, error() {}, warn() {} };
 
@@ -33,7 +34,7 @@ const settle = () => jest.advanceTimersByTimeAsync(0);
 function takeMany(buffer: SegmentBuffer, n: number): bigint[] {
   const ids: bigint[] = [];
   for (let i = 0; i < n; i++) {
-    const id = buffer.takeOne();
+    const id = buffer.pair.takeOne();
     if (id === undefined) break;
     ids.push(id);
   }
@@ -55,7 +56,7 @@ describe('SegmentBuffer', () => {
     await startup;
     expect(takeMany(buffer, 8)).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
     expect(store.held).toHaveLength(0);
-    expect(buffer.takeOne()).toBe(9n); // 2 of 10 left: the next segment is reserved in the background
+    expect(buffer.pair.takeOne()).toBe(9n); // 2 of 10 left: the next segment is reserved in the background
     expect(store.held).toHaveLength(1);
     store.releaseNext();
     await settle();
@@ -90,7 +91,7 @@ describe('SegmentBuffer', () => {
     expect(buffer.snapshot().waiting).toBe(0);
     store.releaseNext();
     await settle();
-    expect(buffer.takeOne()).toBe(1n); // the range is intact for the next caller
+    expect(buffer.pair.takeOne()).toBe(1n); // the range is intact for the next caller
   });
 
   it('keeps callers waiting through a transient failure and serves them after the retry', async () => {
@@ -101,10 +102,10 @@ describe('SegmentBuffer', () => {
     await settle();
     expect(buffer.snapshot()).toMatchObject({ consecutiveFailures: 1, lastReservationOk: false, waiting: 1 });
     expect(buffer.snapshot().lastError?.message).toBe('connection lost');
-    buffer.tick(Date.now()); // too early: the backoff holds
+    buffer.tick(performance.now()); // too early: the backoff holds
     expect(store.held).toHaveLength(0);
     await jest.advanceTimersByTimeAsync(100);
-    buffer.tick(Date.now());
+    buffer.tick(performance.now());
     expect(store.held).toHaveLength(1);
     store.releaseNext();
     await expect(call).resolves.toBe(1n);
@@ -156,7 +157,7 @@ describe('SegmentBuffer', () => {
     expect(buffer.snapshot().lastError?.message).toMatch(/reservationTimeoutMs/);
     store.releaseNext(); // the stalled statement lands after all: [1, 11) is taken but abandoned
     await jest.advanceTimersByTimeAsync(10);
-    buffer.tick(Date.now());
+    buffer.tick(performance.now());
     store.releaseNext();
     await expect(call).resolves.toBe(11n);
   });
@@ -167,7 +168,7 @@ describe('SegmentBuffer', () => {
     store.releaseNext();
     await startup;
     const ids = new Array<bigint>(25);
-    const filled = buffer.takeInto(ids, 0, 25);
+    const filled = buffer.pair.takeInto(ids, 0, 25);
     expect(filled).toBe(10);
     const batch = wait(buffer, 25 - filled, ids);
     expect(store.releaseNext().step).toBe(10); // the prefetch started at the threshold: 10 of the 15 owed
@@ -191,10 +192,10 @@ describe('SegmentBuffer', () => {
     const startup = buffer.reserve('startup');
     store.releaseNext();
     await startup;
-    buffer.tick(Date.now());
+    buffer.tick(performance.now());
     takeMany(buffer, 600); // 600 IDs in 100 ms; 400 left would last ~67 ms < the horizon of ~204 ms
     await jest.advanceTimersByTimeAsync(100);
-    buffer.tick(Date.now());
+    buffer.tick(performance.now());
     expect(store.held).toHaveLength(1);
   });
 
@@ -209,11 +210,11 @@ describe('SegmentBuffer', () => {
     await reserve(); // first: the base step
     await reserve(); // at once: segments last less than the target, so double
     await reserve();
-    jest.setSystemTime(Date.now() + 2001);
+    await jest.advanceTimersByTimeAsync(2001);
     await reserve(); // after over twice the target: halve
-    jest.setSystemTime(Date.now() + 5000);
+    await jest.advanceTimersByTimeAsync(5000);
     await reserve();
-    jest.setSystemTime(Date.now() + 5000);
+    await jest.advanceTimersByTimeAsync(5000);
     await reserve();
     expect(steps).toEqual([10, 20, 40, 20, 10, 10]);
   });

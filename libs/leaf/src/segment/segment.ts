@@ -6,15 +6,13 @@ export interface Segment {
   readonly step: number;
   /** Issuing the ID at this offset from `start` reserves the next segment in the background. */
   readonly prefetchOffset: number;
-  /** When it was reserved (ms since the epoch). */
-  readonly reservedAt: number;
 }
 
-export function createSegment(start: bigint, end: bigint, threshold: number, reservedAt: number): Segment {
+export function createSegment(start: bigint, end: bigint, threshold: number): Segment {
   const step = Number(end - start);
   // ceil keeps at least one ID of warning for tiny segments, so the prefetch fires before the last ID.
   const prefetchOffset = step - Math.min(step, Math.ceil(step * threshold));
-  return { start, end, step, prefetchOffset, reservedAt };
+  return { start, end, step, prefetchOffset };
 }
 
 /** A `prefetchOffset` no segment reaches: the prefetch has been started already. */

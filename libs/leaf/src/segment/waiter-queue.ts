@@ -4,18 +4,32 @@ export interface Waiter {
   remaining: number;
   /** IDs taken so far for a batch call; null for a single `nextId`. */
   readonly ids: bigint[] | null;
-  readonly deadline: number;
   readonly resolve: (value: never) => void;
   readonly reject: (error: unknown) => void;
 }
 
+interface Parked extends Waiter {
+  /** Monotonic ms: a wall clock stepped back must not keep a caller waiting past its timeout. */
+  readonly deadline: number;
+}
+
 /**
- * FIFO of waiting callers. Every waiter gets the same timeout, so the head always has the earliest
- * deadline and one timer per queue is enough, however many callers wait.
+ * FIFO of waiting callers, with the one timer that fails each of them at its own deadline. Every waiter gets the
+ * same timeout on the monotonic clock, so deadlines grow from head to tail: the timer only ever needs the head's.
  */
 export class WaiterQueue {
-  private items: Waiter[] = [];
+  private items: Parked[] = [];
   private head = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  /**
+   * @param timeoutMs how long a caller may wait
+   * @param timedOut the error a caller gets at its deadline
+   */
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly timedOut: () => unknown,
+  ) {}
 
   get size(): number {
     return this.items.length - this.head;
@@ -29,7 +43,8 @@ export class WaiterQueue {
   }
 
   push(waiter: Waiter): void {
-    this.items.push(waiter);
+    this.items.push({ ...waiter, deadline: performance.now() + this.timeoutMs });
+    if (this.timer === null) this.arm();
   }
 
   peek(): Waiter | undefined {
@@ -39,10 +54,11 @@ export class WaiterQueue {
   shift(): Waiter | undefined {
     const waiter = this.items[this.head];
     if (waiter === undefined) return undefined;
-    this.items[this.head++] = undefined as unknown as Waiter;
+    this.items[this.head++] = undefined as unknown as Parked;
     if (this.head === this.items.length) {
       this.items = [];
       this.head = 0;
+      this.disarm();
     } else if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
@@ -50,11 +66,35 @@ export class WaiterQueue {
     return waiter;
   }
 
-  /** Removes and returns every waiter. */
-  drain(): Waiter[] {
+  /** Removes every waiter and rejects each with `error`. */
+  rejectAll(error: unknown): void {
     const all = this.items.slice(this.head);
     this.items = [];
     this.head = 0;
-    return all;
+    this.disarm();
+    for (const waiter of all) waiter.reject(error);
+  }
+
+  private arm(): void {
+    const head = this.items[this.head];
+    if (head === undefined) return;
+    this.timer = setTimeout(() => this.expire(), Math.max(0, head.deadline - performance.now()));
+    this.timer.unref();
+  }
+
+  private disarm(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Fails every caller whose deadline has passed (a late timer may find several), then waits for the next one. */
+  private expire(): void {
+    this.timer = null;
+    const now = performance.now();
+    for (let head = this.items[this.head]; head !== undefined && head.deadline <= now; head = this.items[this.head]) {
+      this.shift();
+      head.reject(this.timedOut());
+    }
+    if (this.timer === null) this.arm();
   }
 }

@@ -14,31 +14,38 @@ export interface ReservedRange {
 }
 
 /**
- * Persistence of `leaf_alloc`. One implementation per SQL dialect; a fake in unit tests of timing.
+ * Persistence of `leaf_alloc`. Every call takes an optional `AbortSignal`: the generator passes one that fires at
+ * `reservationTimeoutMs`, and a store honours it by abandoning the statement and freeing what it holds (a
+ * connection that stopped answering must not go back to a pool). The generator stops waiting at that moment either
+ * way, and never uses a range that lands afterwards.
  */
 export interface LeafStore {
   /** The engine, for logs: `mysql`, `postgres`, `sqlite`, … */
   readonly engine: string;
   /** Every row, to learn tags and their steps. Throws `LeafStoreError` when the table cannot be read. */
-  listTags(): Promise<LeafAllocRow[]>;
-  /** One row, or undefined when the tag has none. */
-  findTag(bizTag: string): Promise<LeafAllocRow | undefined>;
+  listTags(signal?: AbortSignal): Promise<LeafAllocRow[]>;
+  /**
+   * The row of exactly `bizTag`, or undefined when there is none. Where the table compares tags loosely (a case-
+   * or accent-insensitive collation), a row of another spelling is not the tag's: throws
+   * `UnknownBizTagError.collationMatch` rather than return it. The one place tags are compared exactly.
+   */
+  findTag(bizTag: string, signal?: AbortSignal): Promise<LeafAllocRow | undefined>;
   /** Inserts the rows that do not exist (`max_id` 1); a row another node inserted first is left alone. */
-  createTags(tags: readonly ResolvedBizTag[]): Promise<void>;
+  createTags(tags: readonly ResolvedBizTag[], signal?: AbortSignal): Promise<void>;
   /**
    * Atomically moves `max_id` from M to M + step and returns `[M, M + step)`, in one round trip.
    * Throws `UnknownBizTagError` when the row is missing and `IdOverflowError` when M + step would pass 2^63-1.
    */
-  reserve(bizTag: string, step: number): Promise<ReservedRange>;
+  reserve(bizTag: string, step: number, signal?: AbortSignal): Promise<ReservedRange>;
   /**
    * Returns the unused tail `[firstUnused, end)` of this node's newest segment, by setting `max_id` back to
    * `firstUnused` only if it is still `end` (no node reserved since). Resolves to whether it did.
    */
-  giveBack(bizTag: string, firstUnused: bigint, end: bigint): Promise<boolean>;
+  giveBack(bizTag: string, firstUnused: bigint, end: bigint, signal?: AbortSignal): Promise<boolean>;
   /** Inserts one row; resolves to false, changing nothing, when the tag already has one. */
-  insertTag(row: NewLeafAllocRow): Promise<boolean>;
+  insertTag(row: NewLeafAllocRow, signal?: AbortSignal): Promise<boolean>;
   /** Sets a row's base step; resolves to false when the tag has no row. */
-  setStep(bizTag: string, step: number): Promise<boolean>;
+  setStep(bizTag: string, step: number, signal?: AbortSignal): Promise<boolean>;
 }
 
 /** A row to insert: `max_id` is where the tag's first segment starts. */

@@ -94,10 +94,7 @@ export const sqliteDialect: SqlDialect = {
   isDuplicateKey: (error) => String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT'),
 };
 
-/** A string as an SQL literal, for the fixes that messages suggest (never for a statement that runs). */
-export function sqlLiteral(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
+
 
 /** The dialect for a TypeORM driver type, or undefined when the engine is not supported. */
 export function dialectFor(type: string): SqlDialect | undefined {

@@ -1,0 +1,49 @@
+/** A configured tag after validation. */
+export interface ResolvedBizTag {
+  readonly tag: string;
+  readonly step: number;
+  readonly description: string | null;
+}
+
+/** Options after defaults and validation: what the rest of the library reads. */
+export interface ResolvedLeafOptions {
+  readonly bizTags: readonly ResolvedBizTag[];
+  readonly step: number;
+  readonly threshold: number;
+  readonly maxStep: number;
+  readonly dynamicStep: boolean;
+  readonly segmentDurationMs: number;
+  readonly waitTimeoutMs: number;
+  readonly maxWaiters: number;
+  readonly maxBatchSize: number;
+  readonly reservationTimeoutMs: number;
+  readonly retryMinDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly checkIntervalMs: number;
+  readonly tagRefreshIntervalMs: number;
+  readonly maxTagLookups: number;
+  readonly idleTagTimeoutMs: number;
+  readonly createMissingTags: boolean;
+  readonly giveBackOnShutdown: boolean;
+}
+
+/** What every option a host leaves out is set to. */
+export const LEAF_DEFAULTS = {
+  step: 1000,
+  threshold: 0.2,
+  maxStep: 1_000_000,
+  dynamicStep: true,
+  segmentDurationMs: 15 * 60_000,
+  waitTimeoutMs: 3000,
+  maxWaiters: 100_000,
+  maxBatchSize: 10_000,
+  reservationTimeoutMs: 5000,
+  retryMinDelayMs: 100,
+  retryMaxDelayMs: 1000,
+  checkIntervalMs: 100,
+  tagRefreshIntervalMs: 60_000,
+  maxTagLookups: 1000,
+  idleTagTimeoutMs: 600_000,
+  createMissingTags: true,
+  giveBackOnShutdown: true,
+} as const satisfies Omit<ResolvedLeafOptions, 'bizTags'>;

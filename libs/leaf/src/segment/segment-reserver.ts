@@ -1,0 +1,183 @@
+import { IdOverflowError } from '../errors/id-overflow.error.js';
+import { LeafStoreError } from '../errors/leaf-store.error.js';
+import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
+import { MAX_ID, type ReservedRange } from '../store/leaf-store.js';
+import { withDeadline } from '../store/store-deadline.js';
+import type { BufferContext } from './buffer-context.js';
+import { prefetchHorizonMs } from './prefetch-policy.js';
+import { RetryPolicy } from './retry-policy.js';
+import { createSegment } from './segment.js';
+import type { SegmentPair } from './segment-pair.js';
+import type { ReservationTrigger } from './segment.types.js';
+import { nextDynamicStep } from './step-policy.js';
+import type { TagStats } from './tag-stats.js';
+
+/** What the reserver tells its buffer. */
+export interface ReservationHost {
+  readonly closed: boolean;
+  /** IDs owed to waiting callers: a reservation for them is sized to cover it. */
+  readonly demand: number;
+  /** A segment was added to the pair. */
+  landed(): void;
+  /** A failure that retrying will not cure: callers hear of it at once instead of at their timeout. */
+  refused(error: unknown): void;
+}
+
+/** Errors that retrying will not cure. */
+export function isPermanent(error: unknown): boolean {
+  return error instanceof UnknownBizTagError || error instanceof IdOverflowError || error instanceof LeafStoreError;
+}
+
+/**
+ * Reserves the segments of one tag: at most one reservation in flight, sized by Leaf's dynamic step (and the demand
+ * of waiting callers), bounded by the deadline, retried with backoff, and checked before use: a range that reaches
+ * below what this node already issued or holds is never served, whatever the table says.
+ */
+export class SegmentReserver {
+  inFlight: Promise<void> | null = null;
+  readonly retry: RetryPolicy;
+  /** Dynamic step, before any enlargement for a large waiting batch. */
+  stepInUse: number;
+  /**
+   * Everything this node issued or holds for the tag lies below it: the end of the highest range it reserved, or
+   * the start of a tail it gave back (the one legitimate reuse). Null before the first reservation.
+   */
+  private floor: bigint | null = null;
+  /** The room left below 2^63-1 when the step in use no longer fits: the last reservation is shrunk to it. */
+  private cap: number | null = null;
+
+  constructor(
+    private readonly tag: string,
+    private baseStep: number,
+    private readonly ctx: BufferContext,
+    private readonly pair: SegmentPair,
+    private readonly stats: TagStats,
+    private readonly host: ReservationHost,
+  ) {
+    this.stepInUse = Math.min(baseStep, ctx.options.maxStep);
+    this.retry = new RetryPolicy(ctx.options.retryMinDelayMs, ctx.options.retryMaxDelayMs);
+  }
+
+  get base(): number {
+    return this.baseStep;
+  }
+
+  /** The cause of the newest failed reservation, while reservations fail. */
+  get failure(): unknown {
+    return this.retry.consecutiveFailures > 0 ? this.stats.lastFailure?.error : undefined;
+  }
+
+  /**
+   * Reserves a segment unless one is already on its way; never rejects (a failure is recorded and retried).
+   * Resolves when that reservation has settled.
+   */
+  reserve(trigger: ReservationTrigger): Promise<void> {
+    if (this.inFlight === null && !this.host.closed) this.inFlight = this.reserveNow(trigger);
+    return this.inFlight ?? Promise.resolve();
+  }
+
+  /** Whether a reservation may start now: none in flight and no retry pending. */
+  idle(now: number): boolean {
+    return this.inFlight === null && !this.host.closed && this.retry.mayTry(now);
+  }
+
+  /** A new base step read from the table. */
+  setBaseStep(step: number): void {
+    const floor = Math.min(step, this.ctx.options.maxStep);
+    // Without the dynamic step the row's step is the step; with it, a grown step shrinks on its own schedule.
+    if (!this.ctx.options.dynamicStep || this.stepInUse < floor || this.stepInUse === this.baseStep) {
+      this.stepInUse = floor;
+    }
+    this.baseStep = step;
+  }
+
+  get lowestAllowed(): bigint | null {
+    return this.floor;
+  }
+
+  /** After this node gave `[firstUnused, …)` back, a range from `firstUnused` on is its own again. */
+  gaveBack(firstUnused: bigint): void {
+    this.floor = firstUnused;
+  }
+
+  private async reserveNow(trigger: ReservationTrigger): Promise<void> {
+    const step = this.nextStep();
+    const started = performance.now();
+    const { reservationTimeoutMs } = this.ctx.options;
+    let range: ReservedRange;
+    try {
+      range = await withDeadline(reservationTimeoutMs, `Reserving a segment of "${this.tag}"`, (signal) =>
+        this.ctx.store.reserve(this.tag, step, signal),
+      );
+    } catch (error) {
+      if (error instanceof IdOverflowError && this.shrinkToFit(error)) return this.reserveNow(trigger);
+      this.inFlight = null;
+      this.failed(error, trigger, step, performance.now() - started);
+      return;
+    }
+    this.inFlight = null;
+    const latencyMs = performance.now() - started;
+    if (this.floor !== null && range.start < this.floor) {
+      // The row was reset below what this node issued (deleted and re-inserted, or max_id set back by hand).
+      this.failed(LeafStoreError.movedBack(this.tag, range, this.floor), trigger, step, latencyMs);
+      return;
+    }
+    this.reserved(range, trigger, step, latencyMs);
+  }
+
+  private nextStep(): number {
+    const { dynamicStep, segmentDurationMs, maxStep, checkIntervalMs } = this.ctx.options;
+    if (dynamicStep && this.stats.reservations > 0) {
+      const now = performance.now();
+      this.stepInUse = nextDynamicStep({
+        current: this.stepInUse,
+        base: Math.min(this.baseStep, maxStep),
+        sinceLastReservationMs: now - this.stats.lastReservationAt,
+        segmentDurationMs,
+        maxStep,
+        // The tick's sample lags a sudden burst; the current segment's own pace shows it at once.
+        ratePerMs: Math.max(this.stats.ratePerMs, this.pair.segmentRate(now)),
+        horizonMs: prefetchHorizonMs(this.stats.lastLatencyMs, checkIntervalMs),
+      });
+    }
+    // A batch waiting for more than a segment holds gets one segment big enough, not a string of small ones.
+    const demand = this.host.demand;
+    const step = demand > this.stepInUse ? Math.min(demand, maxStep) : this.stepInUse;
+    return this.cap === null ? step : Math.min(step, this.cap);
+  }
+
+  private reserved(range: ReservedRange, trigger: ReservationTrigger, step: number, latencyMs: number): void {
+    const now = performance.now();
+    this.stats.reserved(trigger, latencyMs, now);
+    this.retry.succeeded();
+    this.ctx.report({ tag: this.tag, trigger, step, latencyMs, ok: true, range });
+    if (this.floor === null || range.end > this.floor) this.floor = range.end;
+    // Kept even when closing: the shutdown gives it back.
+    this.pair.add(createSegment(range.start, range.end, this.ctx.options.threshold));
+    this.host.landed();
+  }
+
+  private failed(error: unknown, trigger: ReservationTrigger, step: number, latencyMs: number): void {
+    // The row went away under a tag this node served: the usual advice, a row at max_id 1, would repeat IDs.
+    if (error instanceof UnknownBizTagError && this.floor !== null) {
+      error = UnknownBizTagError.deletedWhileServed(this.tag, this.floor);
+    }
+    const permanent = isPermanent(error);
+    this.stats.failed(error);
+    const delay = this.retry.failed(performance.now(), permanent);
+    this.ctx.report({ tag: this.tag, trigger, step, latencyMs, ok: false, error });
+    this.ctx.logger.warn(
+      `Reserving a segment of "${this.tag}" failed (${trigger}, attempt ${this.retry.consecutiveFailures}): ` +
+        `${error instanceof Error ? error.message : String(error)}${permanent ? '' : `; retrying in ${delay} ms`}`,
+    );
+    if (permanent) this.host.refused(error);
+  }
+
+  /** The step overflowed but IDs are left below 2^63-1: the next reservation takes just those. */
+  private shrinkToFit(error: IdOverflowError): boolean {
+    const left = MAX_ID - error.maxId;
+    if (left <= 0n || left >= BigInt(error.step)) return false;
+    this.cap = Number(left);
+    return true;
+  }
+}

@@ -1,0 +1,55 @@
+import type { ReservedRange } from '../store/leaf-store.js';
+
+/** Why a reservation was made: at boot, ahead of need, or because a caller is waiting for it. */
+export type ReservationTrigger = 'startup' | 'prefetch' | 'on-demand';
+
+/** One reservation attempt, as reported to `IdGenerator.onReservation` listeners. */
+export interface ReservationEvent {
+  readonly tag: string;
+  readonly trigger: ReservationTrigger;
+  readonly step: number;
+  readonly latencyMs: number;
+  readonly ok: boolean;
+  /** The reserved range `[start, end)`, when `ok`. */
+  readonly range?: ReservedRange;
+  readonly error?: unknown;
+}
+
+/** A read-only picture of one tag, for health checks, metrics and the monitor page. */
+export interface LeafTagSnapshot {
+  readonly tag: string;
+  /** Listed in `bizTags` (as opposed to found in the table on first use). */
+  readonly configured: boolean;
+  /** The segment IDs are served from, `[start, end)`. */
+  readonly current: { readonly start: bigint; readonly end: bigint } | null;
+  /** The ID the next call gets from the current segment. */
+  readonly nextPosition: bigint | null;
+  /** IDs left in the current segment. */
+  readonly remaining: bigint;
+  /** The standby segment, when reserved. */
+  readonly next: { readonly start: bigint; readonly end: bigint } | null;
+  readonly nextReady: boolean;
+  /** IDs left in memory, current and next segments together. */
+  readonly available: bigint;
+  /** A reservation is under way. */
+  readonly loading: boolean;
+  /** The step in use: the size of the current segment (before the first reservation, the step it will use). */
+  readonly step: number;
+  /** The row's step: the floor of the dynamic step. */
+  readonly baseStep: number;
+  readonly idsIssued: number;
+  readonly reservations: number;
+  readonly reservationsByTrigger: Readonly<Record<ReservationTrigger, number>>;
+  readonly lastReservationLatencyMs: number | null;
+  readonly lastReservationAt: Date | null;
+  /** Whether the newest reservation attempt succeeded (true before the first attempt). */
+  readonly lastReservationOk: boolean;
+  /** Failed reservation attempts since the last success. */
+  readonly consecutiveFailures: number;
+  readonly errors: number;
+  readonly lastError: { readonly message: string; readonly at: Date } | null;
+  /** Calls that found memory empty and waited for a reservation. */
+  readonly waits: number;
+  /** Calls waiting right now. */
+  readonly waiting: number;
+}

@@ -1,0 +1,46 @@
+import type { ReservationTrigger } from './segment.types.js';
+
+/**
+ * What happened to one tag: reservations by trigger, their latency, errors, waits, and the rate IDs go out at.
+ * Durations are measured on the monotonic clock; the wall-clock times kept here are only for display.
+ */
+export class TagStats {
+  reservations = 0;
+  readonly byTrigger: Record<ReservationTrigger, number> = { startup: 0, prefetch: 0, 'on-demand': 0 };
+  errors = 0;
+  waits = 0;
+  lastLatencyMs: number | null = null;
+  /** Monotonic ms of the last successful reservation (meaningful once `reservations > 0`). */
+  lastReservationAt = 0;
+  /** Wall-clock ms of the same, for display. */
+  lastReservationWallAt = 0;
+  lastFailure: { readonly error: unknown; readonly at: number } | null = null;
+  /** IDs per ms over the last scheduler tick. */
+  ratePerMs = 0;
+  /** Monotonic ms since which no ID was issued, as sampled per tick. */
+  idleSince = 0;
+  private sampleIssued = 0;
+  private sampleAt: number | null = null;
+
+  reserved(trigger: ReservationTrigger, latencyMs: number, now: number): void {
+    this.reservations++;
+    this.byTrigger[trigger]++;
+    this.lastLatencyMs = latencyMs;
+    this.lastReservationAt = now;
+    this.lastReservationWallAt = Date.now();
+  }
+
+  failed(error: unknown): void {
+    this.errors++;
+    this.lastFailure = { error, at: Date.now() };
+  }
+
+  /** Samples the rate at a scheduler tick, from the total IDs issued so far. */
+  sample(issued: number, now: number): void {
+    if (this.sampleAt === null) this.idleSince = now;
+    else if (now > this.sampleAt) this.ratePerMs = (issued - this.sampleIssued) / (now - this.sampleAt);
+    if (issued !== this.sampleIssued) this.idleSince = now;
+    this.sampleIssued = issued;
+    this.sampleAt = now;
+  }
+}

@@ -1,0 +1,188 @@
+import { LeafError } from './errors/leaf.error.js';
+import { LeafStoreError } from './errors/leaf-store.error.js';
+import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
+import { UnknownBizTagError } from './errors/unknown-biz-tag.error.js';
+import { sqlLiteral } from './errors/sql-literal.js';
+import type { BufferContext } from './segment/buffer-context.js';
+import { giveBack } from './segment/give-back.js';
+import { SegmentBuffer } from './segment/segment-buffer.js';
+import type { LeafAllocRow } from './store/leaf-store.js';
+import { withDeadline } from './store/store-deadline.js';
+import { TagLookups } from './tag-lookups.js';
+
+/** Reservations at boot run this many at a time, so 10,000 tags do not open 10,000 queries at once. */
+const STARTUP_CONCURRENCY = 16;
+
+/**
+ * The buffers of every tag served: the configured ones, reserved at boot and kept for good, and the ones found in the
+ * table on first use, closed again (their tail given back) once idle for `idleTagTimeoutMs`.
+ */
+export class TagRegistry {
+  readonly buffers = new Map<string, SegmentBuffer>();
+  private readonly lookups: TagLookups;
+  /** Tags being closed while idle: a call for one waits until its tail is back, then opens it anew. */
+  private readonly closing = new Map<string, Promise<void>>();
+  /**
+   * Of each tag closed while idle, what its next buffer must not reserve below: the end of what it held, or the
+   * first ID it gave back. Keeps "never re-issue" across a close, for as many tags as the table has.
+   */
+  private readonly floors = new Map<string, bigint>();
+
+  /** @param forget called when a buffer leaves the map, so no cache keeps serving from it */
+  constructor(
+    private readonly ctx: BufferContext,
+    private readonly forget: (bizTag: string) => void,
+  ) {
+    this.lookups = new TagLookups(ctx.store, ctx.options);
+  }
+
+  /** Creates missing rows and reserves the first segment of every configured tag. */
+  async boot(): Promise<void> {
+    const { bizTags, createMissingTags } = this.ctx.options;
+    const rows = new Map((await this.readTable()).map((row) => [row.bizTag, row]));
+    const missing = bizTags.filter((tag) => !rows.has(tag.tag));
+    if (missing.length > 0) {
+      if (!createMissingTags) {
+        throw new LeafStoreError(
+          `leaf_alloc has no row for ${missing.map((t) => `"${t.tag}"`).join(', ')} and createMissingTags is off. ` +
+            'Insert the rows, or turn createMissingTags on.',
+        );
+      }
+      await this.call('Creating the missing leaf_alloc rows', (signal) => this.ctx.store.createTags(missing, signal));
+      for (const row of await this.readTable()) rows.set(row.bizTag, row);
+    }
+    for (const { tag, step } of bizTags) {
+      const row = rows.get(tag);
+      if (row === undefined) throw await this.noRowOfItsOwn(tag);
+      if (row.step !== step) {
+        this.ctx.logger.warn(
+          `"${tag}" is configured with step ${step} but its leaf_alloc row says ${row.step}; the row wins. ` +
+            `To change it: UPDATE leaf_alloc SET step = ${step} WHERE biz_tag = ${sqlLiteral(tag)}.`,
+        );
+      }
+      this.buffers.set(tag, new SegmentBuffer(tag, validStep(row), true, this.ctx));
+    }
+    const pending = [...this.buffers.values()];
+    const workers = Array.from({ length: Math.min(STARTUP_CONCURRENCY, pending.length) }, async () => {
+      for (let buffer = pending.shift(); buffer !== undefined; buffer = pending.shift()) {
+        await buffer.reserve('startup');
+        if (!buffer.hasSegment) throw firstSegmentFailed(buffer);
+      }
+    });
+    await Promise.all(workers);
+  }
+
+  /** The buffer of a tag that is not served yet: one lookup in the table, shared by concurrent callers. */
+  async open(bizTag: string, running: () => boolean): Promise<SegmentBuffer> {
+    await this.closing.get(bizTag);
+    const row = await this.lookups.find(bizTag);
+    if (row === undefined) throw new UnknownBizTagError(bizTag);
+    let buffer = this.buffers.get(bizTag);
+    if (buffer === undefined) {
+      if (!running()) throw LeafUnavailableError.shuttingDown(bizTag);
+      buffer = new SegmentBuffer(bizTag, validStep(row), false, this.ctx);
+      const floor = this.floors.get(bizTag);
+      if (floor !== undefined) buffer.gaveBack(floor);
+      this.buffers.set(bizTag, buffer);
+    }
+    return buffer;
+  }
+
+  /** The scheduler's look at every tag: retries, prefetch, and closing tags found on first use that went idle. */
+  tick(now: number): void {
+    const idleMs = this.ctx.options.idleTagTimeoutMs;
+    for (const buffer of this.buffers.values()) {
+      buffer.tick(now);
+      if (idleMs > 0 && !buffer.configured && buffer.idleFor(now) >= idleMs && buffer.quiet) {
+        void this.closeIdle(buffer);
+      }
+    }
+  }
+
+  /** Re-reads every served tag's step from `leaf_alloc`; the new step applies from the next reservation. */
+  async refresh(): Promise<void> {
+    for (const row of await this.call('Reading leaf_alloc', (signal) => this.ctx.store.listTags(signal))) {
+      const buffer = this.buffers.get(row.bizTag);
+      if (buffer === undefined) continue;
+      if (Number.isInteger(row.step) && row.step > 0) buffer.setBaseStep(row.step);
+      else this.ctx.logger.warn(`leaf_alloc row "${row.bizTag}" has step ${row.step}; keeping the step in use.`);
+    }
+  }
+
+  /** Closes every buffer and gives back their tails (when `giveBackOnShutdown`). */
+  async close(): Promise<void> {
+    const buffers = [...this.buffers.values()];
+    this.buffers.clear();
+    await Promise.all([
+      ...this.closing.values(),
+      ...buffers.map(async (buffer) => {
+        const tail = await buffer.close();
+        if (tail !== undefined && this.ctx.options.giveBackOnShutdown) await giveBack(this.ctx, buffer.tag, tail);
+      }),
+    ]);
+  }
+
+  private closeIdle(buffer: SegmentBuffer): Promise<void> {
+    const { tag } = buffer;
+    this.buffers.delete(tag);
+    this.forget(tag);
+    const done = (async () => {
+      const floor = buffer.floor;
+      const tail = await buffer.close();
+      const returned = tail !== undefined && (await giveBack(this.ctx, tag, tail));
+      const next = returned ? tail.firstUnused : floor;
+      if (next !== null) this.floors.set(tag, next);
+      this.ctx.logger.log(`Closed "${tag}" after ${this.ctx.options.idleTagTimeoutMs} ms without a call.`);
+    })().finally(() => this.closing.delete(tag));
+    this.closing.set(tag, done);
+    return done;
+  }
+
+  private async readTable(): Promise<LeafAllocRow[]> {
+    try {
+      return await this.call('Reading leaf_alloc', (signal) => this.ctx.store.listTags(signal));
+    } catch (error) {
+      if (error instanceof LeafError) throw error;
+      throw new LeafStoreError(
+        `Could not read leaf_alloc at startup: ${String(error)}. ` +
+          'Check that the database is reachable and the user may SELECT from leaf_alloc.',
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * A configured tag still without a row after creating the missing ones: under a case- or accent-insensitive
+   * collation its INSERT met another tag's row ("ORDER" and "order"), which must never serve both.
+   */
+  private async noRowOfItsOwn(tag: string): Promise<Error> {
+    try {
+      await this.call(`Looking up "${tag}"`, (signal) => this.ctx.store.findTag(tag, signal));
+      return new UnknownBizTagError(tag);
+    } catch (error) {
+      if (error instanceof UnknownBizTagError && error.similar !== undefined) {
+        return LeafStoreError.collationMatch(tag, error.similar);
+      }
+      return error as Error;
+    }
+  }
+
+  private call<T>(what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withDeadline(this.ctx.options.reservationTimeoutMs, what, run);
+  }
+}
+
+function validStep(row: LeafAllocRow): number {
+  if (Number.isInteger(row.step) && row.step > 0) return row.step;
+  throw LeafStoreError.badStep(row.bizTag, row.step);
+}
+
+function firstSegmentFailed(buffer: SegmentBuffer): Error {
+  const cause = buffer.failure;
+  if (cause instanceof LeafError) return cause;
+  return new LeafStoreError(
+    `Could not reserve the first segment of "${buffer.tag}" at startup: ${String(cause)}. ` +
+      'Check that the database is reachable and the user may UPDATE leaf_alloc.',
+    { cause },
+  );
+}

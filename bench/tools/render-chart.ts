@@ -3,9 +3,9 @@
  * older run. Usage: node dist/bench/tools/render-chart.js bench/results/latest.json [out.svg]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { FarDatabaseResult, FarPhase } from '../cases/far-database.js';
-import type { HttpResult, HttpRouteResult } from '../cases/http.js';
-import type { NodesCount, NodesResult } from '../cases/nodes.js';
+import type { FarDatabaseResult, FarPhase } from '../measure/far-database.js';
+import type { HttpResult, HttpRouteResult } from '../measure/http.js';
+import type { NodesCount, NodesResult } from '../measure/nodes.js';
 import { renderChart } from '../support/chart.js';
 import type { Machine } from '../support/machine.js';
 import type { Ratio } from '../support/ratio.js';
@@ -45,5 +45,5 @@ if (ids && empty) http = { routes: { ids, empty }, waits: 0, reservations: 0 };
 const counts = json.cases.filter((c) => c.key.startsWith('nodes.')) as unknown as NodesCount[];
 const nodes: NodesResult | undefined = counts.length > 0 ? { counts, rangesChecked: 0 } : undefined;
 
-const svg = renderChart({ ratios: json.ratios, far, http, nodes, machine: json.machine, quick: json.settings.quick });
+const svg = await renderChart({ ratios: json.ratios, far, http, nodes, machine: json.machine, quick: json.settings.quick });
 writeFileSync(output ?? input.replace(/\.json$/, '.svg'), svg);

@@ -369,7 +369,12 @@ const OPTION_CASES: ReadonlyArray<readonly [name: string, options: unknown, opti
   ['an empty tag', { bizTags: ['opt_tag', ''] }, 'bizTags[1].tag', EMPTY],
   ['a white-space tag', { bizTags: [' '] }, 'bizTags[0].tag', EMPTY],
   ['a 129-character tag', { bizTags: ['x'.repeat(129)] }, 'bizTags[0].tag', 'at most 128 characters'],
-  ['a number as tag', { bizTags: [42] }, 'bizTags[0]', 'expected a string or { tag, step?, description? }, got 42'],
+  [
+    'a number as tag',
+    { bizTags: [42] },
+    'bizTags[0]',
+    'expected a string or { tag, step?, description?, threshold? }, got 42',
+  ],
   ['an object without tag', { bizTags: [{ step: 5 }] }, 'bizTags[0].tag', 'must be a string, got undefined'],
   [
     'a tag with step 0',

@@ -45,7 +45,10 @@ function exactIntegers(database: EngineDatabase): Partial<DataSourceOptions> {
   } as never;
 }
 
-/** A host app with `synchronize: true` and the entity found through `autoLoadEntities` or `entities`. */
+/**
+ * A host app with `synchronize: true` and the entity found through `autoLoadEntities` (registered by the host's own
+ * `forFeature`: LeafModule registers none) or `entities`.
+ */
 async function bootHost(database: EngineDatabase, entities: 'autoLoadEntities' | 'entities') {
   const typeorm: TypeOrmModuleOptions = {
     ...database.options,
@@ -63,6 +66,7 @@ async function bootHost(database: EngineDatabase, entities: 'autoLoadEntities' |
           return dataSource;
         },
       }),
+      ...(entities === 'autoLoadEntities' ? [TypeOrmModule.forFeature([LeafAlloc])] : []),
       LeafModule.forRoot({ bizTags: ['order'] }),
     ],
   })

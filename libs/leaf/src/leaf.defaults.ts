@@ -1,8 +1,15 @@
-/** A configured tag after validation. */
+/**
+ * A configured tag after validation. `LeafStore.createTags` receives these: a store reads `tag`, `step` and
+ * `description` (the row to create); `threshold` is the generator's own.
+ */
 export interface ResolvedBizTag {
   readonly tag: string;
+  /** The step the row is created with. */
   readonly step: number;
+  /** Written to the row when it is created. */
   readonly description: string | null;
+  /** Fraction of this tag's segment left when the next one is reserved: its own, or the module's `threshold`. */
+  readonly threshold: number;
 }
 
 /** Options after defaults and validation: what the rest of the library reads. */

@@ -3,6 +3,7 @@
  * a step is refused alike wherever it comes in.
  */
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
+import type { LeafStore } from './store/leaf-store.js';
 
 /** `leaf_alloc.biz_tag` is varchar(128). */
 export const MAX_BIZ_TAG_LENGTH = 128;
@@ -151,6 +152,33 @@ export function flagOption(value: unknown, label: string): boolean {
     label,
     `expected true or false, got ${describeValue(value)} (a boolean, or the string "true" or "false")`,
   );
+}
+
+/** The methods of `LeafStore`, which a `store` option must have. */
+const STORE_METHODS = ['listTags', 'findTag', 'createTags', 'reserve', 'giveBack', 'insertTag', 'setStep'] as const;
+
+/**
+ * The `store` option: undefined when absent (the TypeORM store is used), else an object with every `LeafStore` method
+ * and an `engine` name. Only the shape is checked; the behaviour is what `describeLeafStoreContract` tests.
+ */
+export function storeOption(value: unknown): LeafStore | undefined {
+  if (value === undefined) return undefined;
+  const store = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const missing: string[] = STORE_METHODS.filter((method) => typeof store[method] !== 'function');
+  if (typeof store.engine !== 'string') missing.push('engine (a string)');
+  if (missing.length > 0) throw InvalidLeafOptionsError.notAStore(describeStore(value), missing);
+  return value as LeafStore;
+}
+
+/** A class passed where its instance belongs is the likely mistake: name it. */
+function describeStore(value: unknown): string {
+  if (typeof value === 'function') {
+    const name = value.name || 'anonymous';
+    return `the class or function ${name} (pass an instance, such as new ${name}(…))`;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return describeValue(value);
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== 'Object' ? `an instance of ${name}` : 'an object';
 }
 
 function codePoints(text: string): number {

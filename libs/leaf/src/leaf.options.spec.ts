@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
 import { LEAF_DEFAULTS, resolveLeafOptions, type LeafModuleOptions } from './leaf.options.js';
+import { InMemoryLeafStore } from './testing/in-memory-leaf.store.js';
 
 /** The error resolveLeafOptions throws, checked to be an InvalidLeafOptionsError naming `option`. */
 function refusal(options: unknown, option: string): string {
@@ -22,9 +23,23 @@ describe('resolveLeafOptions', () => {
     const options = resolveLeafOptions({ bizTags: ['order', { tag: 'user', step: 500, description: 'users' }] });
     expect(options).toMatchObject({ ...LEAF_DEFAULTS });
     expect(options.bizTags).toEqual([
-      { tag: 'order', step: 1000, description: null },
-      { tag: 'user', step: 500, description: 'users' },
+      { tag: 'order', step: 1000, description: null, threshold: 0.2 },
+      { tag: 'user', step: 500, description: 'users', threshold: 0.2 },
     ]);
+  });
+
+  it("gives a tag its own threshold, or the module's", () => {
+    const options = resolveLeafOptions({
+      bizTags: ['order', { tag: 'user', threshold: 0.5 }, { tag: 'sku', threshold: '1' }],
+      threshold: 0.1,
+    });
+    expect(options.bizTags.map((tag) => tag.threshold)).toEqual([0.1, 0.5, 1]);
+    expect(refusal({ bizTags: [{ tag: 'a', threshold: 0 }] }, 'bizTags[0].threshold')).toBe(
+      'Invalid LeafModule option "bizTags[0].threshold": expected a number greater than 0 and at most 1, got 0',
+    );
+    expect(refusal({ bizTags: ['b', { tag: 'a', threshold: '20%' }] }, 'bizTags[1].threshold')).toContain(
+      '(a number, or a decimal string such as "0.2")',
+    );
   });
 
   it('uses the module step for tags without their own', () => {
@@ -97,8 +112,8 @@ describe('options from the environment (strings, as ConfigService.get() gives th
     });
     expect(options).toMatchObject({ dynamicStep: false, createMissingTags: true, giveBackOnShutdown: false });
     expect(options.bizTags).toEqual([
-      { tag: 'a', step: 500, description: null },
-      { tag: 'b', step: 20, description: null },
+      { tag: 'a', step: 500, description: null, threshold: 0.2 },
+      { tag: 'b', step: 20, description: null, threshold: 0.2 },
     ]);
   });
 
@@ -207,7 +222,7 @@ describe('unknown keys', () => {
   it('lists the keys of an entry', () => {
     expect(refusal({ bizTags: [{ tag: 'x', stpe: 10 }] }, 'bizTags[0].stpe')).toBe(
       'Invalid LeafModule option "bizTags[0].stpe": is not a key of a bizTags entry (did you mean "step"?); ' +
-        'an entry has tag, step, description',
+        'an entry has tag, step, description, threshold',
     );
   });
 
@@ -242,3 +257,38 @@ describe('tags holding control or invisible characters', () => {
     expect(refusal({ bizTags: ['\ud800'] }, 'bizTags[0].tag')).toContain('well-formed Unicode');
   });
 });
+
+describe('the store option', () => {
+  it('accepts any object with the LeafStore methods and an engine name', () => {
+    const store = new InMemoryLeafStore();
+    expect(() => resolveLeafOptions({ bizTags: ['a'], store })).not.toThrow();
+    const plain = { engine: 'mine', ...Object.fromEntries(METHODS.map((method) => [method, async () => undefined])) };
+    expect(() => resolveLeafOptions({ bizTags: ['a'], store: plain as never })).not.toThrow();
+    expect(() => resolveLeafOptions({ bizTags: ['a'], store: undefined })).not.toThrow();
+  });
+
+  it('names what a store lacks, and the class passed where its instance belongs', () => {
+    expect(refusal({ bizTags: ['a'], store: { engine: 'x', reserve() {}, listTags() {} } }, 'store')).toBe(
+      'Invalid LeafModule option "store": expected a LeafStore, got an object without findTag, createTags, giveBack, ' +
+        "insertTag, setStep. Pass an instance of a class that implements LeafStore (exported by 'nest-leaf'), or " +
+        'leave store out to keep leaf_alloc in the TypeORM DataSource.',
+    );
+    expect(refusal({ bizTags: ['a'], store: InMemoryLeafStore }, 'store')).toContain(
+      'got the class or function InMemoryLeafStore (pass an instance, such as new InMemoryLeafStore(…)) without listTags',
+    );
+    expect(refusal({ bizTags: ['a'], store: 'redis' }, 'store')).toContain('got "redis" without listTags, findTag');
+    expect(refusal({ bizTags: ['a'], store: null }, 'store')).toContain('engine (a string)');
+    class HalfStore {
+      reserve() {}
+    }
+    expect(refusal({ bizTags: ['a'], store: new HalfStore() }, 'store')).toContain('got an instance of HalfStore');
+  });
+
+  it('refuses store together with dataSource, which names the DataSource of the store it replaces', () => {
+    expect(refusal({ bizTags: ['a'], store: new InMemoryLeafStore(), dataSource: 'ids' }, 'dataSource')).toContain(
+      'names the TypeORM DataSource of the default store ("ids"), but store replaces that store',
+    );
+  });
+});
+
+const METHODS = ['listTags', 'findTag', 'createTags', 'reserve', 'giveBack', 'insertTag', 'setStep'];

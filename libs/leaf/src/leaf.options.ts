@@ -6,8 +6,10 @@ import {
   flagOption,
   fractionOption,
   integerOption,
+  storeOption,
   unknownKeyProblem,
 } from './leaf.options-validation.js';
+import type { LeafStore } from './store/leaf-store.js';
 
 export { LEAF_DEFAULTS, type ResolvedBizTag, type ResolvedLeafOptions } from './leaf.defaults.js';
 import { LEAF_DEFAULTS, type ResolvedBizTag, type ResolvedLeafOptions } from './leaf.defaults.js';
@@ -16,8 +18,16 @@ export { bizTagProblem, describeValue, descriptionProblem, MAX_BIZ_TAG_LENGTH } 
 /** A biz tag to serve, with the step and description its `leaf_alloc` row is created with if missing. */
 export interface LeafBizTagOptions {
   tag: string;
-  /** Base step of this tag when its row is created, or its decimal digits. Default: the module's `step`. */
+  /**
+   * Base step of this tag when its row is created, or its decimal digits. Default: the module's `step`.
+   * Step 1 with `dynamicStep: false` turns batching off: one reservation per ID (see the README).
+   */
   step?: number | string;
+  /**
+   * Fraction of this tag's segment still unused when its next segment is reserved in the background, in (0, 1],
+   * or its decimal string. Default: the module's `threshold`.
+   */
+  threshold?: number | string;
   /** Written to `leaf_alloc.description` when the row is created. */
   description?: string;
 }
@@ -39,7 +49,7 @@ export interface LeafModuleOptions {
   step?: number | string;
   /**
    * Fraction of the current segment still unused when the next segment is reserved in the background.
-   * In (0, 1]. Default 0.2.
+   * In (0, 1]. Default 0.2. A `bizTags` entry may set its own.
    */
   threshold?: number | string;
   /** Upper bound of the dynamic step, and of any single reservation. Default 1,000,000. */
@@ -91,11 +101,21 @@ export interface LeafModuleOptions {
    * no node reserved since), so a rolling restart leaves no gap. Default true.
    */
   giveBackOnShutdown?: boolean | string;
+  /**
+   * Where segments are reserved: any `LeafStore` (the extension point; check yours with `describeLeafStoreContract`
+   * from `nest-leaf/testing`). Default: `leaf_alloc` in the TypeORM DataSource named by `dataSource`, through
+   * `TypeOrmLeafStore`. With a store of your own the app needs no TypeORM module or DataSource. LeafModule never
+   * closes it: close its clients in your own `onApplicationShutdown`, after the generator gave its tails back.
+   */
+  store?: LeafStore;
 }
 
 /** Options read by the module definition itself rather than by the generator. */
 export interface LeafModuleExtras {
-  /** Name of the TypeORM DataSource holding `leaf_alloc`. Default: the default DataSource. */
+  /**
+   * Name of the TypeORM DataSource holding `leaf_alloc`, for the default store. Default: the default DataSource.
+   * Not allowed together with `store`.
+   */
   dataSource?: string;
   /** Register the module globally. Default false. */
   isGlobal?: boolean;
@@ -105,9 +125,9 @@ export interface LeafModuleExtras {
 const MAX_INT32 = 2_147_483_647;
 
 /** The options a host may pass: the tag list, the options with defaults, and the extras forRoot also receives. */
-const OPTION_KEYS = ['bizTags', ...Object.keys(LEAF_DEFAULTS), 'dataSource', 'isGlobal'];
+const OPTION_KEYS = ['bizTags', ...Object.keys(LEAF_DEFAULTS), 'store', 'dataSource', 'isGlobal'];
 /** The keys of one `bizTags` entry. */
-const ENTRY_KEYS = ['tag', 'step', 'description'];
+const ENTRY_KEYS = ['tag', 'step', 'description', 'threshold'];
 
 /**
  * Applies the defaults and checks every option; throws `InvalidLeafOptionsError` naming the first bad one.
@@ -130,10 +150,11 @@ export function resolveLeafOptions(options: LeafModuleOptions | undefined): Reso
   }
   const maxStep = integer(options, 'maxStep', 1, MAX_INT32);
   const step = integer(options, 'step', 1, maxStep, ' (maxStep)');
+  const threshold = fractionOption(options.threshold ?? LEAF_DEFAULTS.threshold, 'threshold');
   const resolved: ResolvedLeafOptions = {
-    bizTags: resolveBizTags(options.bizTags, step, maxStep),
+    bizTags: resolveBizTags(options.bizTags, { step, threshold, maxStep }),
     step,
-    threshold: fractionOption(options.threshold ?? LEAF_DEFAULTS.threshold, 'threshold'),
+    threshold,
     maxStep,
     dynamicStep: flag(options, 'dynamicStep'),
     segmentDurationMs: integer(options, 'segmentDurationMs', 1, 7 * 24 * 3_600_000),
@@ -156,14 +177,26 @@ export function resolveLeafOptions(options: LeafModuleOptions | undefined): Reso
       `must be at least retryMinDelayMs (${resolved.retryMinDelayMs}), got ${resolved.retryMaxDelayMs}`,
     );
   }
+  // Checked here rather than where the store is built, so forRoot refuses a wrong store before anything starts.
+  if (storeOption(options.store) !== undefined) {
+    const { dataSource } = options as LeafModuleExtras;
+    if (dataSource !== undefined) throw InvalidLeafOptionsError.storeWithDataSource(dataSource);
+  }
   return resolved;
 }
 
-function resolveBizTags(bizTags: unknown, step: number, maxStep: number): ResolvedBizTag[] {
+/** The module's values a `bizTags` entry falls back on. */
+interface TagDefaults {
+  readonly step: number;
+  readonly threshold: number;
+  readonly maxStep: number;
+}
+
+function resolveBizTags(bizTags: unknown, { step, threshold, maxStep }: TagDefaults): ResolvedBizTag[] {
   if (!Array.isArray(bizTags) || bizTags.length === 0) {
     throw new InvalidLeafOptionsError(
       'bizTags',
-      `expected a non-empty array of tags (strings or { tag, step?, description? }), got ${describeValue(bizTags)}`,
+      `expected a non-empty array of tags (strings or { tag, step?, description?, threshold? }), got ${describeValue(bizTags)}`,
     );
   }
   const seen = new Set<string>();
@@ -173,7 +206,7 @@ function resolveBizTags(bizTags: unknown, step: number, maxStep: number): Resolv
     if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
       throw new InvalidLeafOptionsError(
         where,
-        `expected a string or { tag, step?, description? }, got ${describeValue(entry)}`,
+        `expected a string or { tag, step?, description?, threshold? }, got ${describeValue(entry)}`,
       );
     }
     // Before the tag: a misspelt "tga" is better reported as a typo than as a missing tag.
@@ -185,7 +218,7 @@ function resolveBizTags(bizTags: unknown, step: number, maxStep: number): Resolv
         );
       }
     }
-    const { tag, step: ownStep, description } = spec as LeafBizTagOptions;
+    const { tag, step: ownStep, threshold: ownThreshold, description } = spec as LeafBizTagOptions;
     const problem = bizTagProblem(tag);
     if (problem) throw new InvalidLeafOptionsError(`${where}.tag`, problem);
     if (seen.has(tag)) throw new InvalidLeafOptionsError(`${where}.tag`, `${describeValue(tag)} is listed twice`);
@@ -196,6 +229,7 @@ function resolveBizTags(bizTags: unknown, step: number, maxStep: number): Resolv
       tag,
       step: ownStep === undefined ? step : integerOption(ownStep, `${where}.step`, 1, maxStep, step, ' (maxStep)'),
       description: description ?? null,
+      threshold: ownThreshold === undefined ? threshold : fractionOption(ownThreshold, `${where}.threshold`),
     };
   });
 }

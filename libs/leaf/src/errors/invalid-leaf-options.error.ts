@@ -12,4 +12,39 @@ export class InvalidLeafOptionsError extends LeafError {
   ) {
     super(`Invalid LeafModule option "${option}": ${problem}`);
   }
+
+  /**
+   * `store` lacks members of the `LeafStore` interface.
+   * @param got how the value looks (`an object`, `a function`, `"redis"`)
+   * @param missing the members it lacks
+   */
+  static notAStore(got: string, missing: readonly string[]): InvalidLeafOptionsError {
+    return new InvalidLeafOptionsError(
+      'store',
+      `expected a LeafStore, got ${got} without ${missing.join(', ')}. Pass an instance of a class that implements ` +
+        "LeafStore (exported by 'nest-leaf'), or leave store out to keep leaf_alloc in the TypeORM DataSource.",
+    );
+  }
+
+  /** No `store` was given and the default store has no TypeORM DataSource to work on. */
+  static noStore(dataSource: string | undefined): InvalidLeafOptionsError {
+    const which = dataSource === undefined ? 'default TypeORM DataSource' : `TypeORM DataSource "${dataSource}"`;
+    return new InvalidLeafOptionsError(
+      'store',
+      `LeafModule has no store: no store option was given, and the default store (leaf_alloc through TypeORM) ` +
+        `found no ${which}. Pass store (a LeafStore) in the options of forRoot or the factory of forRootAsync, or ` +
+        `import TypeOrmModule.forRoot({ ...${dataSource === undefined ? '' : ` name: "${dataSource}",`} }) in the ` +
+        'application, with leaf_alloc created by LeafAllocMigration. If that module is imported, its DataSource ' +
+        'failed to start: see the error logged before this one.',
+    );
+  }
+
+  /** `store` replaces the TypeORM store, so the DataSource named for that store would be ignored. */
+  static storeWithDataSource(dataSource: string): InvalidLeafOptionsError {
+    return new InvalidLeafOptionsError(
+      'dataSource',
+      `names the TypeORM DataSource of the default store ("${dataSource}"), but store replaces that store. ` +
+        'Pass one of them: store for your own LeafStore, or dataSource for leaf_alloc through TypeORM.',
+    );
+  }
 }

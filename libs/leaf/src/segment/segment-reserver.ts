@@ -4,7 +4,7 @@ import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import { MAX_ID, type ReservedRange } from '../store/leaf-store.js';
 import { withDeadline } from '../store/store-deadline.js';
 import type { BufferContext } from './buffer-context.js';
-import { prefetchHorizonMs } from './prefetch-policy.js';
+import { prefetchHorizonMs, thresholdOf } from './prefetch-policy.js';
 import { RetryPolicy } from './retry-policy.js';
 import { createSegment } from './segment.js';
 import type { SegmentPair } from './segment-pair.js';
@@ -45,6 +45,8 @@ export class SegmentReserver {
   private floor: bigint | null = null;
   /** The room left below 2^63-1 when the step in use no longer fits: the last reservation is shrunk to it. */
   private cap: number | null = null;
+  /** The tag's own threshold (its `bizTags` entry), else the module's. */
+  private readonly threshold: number;
 
   constructor(
     private readonly tag: string,
@@ -55,6 +57,7 @@ export class SegmentReserver {
     private readonly host: ReservationHost,
   ) {
     this.stepInUse = Math.min(baseStep, ctx.options.maxStep);
+    this.threshold = thresholdOf(ctx.options, tag);
     this.retry = new RetryPolicy(ctx.options.retryMinDelayMs, ctx.options.retryMaxDelayMs);
   }
 
@@ -153,7 +156,7 @@ export class SegmentReserver {
     this.ctx.report({ tag: this.tag, trigger, step, latencyMs, ok: true, range });
     if (this.floor === null || range.end > this.floor) this.floor = range.end;
     // Kept even when closing: the shutdown gives it back.
-    this.pair.add(createSegment(range.start, range.end, this.ctx.options.threshold));
+    this.pair.add(createSegment(range.start, range.end, this.threshold));
     this.host.landed();
   }
 

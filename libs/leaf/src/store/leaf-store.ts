@@ -2,49 +2,76 @@ import type { ResolvedBizTag } from '../leaf.options.js';
 
 /** A row of `leaf_alloc` as the generator needs it. */
 export interface LeafAllocRow {
+  /** The tag, exactly as stored. */
   readonly bizTag: string;
-  /** The row's base step: the floor of the dynamic step. */
+  /** The row's base step: the floor of the dynamic step. A positive integer; the generator refuses any other. */
   readonly step: number;
 }
 
-/** The IDs `[start, end)` now owned by this process. */
+/** The IDs `[start, end)` now owned by this process: `start` included, `end` excluded. */
 export interface ReservedRange {
   readonly start: bigint;
   readonly end: bigint;
 }
 
 /**
- * Persistence of `leaf_alloc`. Every call takes an optional `AbortSignal`: the generator passes one that fires at
- * `reservationTimeoutMs`, and a store honours it by abandoning the statement and freeing what it holds (a
- * connection that stopped answering must not go back to a pool). The generator stops waiting at that moment either
- * way, and never uses a range that lands afterwards.
+ * Where segments are reserved: the extension point of nest-leaf. `TypeOrmLeafStore` keeps Leaf's `leaf_alloc` table
+ * in a TypeORM DataSource; any other backend implements this interface and is passed as `LeafModule`'s `store`
+ * option. Check an implementation with `describeLeafStoreContract` from `nest-leaf/testing`.
+ *
+ * **The contract.** A tag's row holds `max_id` (M), the first ID no node owns yet. `reserve(tag, S)` atomically
+ * moves it to M + S and returns `[M, M + S)`: the caller owns M … M+S-1, so a fresh row (`max_id` 1) issues 1 first,
+ * as Leaf's Java nodes do on the same table. Reservations of every process are serialized by the backend, so their
+ * ranges never overlap. `max_id` is a bigint up to 2^63-1 (`MAX_ID`) and must never travel through a JS `number`.
+ *
+ * **Errors.** `reserve` throws `UnknownBizTagError` when the tag has no row and `IdOverflowError` (with the row's
+ * `maxId` and the `step` asked) when M + S would pass 2^63-1, in both cases changing nothing. A backend that cannot
+ * be used as it is (a missing table, a missing permission) throws `LeafStoreError` with how to fix it; both are
+ * reported to callers at once. Anything else (a lost connection, a timeout) is taken as transient and retried with
+ * backoff.
+ *
+ * **Signals.** Every method takes an optional `AbortSignal`: the generator passes one that fires at
+ * `reservationTimeoutMs`. A store honours it by rejecting at once, changing nothing, when it is already aborted, and
+ * by abandoning the call when it fires in flight and freeing what it holds (a connection that stopped answering must
+ * not go back to a pool). An abandoned write may still take effect in the backend (the statement had been sent):
+ * that is safe, as the generator stops waiting when the signal fires and never uses a range that lands afterwards;
+ * the range is lost, never issued twice.
+ *
+ * **Tags.** Tags are compared exactly: "order", "ORDER" and "order " are three tags. See `findTag`.
  */
 export interface LeafStore {
-  /** The engine, for logs: `mysql`, `postgres`, `sqlite`, … */
+  /** The engine, for logs: `mysql`, `postgres`, `sqlite`, `redis`, … */
   readonly engine: string;
   /** Every row, to learn tags and their steps. Throws `LeafStoreError` when the table cannot be read. */
   listTags(signal?: AbortSignal): Promise<LeafAllocRow[]>;
   /**
    * The row of exactly `bizTag`, or undefined when there is none. Where the table compares tags loosely (a case-
    * or accent-insensitive collation), a row of another spelling is not the tag's: throws
-   * `UnknownBizTagError.collationMatch` rather than return it. The one place tags are compared exactly.
+   * `UnknownBizTagError.collationMatch` (its `similar` names that row) rather than return it. The one place tags are
+   * compared exactly: the generator looks a tag up here before it ever reserves from it.
    */
   findTag(bizTag: string, signal?: AbortSignal): Promise<LeafAllocRow | undefined>;
-  /** Inserts the rows that do not exist (`max_id` 1); a row another node inserted first is left alone. */
+  /**
+   * Inserts the rows that do not exist, at `max_id` 1 with the entry's `step` and `description`; a row that exists
+   * (another node may be inserting it at this very moment) is left alone, and that is no error. Nodes booting together
+   * call it at once for the same tags.
+   */
   createTags(tags: readonly ResolvedBizTag[], signal?: AbortSignal): Promise<void>;
   /**
-   * Atomically moves `max_id` from M to M + step and returns `[M, M + step)`, in one round trip.
-   * Throws `UnknownBizTagError` when the row is missing and `IdOverflowError` when M + step would pass 2^63-1.
+   * Atomically moves `max_id` from M to M + step and returns `[M, M + step)`, ideally in one round trip.
+   * Throws `UnknownBizTagError` when the row is missing and `IdOverflowError` when M + step would pass 2^63-1, in
+   * both cases leaving the row as it was (so a smaller step can still take what is left below 2^63-1).
    */
   reserve(bizTag: string, step: number, signal?: AbortSignal): Promise<ReservedRange>;
   /**
    * Returns the unused tail `[firstUnused, end)` of this node's newest segment, by setting `max_id` back to
-   * `firstUnused` only if it is still `end` (no node reserved since). Resolves to whether it did.
+   * `firstUnused` only if it is still `end` (no node reserved since): a compare-and-set. Resolves to whether it did;
+   * false, changing nothing, when `max_id` moved on or the tag has no row.
    */
   giveBack(bizTag: string, firstUnused: bigint, end: bigint, signal?: AbortSignal): Promise<boolean>;
   /** Inserts one row; resolves to false, changing nothing, when the tag already has one. */
   insertTag(row: NewLeafAllocRow, signal?: AbortSignal): Promise<boolean>;
-  /** Sets a row's base step; resolves to false when the tag has no row. */
+  /** Sets a row's base step, leaving `max_id` alone; resolves to false, creating nothing, when the tag has no row. */
   setStep(bizTag: string, step: number, signal?: AbortSignal): Promise<boolean>;
 }
 

@@ -28,6 +28,18 @@ export interface HeldReservation {
 interface PendingReservation extends HeldReservation {
   resolve(range: ReservedRange): void;
   reject(error: unknown): void;
+  /** Stops listening to the reservation's signal, once it is released or failed. */
+  detach(): void;
+}
+
+/** How held reservations behave. */
+export interface HoldOptions {
+  /**
+   * Keep a held reservation whose `AbortSignal` fires (the generator gave up at `reservationTimeoutMs`) until the
+   * test releases it, as a database commits an UPDATE whose client stopped waiting: the range lands late, and the
+   * generator must never use it. Default false: an aborted reservation rejects at once and leaves the queue.
+   */
+  readonly ignoreAbort?: boolean;
 }
 
 /**
@@ -38,6 +50,10 @@ interface PendingReservation extends HeldReservation {
  * Reservations complete at once. To see what your code does while the database is slow or failing, `hold()`
  * them: each then waits until the test calls `releaseNext()` or `failNext()`. The row moves when a reservation
  * is released, not when it is made, as a stalled UPDATE that lands later would.
+ *
+ * It honours `AbortSignal`s as the `LeafStore` contract asks: a call made with an aborted signal rejects with the
+ * signal's reason and changes nothing, and a held reservation whose signal fires rejects and leaves the queue
+ * (unless held with `{ ignoreAbort: true }`, to play a statement that lands after its caller gave up).
  */
 export class InMemoryLeafStore implements LeafStore {
   readonly engine = 'memory';
@@ -49,6 +65,7 @@ export class InMemoryLeafStore implements LeafStore {
   /** Calls of `reserve()` so far, held or not: how often the generator went to the "database". */
   reserveCalls = 0;
   private holding = false;
+  private ignoreAbort = false;
   private readonly queue: PendingReservation[] = [];
   private readonly heldWaiters: { count: number; resolve(): void; reject(error: Error): void }[] = [];
 
@@ -68,8 +85,9 @@ export class InMemoryLeafStore implements LeafStore {
    * From now on reservations wait until the test releases or fails them, as if every query hung. The generator
    * keeps serving from memory meanwhile; callers wait only once memory runs out (and fail after `waitTimeoutMs`).
    */
-  hold(): void {
+  hold(options: HoldOptions = {}): void {
     this.holding = true;
+    this.ignoreAbort = options.ignoreAbort ?? false;
   }
 
   /** Stops holding: the held reservations complete, oldest first, and new ones complete at once. */
@@ -86,6 +104,7 @@ export class InMemoryLeafStore implements LeafStore {
    */
   releaseNext(): HeldReservation {
     const next = this.takeNext('releaseNext');
+    next.detach();
     try {
       next.resolve(this.apply(next.bizTag, next.step));
     } catch (error) {
@@ -101,6 +120,7 @@ export class InMemoryLeafStore implements LeafStore {
    */
   failNext(error: unknown = new Error('connection lost')): HeldReservation {
     const next = this.takeNext('failNext');
+    next.detach();
     next.reject(error);
     return { bizTag: next.bizTag, step: next.step };
   }
@@ -115,46 +135,69 @@ export class InMemoryLeafStore implements LeafStore {
     return new Promise((resolve, reject) => this.heldWaiters.push({ count, resolve, reject }));
   }
 
-  async listTags(): Promise<LeafAllocRow[]> {
+  async listTags(signal?: AbortSignal): Promise<LeafAllocRow[]> {
+    signal?.throwIfAborted();
     return [...this.rows].map(([bizTag, row]) => ({ bizTag, step: row.step }));
   }
 
-  async findTag(bizTag: string): Promise<LeafAllocRow | undefined> {
+  async findTag(bizTag: string, signal?: AbortSignal): Promise<LeafAllocRow | undefined> {
+    signal?.throwIfAborted();
     const row = this.rows.get(bizTag);
     return row && { bizTag, step: row.step };
   }
 
-  async createTags(tags: readonly ResolvedBizTag[]): Promise<void> {
+  async createTags(tags: readonly ResolvedBizTag[], signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
     for (const { tag, step, description } of tags) {
       if (!this.rows.has(tag)) this.rows.set(tag, { maxId: 1n, step, description });
     }
   }
 
-  reserve(bizTag: string, step: number): Promise<ReservedRange> {
+  reserve(bizTag: string, step: number, signal?: AbortSignal): Promise<ReservedRange> {
     this.reserveCalls++;
-    if (!this.holding) return Promise.resolve().then(() => this.apply(bizTag, step));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (!this.holding) {
+      // A turn later, as a query's answer would come: an abort in between wins, and nothing moves.
+      return Promise.resolve().then(() => {
+        signal?.throwIfAborted();
+        return this.apply(bizTag, step);
+      });
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ bizTag, step, resolve, reject });
+      const pending: PendingReservation = { bizTag, step, resolve, reject, detach: () => undefined };
+      if (signal !== undefined && !this.ignoreAbort) {
+        const onAbort = () => {
+          const index = this.queue.indexOf(pending);
+          if (index >= 0) this.queue.splice(index, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.detach = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.queue.push(pending);
       for (let i = this.heldWaiters.length - 1; i >= 0; i--) {
         if (this.queue.length >= this.heldWaiters[i].count) this.heldWaiters.splice(i, 1)[0].resolve();
       }
     });
   }
 
-  async giveBack(bizTag: string, firstUnused: bigint, end: bigint): Promise<boolean> {
+  async giveBack(bizTag: string, firstUnused: bigint, end: bigint, signal?: AbortSignal): Promise<boolean> {
+    signal?.throwIfAborted();
     const row = this.rows.get(bizTag);
     if (!row || row.maxId !== end) return false;
     row.maxId = firstUnused;
     return true;
   }
 
-  async insertTag({ bizTag, maxId, step, description }: NewLeafAllocRow): Promise<boolean> {
+  async insertTag({ bizTag, maxId, step, description }: NewLeafAllocRow, signal?: AbortSignal): Promise<boolean> {
+    signal?.throwIfAborted();
     if (this.rows.has(bizTag)) return false;
     this.rows.set(bizTag, { maxId, step, description });
     return true;
   }
 
-  async setStep(bizTag: string, step: number): Promise<boolean> {
+  async setStep(bizTag: string, step: number, signal?: AbortSignal): Promise<boolean> {
+    signal?.throwIfAborted();
     const row = this.rows.get(bizTag);
     if (row) row.step = step;
     return row !== undefined;

@@ -153,4 +153,33 @@ describe('InMemoryLeafStore', () => {
     await expect(store.reserve('t', 1)).resolves.toEqual({ start: 9n, end: 10n }); // no longer held
     expect(store.reserveCalls).toBe(3);
   });
+
+  it('honours abort: a held reservation whose signal fires rejects and leaves the queue, the row unmoved', async () => {
+    const store = new InMemoryLeafStore({ t: { step: 5 } });
+    store.hold();
+    const controller = new AbortController();
+    const aborted = store.reserve('t', 5, controller.signal);
+    const kept = store.reserve('t', 3);
+    await store.whenHeld(2);
+    controller.abort(new Error('deadline'));
+    await expect(aborted).rejects.toThrow('deadline');
+    expect(store.held).toEqual([{ bizTag: 't', step: 3 }]);
+    store.releaseNext();
+    await expect(kept).resolves.toEqual({ start: 1n, end: 4n });
+    await expect(store.setStep('t', 9, AbortSignal.abort())).rejects.toThrow();
+    expect(store.rows.get('t')).toEqual({ maxId: 4n, step: 5, description: null });
+  });
+
+  it('lets a held reservation land after its signal fired, with hold({ ignoreAbort: true })', async () => {
+    const store = new InMemoryLeafStore({ t: { step: 5 } });
+    store.hold({ ignoreAbort: true });
+    const controller = new AbortController();
+    const late = store.reserve('t', 5, controller.signal);
+    await store.whenHeld();
+    controller.abort(new Error('deadline'));
+    expect(store.held).toHaveLength(1); // the "database" still runs it
+    store.releaseNext();
+    await expect(late).resolves.toEqual({ start: 1n, end: 6n });
+    expect(store.rows.get('t')?.maxId).toBe(6n);
+  });
 });

@@ -114,7 +114,7 @@ describe('nest-leaf installed from its tarball into a new app', () => {
       (path) => !/^(package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts))$/.test(path) || /\.spec\./.test(path),
     );
     expect(unexpected).toEqual([]);
-    for (const entry of ['', 'health/', 'prometheus/', 'testing/']) {
+    for (const entry of ['', 'health/', 'prometheus/', 'redis/', 'testing/']) {
       expect(paths).toContain(`dist/${entry}index.js`);
       expect(paths).toContain(`dist/${entry}index.d.ts`);
     }
@@ -132,7 +132,7 @@ describe('nest-leaf installed from its tarball into a new app', () => {
 
   it('runs on SQLite with its settings from the environment as strings', async () => {
     const file = join(scratch, 'ids.sqlite');
-    const result = await consumer('sqlite', { SQLITE_FILE: file, LEAF_STEP: '500', LEAF_WAIT_TIMEOUT_MS: '2000' });
+    const result = await consumer('sqlite', { SQLITE_FILE: file, LEAF_STEP: '500' });
     expectWorkingApp(result);
     const db = new Database(file, { readonly: true });
     try {

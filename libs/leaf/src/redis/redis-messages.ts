@@ -1,0 +1,42 @@
+import { LeafStoreError } from '../errors/leaf-store.error.js';
+
+/** The errors of `RedisLeafStore`, each naming the key and the Redis command that fixes it. */
+
+/** `SCAN MATCH` reads `*`, `?`, `[…]` and a backslash as glob syntax: a prefix holding them is matched literally. */
+export function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/** WRONGTYPE: a key of the prefix holds a string, a list…, which no retry will cure. Other errors pass through. */
+export function notAHash(error: unknown, key: string): unknown {
+  const message = (error as Error | undefined)?.message ?? '';
+  if (!message.startsWith('WRONGTYPE')) return error;
+  return new LeafStoreError(
+    `Redis key ${key} is not a hash (${message}): a tag's key must hold its hash only. Delete or rename that key, ` +
+      'or give RedisLeafStore another keyPrefix.',
+    { cause: error },
+  );
+}
+
+export function unknownTag(bizTag: string, key: string): string {
+  return (
+    `Unknown biz tag "${bizTag}": it is not in LeafModule's bizTags and Redis has no hash ${key}. ` +
+    `Add it to bizTags, or create it: HSET ${key} max_id 1 step 1000.`
+  );
+}
+
+/** A hash without a `max_id` HINCRBY can add to. */
+export function badMaxId(key: string, maxId: string | undefined): LeafStoreError {
+  return new LeafStoreError(
+    `Redis hash ${key} has max_id ${maxId === undefined ? '(none)' : `"${maxId}"`}, which is not an integer, so no ` +
+      `segment can be reserved. Set it above every ID already issued: HSET ${key} max_id <n>.`,
+  );
+}
+
+/** The core refuses a bad step too, but with the SQL fix; this one names the Redis command. */
+export function badStep(key: string, step: string | null): LeafStoreError {
+  return new LeafStoreError(
+    `Redis hash ${key} has step ${step === null ? '(none)' : `"${step}"`}; a step must be a positive integer. ` +
+      `Fix it with: HSET ${key} step 1000.`,
+  );
+}

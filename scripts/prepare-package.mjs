@@ -16,6 +16,7 @@ execFileSync(process.execPath, [tsc, '-p', join(pkg, 'tsconfig.build.json')], { 
 // The root README opens with the commands that run this repository's demo and tests: not a package user's concern.
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const forUsers = readme.replace(/<!-- repository -->[\s\S]*?<!-- \/repository -->\n*/g, '');
-if (forUsers === readme) throw new Error('README.md has no <!-- repository --> … <!-- /repository --> block to leave out');
+if (forUsers === readme)
+  throw new Error('README.md has no <!-- repository --> … <!-- /repository --> block to leave out');
 writeFileSync(join(pkg, 'README.md'), forUsers);
 copyFileSync(join(root, 'LICENSE'), join(pkg, 'LICENSE'));

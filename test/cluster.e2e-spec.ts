@@ -10,7 +10,9 @@ describe('three independent Nest apps on one tag', () => {
   beforeAll(async () => {
     db = await freshDatabase('cluster');
     nodes = await Promise.all(
-      Array.from({ length: 3 }, () => startLeafApp(db.name, { bizTags: ['order'], step: 20, threshold: 0.5, dynamicStep: false })),
+      Array.from({ length: 3 }, () =>
+        startLeafApp(db.name, { bizTags: ['order'], step: 20, threshold: 0.5, dynamicStep: false }),
+      ),
     );
   });
   afterAll(async () => {

@@ -28,7 +28,9 @@ describe.each(engines)('the Leaf contract on %s', (_name, create) => {
   let ids: IdGenerator;
   let dataSource: DataSource;
   const maxId = async (tag: string) => {
-    const [row] = await dataSource.query(`SELECT CAST(max_id AS ${castText()}) AS m FROM leaf_alloc WHERE biz_tag = '${tag}'`);
+    const [row] = await dataSource.query(
+      `SELECT CAST(max_id AS ${castText()}) AS m FROM leaf_alloc WHERE biz_tag = '${tag}'`,
+    );
     return row ? BigInt(row.m) : undefined;
   };
   const castText = () => (database.engine === 'mariadb' ? 'CHAR' : 'TEXT');
@@ -38,14 +40,23 @@ describe.each(engines)('the Leaf contract on %s', (_name, create) => {
     database = await create();
     // Rows that must exist before boot: a legacy row and one near the end of the BIGINT range.
     const setup = (await import('typeorm')).DataSource;
-    const pre = await new setup({ ...database.options, migrations: [LeafAllocMigration], migrationsRun: true } as never).initialize();
+    const pre = await new setup({
+      ...database.options,
+      migrations: [LeafAllocMigration],
+      migrationsRun: true,
+    } as never).initialize();
     await pre.query("INSERT INTO leaf_alloc (biz_tag, max_id, step) VALUES ('legacy', 5000, 300)");
     await pre.query(`INSERT INTO leaf_alloc (biz_tag, max_id, step) VALUES ('edge', ${nearEnd}, 100)`);
     await pre.destroy();
 
     @Module({
       imports: [
-        TypeOrmModule.forRoot({ ...database.options, autoLoadEntities: true, migrations: [LeafAllocMigration], migrationsRun: true }),
+        TypeOrmModule.forRoot({
+          ...database.options,
+          autoLoadEntities: true,
+          migrations: [LeafAllocMigration],
+          migrationsRun: true,
+        }),
         LeafModule.forRoot({ bizTags: ['order', 'legacy', 'edge'], step: 50, dynamicStep: false, threshold: 0.01 }),
       ],
     })
@@ -98,7 +109,9 @@ describe.each(engines)('the Leaf contract on %s', (_name, create) => {
   it('creates a tag through LeafAdmin once, at its start, and refuses a second create', async () => {
     const admin = app.get(LeafAdmin);
     await admin.createTag('invoice', { step: 7, startAt: 1_000_000_000_000n, description: 'invoices' });
-    expect(await ids.nextIds('invoice', 8)).toEqual(Array.from({ length: 8 }, (_, i) => 1_000_000_000_000n + BigInt(i)));
+    expect(await ids.nextIds('invoice', 8)).toEqual(
+      Array.from({ length: 8 }, (_, i) => 1_000_000_000_000n + BigInt(i)),
+    );
     await expect(admin.createTag('invoice', { startAt: 1n })).rejects.toBeInstanceOf(BizTagExistsError);
     // The refused create left the row alone: the sequence goes on where it was.
     expect(await ids.nextId('invoice')).toBe(1_000_000_000_008n);

@@ -14,8 +14,7 @@ describe('FaultProxy in front of MariaDB', () => {
     await proxy.close();
   });
 
-  const connect = () =>
-    mysql.createConnection({ ...MYSQL, host: proxy.host, port: proxy.port, connectTimeout: 2_000 });
+  const connect = () => mysql.createConnection({ ...MYSQL, host: proxy.host, port: proxy.port, connectTimeout: 2_000 });
 
   it('passes queries through, and adds its latency in each direction', async () => {
     const connection = await connect();

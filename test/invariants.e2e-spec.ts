@@ -95,7 +95,8 @@ describe.each(engines)('never re-issuing an ID on %s', (_name, create) => {
   ])('refuses a range below what it issued after the %s row moved back, and says what to do', async (tag, sql) => {
     expect(await take(tag, 25)).toBeUndefined();
     await dataSource.query(sql);
-    if (tag === 'recreated') await dataSource.query("INSERT INTO leaf_alloc (biz_tag, max_id, step) VALUES ('recreated', 1, 10)");
+    if (tag === 'recreated')
+      await dataSource.query("INSERT INTO leaf_alloc (biz_tag, max_id, step) VALUES ('recreated', 1, 10)");
     const failure = await take(tag, 40);
     expect(failure).toBeInstanceOf(LeafStoreError);
     expect((failure as Error).message).toMatch(/moved back/);
@@ -158,11 +159,16 @@ describe('tags met for the first time, on MariaDB', () => {
     const [after] = await db.query<Array<{ Value: string }>>("SHOW GLOBAL STATUS LIKE 'Connections'");
     const kinds = new Map<string, number>();
     for (const { error } of flood) {
-      const kind = error instanceof LeafUnavailableError ? `unavailable:${error.reason}` : (error as Error).constructor.name;
+      const kind =
+        error instanceof LeafUnavailableError ? `unavailable:${error.reason}` : (error as Error).constructor.name;
       kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
     }
-    console.log(`60,000 unknown tags: ${JSON.stringify(Object.fromEntries(kinds))}; order served ${served} IDs meanwhile`);
-    expect(flood.every(({ error }) => error instanceof UnknownBizTagError || error instanceof LeafUnavailableError)).toBe(true);
+    console.log(
+      `60,000 unknown tags: ${JSON.stringify(Object.fromEntries(kinds))}; order served ${served} IDs meanwhile`,
+    );
+    expect(
+      flood.every(({ error }) => error instanceof UnknownBizTagError || error instanceof LeafUnavailableError),
+    ).toBe(true);
     expect(kinds.get('UnknownBizTagError') ?? 0).toBeGreaterThan(0);
     expect(kinds.get('unavailable:overloaded') ?? 0).toBeGreaterThan(0);
     // The served tag never failed a reservation, and the flood opened at most a few connections.

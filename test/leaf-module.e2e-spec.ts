@@ -86,7 +86,13 @@ describe('LeafModule wiring', () => {
 
   it('creates leaf_alloc with the shipped migration and serves @Inject and plain injection through a global async module on a named DataSource', async () => {
     const app = await boot(
-      { ...mysqlOptions(db.name), name: 'ids', entities: [LeafAlloc], migrations: [LeafAllocMigration], migrationsRun: true },
+      {
+        ...mysqlOptions(db.name),
+        name: 'ids',
+        entities: [LeafAlloc],
+        migrations: [LeafAllocMigration],
+        migrationsRun: true,
+      },
       LeafModule.forRootAsync({
         dataSource: 'ids',
         isGlobal: true,
@@ -116,13 +122,18 @@ describe('LeafModule wiring', () => {
       { ...mysqlOptions(db.name), autoLoadEntities: true },
       LeafModule.forRootAsync({ useFactory: () => ({ bizTags: ['order'], step: -5 }) }),
     );
-    await expect(attempt).rejects.toThrow('Invalid LeafModule option "step": expected an integer from 1 to 1000000 (maxStep), got -5');
+    await expect(attempt).rejects.toThrow(
+      'Invalid LeafModule option "step": expected an integer from 1 to 1000000 (maxStep), got -5',
+    );
   });
 
   it('fails bootstrap with a fix when leaf_alloc is missing', async () => {
     const empty = await freshDatabase('leaf_module_no_table', { withTable: false });
     try {
-      const attempt = boot({ ...mysqlOptions(empty.name), autoLoadEntities: true }, LeafModule.forRoot({ bizTags: ['order'] }));
+      const attempt = boot(
+        { ...mysqlOptions(empty.name), autoLoadEntities: true },
+        LeafModule.forRoot({ bizTags: ['order'] }),
+      );
       await expect(attempt).rejects.toBeInstanceOf(LeafStoreError);
       await expect(attempt).rejects.toThrow(/leaf_alloc does not exist.*LeafAllocMigration/s);
     } finally {
@@ -131,7 +142,10 @@ describe('LeafModule wiring', () => {
   });
 
   it('fails bootstrap when the database is unreachable', async () => {
-    const attempt = boot({ ...mysqlOptions(db.name, 1), autoLoadEntities: true }, LeafModule.forRoot({ bizTags: ['order'] }));
+    const attempt = boot(
+      { ...mysqlOptions(db.name, 1), autoLoadEntities: true },
+      LeafModule.forRoot({ bizTags: ['order'] }),
+    );
     await expect(attempt).rejects.toThrow(/ECONNREFUSED/);
   });
 

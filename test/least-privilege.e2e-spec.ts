@@ -30,7 +30,12 @@ describe('least privilege: SELECT, INSERT, UPDATE on leaf_alloc and nothing else
     await db.query("INSERT INTO leaf_alloc (biz_tag, max_id, step) VALUES ('user', 1, 5)");
     await db.query("CREATE USER ?@'%' IDENTIFIED BY ?", [credentials.username, credentials.password]);
     await db.query(`GRANT SELECT, INSERT, UPDATE ON \`${db.name}\`.leaf_alloc TO ?@'%'`, account());
-    limited = await mysql.createConnection({ ...MYSQL, user: credentials.username, password: credentials.password, database: db.name });
+    limited = await mysql.createConnection({
+      ...MYSQL,
+      user: credentials.username,
+      password: credentials.password,
+      database: db.name,
+    });
   });
 
   afterAll(async () => {
@@ -45,7 +50,9 @@ describe('least privilege: SELECT, INSERT, UPDATE on leaf_alloc and nothing else
     const lines = grants.map((row) => Object.values(row)[0]);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`^GRANT USAGE ON \\*\\.\\* TO \`${credentials.username}\`@\`%\``));
-    expect(lines[1]).toBe(`GRANT SELECT, INSERT, UPDATE ON \`${db.name}\`.\`leaf_alloc\` TO \`${credentials.username}\`@\`%\``);
+    expect(lines[1]).toBe(
+      `GRANT SELECT, INSERT, UPDATE ON \`${db.name}\`.\`leaf_alloc\` TO \`${credentials.username}\`@\`%\``,
+    );
   });
 
   it('can not DELETE, TRUNCATE, DROP, ALTER or CREATE, nor run the migration, nor read other tables', async () => {
@@ -77,7 +84,11 @@ describe('least privilege: SELECT, INSERT, UPDATE on leaf_alloc and nothing else
   });
 
   it('hands out IDs over several segments with nextId and nextIds (UPDATE)', async () => {
-    const ids = [await node!.ids.nextId('order'), await node!.ids.nextId('order'), ...(await node!.ids.nextIds('order', 45))];
+    const ids = [
+      await node!.ids.nextId('order'),
+      await node!.ids.nextId('order'),
+      ...(await node!.ids.nextIds('order', 45)),
+    ];
     expect(ids[0]).toBe(1n);
     expectUnique(ids);
     expectStrictlyIncreasing(ids);
@@ -87,7 +98,9 @@ describe('least privilege: SELECT, INSERT, UPDATE on leaf_alloc and nothing else
   });
 
   it('serves a tag that root inserted after startup, found on first use (SELECT)', async () => {
-    await db.query("INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ('invoice', 1000, 10, 'by root')");
+    await db.query(
+      "INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ('invoice', 1000, 10, 'by root')",
+    );
     expect(await node!.ids.nextIds('invoice', 3)).toEqual([1000n, 1001n, 1002n]);
   });
 
@@ -105,7 +118,8 @@ describe('least privilege: SELECT, INSERT, UPDATE on leaf_alloc and nothing else
   it('gives the unused IDs back on close, and a new node continues right after the last ID handed out', async () => {
     const ids = node!.ids;
     const deadline = Date.now() + 5000;
-    while (ids.inspect().some((tag) => tag.loading) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (ids.inspect().some((tag) => tag.loading) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     const order = ids.inspect().find((tag) => tag.tag === 'order')!;
     expect(order.loading).toBe(false);
     // One node alone: its segments are contiguous, so everything from the next position on goes back.

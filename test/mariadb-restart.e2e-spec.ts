@@ -159,7 +159,8 @@ class Load {
     const t = now();
     this.maxEventLoopLagMs = Math.max(this.maxEventLoopLagMs, t - this.lastSample - 20);
     this.lastSample = t;
-    for (const started of this.inFlight) if (started > 0) this.maxOutstandingMs = Math.max(this.maxOutstandingMs, t - started);
+    for (const started of this.inFlight)
+      if (started > 0) this.maxOutstandingMs = Math.max(this.maxOutstandingMs, t - started);
     const waiting = this.ids.inspect().reduce((sum, state) => sum + state.waiting, 0);
     this.maxWaiting = Math.max(this.maxWaiting, waiting);
     for (const window of this.waitingWindows) if (window.to === Infinity) window.max = Math.max(window.max, waiting);
@@ -300,7 +301,10 @@ describe('MariaDB stopped and started again in the middle of a load', () => {
     const acknowledged = new Map(
       TAGS.map((tag) => [
         tag,
-        reservations.reduce((top, e) => (e.tag === tag && e.ok && e.range && e.at <= exited && e.range.end > top ? e.range.end : top), 0n),
+        reservations.reduce(
+          (top, e) => (e.tag === tag && e.ok && e.range && e.at <= exited && e.range.end > top ? e.range.end : top),
+          0n,
+        ),
       ]),
     );
     await sleep(OUTAGE_MS);
@@ -327,7 +331,8 @@ describe('MariaDB stopped and started again in the middle of a load', () => {
       const failures = l.failures.filter((f) => f.tag === tag && f.end >= signal && f.end < end);
       const firstFailureStart = failures.length > 0 ? Math.min(...failures.map((f) => f.start)) : Infinity;
       const firstIdAfter = l.successes[tag].find((success) => success.end >= ready)?.end ?? Infinity;
-      const firstReservationAfter = reservations.find((event) => event.tag === tag && event.ok && event.at >= ready)?.at ?? Infinity;
+      const firstReservationAfter =
+        reservations.find((event) => event.tag === tag && event.ok && event.at >= ready)?.at ?? Infinity;
       return {
         tag,
         availableAtSignal: snapshot.get(tag)?.available ?? 0n,
@@ -384,7 +389,10 @@ describe('MariaDB stopped and started again in the middle of a load', () => {
         `${t.tag}: IDs still came ${Math.round(t.lastIdBeforeRestartMs)} ms after the signal, close to the restart`,
       );
       // IDs flow again soon after the server is back.
-      check(t.recoveryMs < RECOVERY_BOUND_MS, `${t.tag}: first ID ${Math.round(t.recoveryMs)} ms after the server was back`);
+      check(
+        t.recoveryMs < RECOVERY_BOUND_MS,
+        `${t.tag}: first ID ${Math.round(t.recoveryMs)} ms after the server was back`,
+      );
       // Nothing issued before the restart is at or above max_id: acknowledged reservations were on disk.
       check(
         t.maxIdAfterRestart > t.maxIssuedBeforeRestart,
@@ -398,7 +406,8 @@ describe('MariaDB stopped and started again in the middle of a load', () => {
       const late = failures.filter((f) => f.start > report.ready + t.recoveryMs);
       check(late.length === 0, `${t.tag}: ${late.length} calls started after the recovery failed`);
     }
-    if (report.kind === 'kill') check(report.crashedAfter !== undefined, 'no reservation within 3 s to time the SIGKILL on');
+    if (report.kind === 'kill')
+      check(report.crashedAfter !== undefined, 'no reservation within 3 s to time the SIGKILL on');
     // Waiting callers stay bounded by the callers there are: timed-out waiters do not pile up.
     check(report.maxWaiting > 0, 'no caller ever waited');
     check(report.maxWaiting <= LOOPS, `${report.maxWaiting} callers waited at once, with ${LOOPS} callers`);
@@ -482,7 +491,9 @@ function printSummary(load: Load, faults: readonly FaultReport[], suiteMs: numbe
     lines.push(
       `${fault.kind === 'stop' ? 'graceful stop (SIGTERM)' : 'crash (SIGKILL)'}: exit after ${ms(fault.exitMs)}, down ${OUTAGE_MS} ms, ` +
         `start took ${ms(fault.startMs)}, failed reservations ${fault.failedReservations}, max waiting ${fault.maxWaiting}` +
-        (fault.crashedAfter ? `; killed right after "${fault.crashedAfter.tag}" got max_id ${fault.crashedAfter.end} acknowledged` : ''),
+        (fault.crashedAfter
+          ? `; killed right after "${fault.crashedAfter.tag}" got max_id ${fault.crashedAfter.end} acknowledged`
+          : ''),
     );
     for (const t of fault.tags) {
       lines.push(

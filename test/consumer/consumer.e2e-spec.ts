@@ -124,33 +124,47 @@ describe('nest-leaf installed from its tarball into a new app', () => {
     console.log(`${pack.filename}: ${paths.length} files, ${pack.size} bytes packed, ${pack.unpackedSize} unpacked`);
   });
 
-  it('type-checks the README code against the published declarations', async () => {
-    const app = join(scratch, 'app');
-    const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
-    await expect(run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app })).resolves.toBeDefined();
-  }, 3 * MINUTES);
+  it(
+    'type-checks the README code against the published declarations',
+    async () => {
+      const app = join(scratch, 'app');
+      const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
+      await expect(run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app })).resolves.toBeDefined();
+    },
+    3 * MINUTES,
+  );
 
-  it('runs on SQLite with its settings from the environment as strings', async () => {
-    const file = join(scratch, 'ids.sqlite');
-    const result = await consumer('sqlite', { SQLITE_FILE: file, LEAF_STEP: '500' });
-    expectWorkingApp(result);
-    const db = new Database(file, { readonly: true });
-    try {
-      const row = db.prepare("SELECT step, CAST(max_id AS TEXT) AS max_id FROM leaf_alloc WHERE biz_tag = 'order'").get();
-      // The step came from LEAF_STEP='500'; graceful shutdown gave the unused tail back.
-      expect(row).toEqual({ step: 500, max_id: '3' });
-    } finally {
-      db.close();
-    }
-  }, 2 * MINUTES);
+  it(
+    'runs on SQLite with its settings from the environment as strings',
+    async () => {
+      const file = join(scratch, 'ids.sqlite');
+      const result = await consumer('sqlite', { SQLITE_FILE: file, LEAF_STEP: '500' });
+      expectWorkingApp(result);
+      const db = new Database(file, { readonly: true });
+      try {
+        const row = db
+          .prepare("SELECT step, CAST(max_id AS TEXT) AS max_id FROM leaf_alloc WHERE biz_tag = 'order'")
+          .get();
+        // The step came from LEAF_STEP='500'; graceful shutdown gave the unused tail back.
+        expect(row).toEqual({ step: 500, max_id: '3' });
+      } finally {
+        db.close();
+      }
+    },
+    2 * MINUTES,
+  );
 
-  it('runs on MariaDB with the quick start module', async () => {
-    const password = MYSQL.password ? `:${encodeURIComponent(MYSQL.password)}` : '';
-    const url = `mysql://${MYSQL.user}${password}@${MYSQL.host}:${MYSQL.port}/${database.name}`;
-    expectWorkingApp(await consumer('mariadb', { DATABASE_URL: url }));
-    // The migration created leaf_alloc; graceful shutdown gave the unused tail back.
-    expect(await database.maxId('order')).toBe(3n);
-  }, 2 * MINUTES);
+  it(
+    'runs on MariaDB with the quick start module',
+    async () => {
+      const password = MYSQL.password ? `:${encodeURIComponent(MYSQL.password)}` : '';
+      const url = `mysql://${MYSQL.user}${password}@${MYSQL.host}:${MYSQL.port}/${database.name}`;
+      expectWorkingApp(await consumer('mariadb', { DATABASE_URL: url }));
+      // The migration created leaf_alloc; graceful shutdown gave the unused tail back.
+      expect(await database.maxId('order')).toBe(3n);
+    },
+    2 * MINUTES,
+  );
 
   async function consumer(engine: string, env: Record<string, string>): Promise<ConsumerRun> {
     const app = join(scratch, 'app');

@@ -62,7 +62,12 @@ describe('admin API on MariaDB', () => {
       description: 'IDs of invoices',
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
-    expect(await rowOf(db, 'invoice')).toEqual({ biz_tag: 'invoice', max_id: BEYOND_DOUBLE, step: 25, description: 'IDs of invoices' });
+    expect(await rowOf(db, 'invoice')).toEqual({
+      biz_tag: 'invoice',
+      max_id: BEYOND_DOUBLE,
+      step: 25,
+      description: 'IDs of invoices',
+    });
 
     const first = await http.get('/ids/invoice').expect(200);
     expect(first.body).toEqual({ tag: 'invoice', id: BEYOND_DOUBLE });
@@ -138,7 +143,9 @@ describe('admin API on MariaDB', () => {
     expect(res.body.code).toBe('LEAF_UNKNOWN_BIZ_TAG');
     expect(await rowOf(db, 'no-such-tag')).toBeUndefined();
     const range = await http.patch('/admin/tags/invoice').set(bearer(token)).send({ step: 0 }).expect(400);
-    expect(range.body).toEqual(expect.objectContaining({ code: 'LEAF_INVALID_ARGUMENT', message: expect.stringContaining('maxStep') }));
+    expect(range.body).toEqual(
+      expect.objectContaining({ code: 'LEAF_INVALID_ARGUMENT', message: expect.stringContaining('maxStep') }),
+    );
     expect((await rowOf(db, 'invoice'))?.step).toBe(25);
   });
 
@@ -153,7 +160,11 @@ describe('admin API on MariaDB', () => {
 
     const served = await http.get(`/ids/${encodeURIComponent(tag)}`).expect(200);
     expect(served.body).toEqual({ tag, id: '500' });
-    await http.patch(`/admin/tags/${encodeURIComponent(tag)}`).set(bearer(token)).send({ step: 7 }).expect(200);
+    await http
+      .patch(`/admin/tags/${encodeURIComponent(tag)}`)
+      .set(bearer(token))
+      .send({ step: 7 })
+      .expect(200);
     expect((await rowOf(db, tag))?.step).toBe(7);
     const [{ n }] = await db.query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM leaf_alloc');
     expect(Number(n)).toBe(5);
@@ -186,17 +197,22 @@ describe('admin API on MariaDB', () => {
       expect(missing.headers['www-authenticate']).toBe('Bearer realm="admin"');
       const wrong = await http.get('/admin/tags').set(bearer(wrongOfSameLength())).expect(401);
       expect(wrong.headers['www-authenticate']).toBe('Bearer realm="admin", error="invalid_token"');
-      expect(wrong.body.message).toBe('The bearer token is not the server\'s ADMIN_TOKEN.');
+      expect(wrong.body.message).toBe("The bearer token is not the server's ADMIN_TOKEN.");
     });
 
     it('accepts the scheme in any case, as HTTP says', async () => {
-      await http.get('/admin/tags').set({ Authorization: `bearer ${token}` }).expect(200);
+      await http
+        .get('/admin/tags')
+        .set({ Authorization: `bearer ${token}` })
+        .expect(200);
     });
   });
 
   it('documents the endpoints in Swagger under a bearer scheme that no other endpoint needs', async () => {
     const doc = (await http.get('/docs-json').expect(200)).body;
-    expect(doc.components.securitySchemes['admin-token']).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
+    expect(doc.components.securitySchemes['admin-token']).toEqual(
+      expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+    );
     expect(doc.paths['/admin/tags'].post.security).toEqual([{ 'admin-token': [] }]);
     expect(doc.paths['/admin/tags/{tag}'].patch.security).toEqual([{ 'admin-token': [] }]);
     const statuses = Object.keys(doc.paths['/admin/tags'].post.responses);
@@ -242,7 +258,9 @@ describe('admin API rate limit', () => {
         message: expect.stringContaining('at most 3 a minute (ADMIN_RATE_LIMIT)'),
       });
     }
-    const [{ n }] = await db.query<Array<{ n: number }>>("SELECT COUNT(*) AS n FROM leaf_alloc WHERE biz_tag IN ('guess', 'late')");
+    const [{ n }] = await db.query<Array<{ n: number }>>(
+      "SELECT COUNT(*) AS n FROM leaf_alloc WHERE biz_tag IN ('guess', 'late')",
+    );
     expect(Number(n)).toBe(0);
   });
 
@@ -288,7 +306,9 @@ describe('admin API without ADMIN_TOKEN', () => {
         });
       }
     }
-    const rows = await db.query<Array<{ biz_tag: string; step: number }>>('SELECT biz_tag, step FROM leaf_alloc ORDER BY biz_tag');
+    const rows = await db.query<Array<{ biz_tag: string; step: number }>>(
+      'SELECT biz_tag, step FROM leaf_alloc ORDER BY biz_tag',
+    );
     expect(rows).toEqual([
       { biz_tag: 'order', step: 1000 },
       { biz_tag: 'user', step: 1000 },

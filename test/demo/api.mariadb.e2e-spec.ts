@@ -1,4 +1,9 @@
-import { BEYOND_DOUBLE, describeDemoApi, describeGracefulShutdown, type ContractDatabase } from './support/api-contract.js';
+import {
+  BEYOND_DOUBLE,
+  describeDemoApi,
+  describeGracefulShutdown,
+  type ContractDatabase,
+} from './support/api-contract.js';
 import { freshDatabase, mysqlDemoEnv } from '../../support/mariadb.js';
 
 /** A database of its own in which leaf_alloc was created by Meituan Leaf's script, as an existing Leaf install has it. */

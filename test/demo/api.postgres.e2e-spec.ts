@@ -1,5 +1,10 @@
 import { createTableSql } from 'nest-leaf';
-import { BEYOND_DOUBLE, describeDemoApi, describeGracefulShutdown, type ContractDatabase } from './support/api-contract.js';
+import {
+  BEYOND_DOUBLE,
+  describeDemoApi,
+  describeGracefulShutdown,
+  type ContractDatabase,
+} from './support/api-contract.js';
 import { freshPostgres, POSTGRES } from './support/postgres.js';
 
 async function prepare(suite: string): Promise<ContractDatabase> {

@@ -1,5 +1,10 @@
 import { createTableSql } from 'nest-leaf';
-import { BEYOND_DOUBLE, describeDemoApi, describeGracefulShutdown, type ContractDatabase } from './support/api-contract.js';
+import {
+  BEYOND_DOUBLE,
+  describeDemoApi,
+  describeGracefulShutdown,
+  type ContractDatabase,
+} from './support/api-contract.js';
 import { tempSqlite } from './support/sqlite.js';
 
 async function prepare(suite: string): Promise<ContractDatabase> {

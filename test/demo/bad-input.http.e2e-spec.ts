@@ -77,13 +77,43 @@ const CASES: BadInput[] = [
     code: 'LEAF_UNKNOWN_BIZ_TAG',
     message: 'Unknown biz tag "订单"',
   },
-  { title: 'a tag that is not UTF-8', ...get('/ids/%FF'), status: 400, code: 'MALFORMED_URL', message: 'not valid percent-encoded UTF-8' },
+  {
+    title: 'a tag that is not UTF-8',
+    ...get('/ids/%FF'),
+    status: 400,
+    code: 'MALFORMED_URL',
+    message: 'not valid percent-encoded UTF-8',
+  },
   { title: 'no tag at all', ...get('/ids/'), status: 404, code: 'NOT_FOUND', message: 'Cannot GET /ids/' },
   // GET /ids/:tag?count=
-  { title: 'count=0', ...get('/ids/order?count=0'), status: 400, code: 'LEAF_INVALID_ARGUMENT', message: `${countRange}, got 0.` },
-  { title: 'count=-1', ...get('/ids/order?count=-1'), status: 400, code: 'INVALID_COUNT', message: `${countPositive} "-1".` },
-  { title: 'count=1.5', ...get('/ids/order?count=1.5'), status: 400, code: 'INVALID_COUNT', message: `${countPositive} "1.5".` },
-  { title: 'count=NaN', ...get('/ids/order?count=NaN'), status: 400, code: 'INVALID_COUNT', message: `${countPositive} "NaN".` },
+  {
+    title: 'count=0',
+    ...get('/ids/order?count=0'),
+    status: 400,
+    code: 'LEAF_INVALID_ARGUMENT',
+    message: `${countRange}, got 0.`,
+  },
+  {
+    title: 'count=-1',
+    ...get('/ids/order?count=-1'),
+    status: 400,
+    code: 'INVALID_COUNT',
+    message: `${countPositive} "-1".`,
+  },
+  {
+    title: 'count=1.5',
+    ...get('/ids/order?count=1.5'),
+    status: 400,
+    code: 'INVALID_COUNT',
+    message: `${countPositive} "1.5".`,
+  },
+  {
+    title: 'count=NaN',
+    ...get('/ids/order?count=NaN'),
+    status: 400,
+    code: 'INVALID_COUNT',
+    message: `${countPositive} "NaN".`,
+  },
   {
     title: 'count=Infinity',
     ...get('/ids/order?count=Infinity'),
@@ -91,9 +121,27 @@ const CASES: BadInput[] = [
     code: 'INVALID_COUNT',
     message: `${countPositive} "Infinity".`,
   },
-  { title: 'count=1e309', ...get('/ids/order?count=1e309'), status: 400, code: 'INVALID_COUNT', message: `${countPositive} "1e309".` },
-  { title: 'count=0x10', ...get('/ids/order?count=0x10'), status: 400, code: 'INVALID_COUNT', message: `${countPositive} "0x10".` },
-  { title: 'count=" 1"', ...get('/ids/order?count=%201'), status: 400, code: 'INVALID_COUNT', message: `${countPositive} " 1".` },
+  {
+    title: 'count=1e309',
+    ...get('/ids/order?count=1e309'),
+    status: 400,
+    code: 'INVALID_COUNT',
+    message: `${countPositive} "1e309".`,
+  },
+  {
+    title: 'count=0x10',
+    ...get('/ids/order?count=0x10'),
+    status: 400,
+    code: 'INVALID_COUNT',
+    message: `${countPositive} "0x10".`,
+  },
+  {
+    title: 'count=" 1"',
+    ...get('/ids/order?count=%201'),
+    status: 400,
+    code: 'INVALID_COUNT',
+    message: `${countPositive} " 1".`,
+  },
   {
     title: 'count=99999999999',
     ...get('/ids/order?count=99999999999'),
@@ -101,8 +149,20 @@ const CASES: BadInput[] = [
     code: 'LEAF_INVALID_ARGUMENT',
     message: `${countRange}, got 99999999999.`,
   },
-  { title: 'count=abc', ...get('/ids/order?count=abc'), status: 400, code: 'INVALID_COUNT', message: `${countPositive} "abc".` },
-  { title: 'an empty count', ...get('/ids/order?count='), status: 400, code: 'INVALID_COUNT', message: `${countPositive} "".` },
+  {
+    title: 'count=abc',
+    ...get('/ids/order?count=abc'),
+    status: 400,
+    code: 'INVALID_COUNT',
+    message: `${countPositive} "abc".`,
+  },
+  {
+    title: 'an empty count',
+    ...get('/ids/order?count='),
+    status: 400,
+    code: 'INVALID_COUNT',
+    message: `${countPositive} "".`,
+  },
   {
     title: 'count given twice',
     ...get('/ids/order?count=1&count=2'),
@@ -214,9 +274,21 @@ const CASES: BadInput[] = [
     code: 'VALIDATION_FAILED',
     message: 'name must be shorter than or equal to 100 characters',
   },
-  { title: 'user, empty body', ...post('/users', {}), status: 400, code: 'VALIDATION_FAILED', message: 'name must be a string' },
+  {
+    title: 'user, empty body',
+    ...post('/users', {}),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    message: 'name must be a string',
+  },
   // Orders and users: ids in the path
-  { title: 'order id not a number', ...get('/orders/abc'), status: 400, code: 'INVALID_ID', message: `${badId}, got "abc".` },
+  {
+    title: 'order id not a number',
+    ...get('/orders/abc'),
+    status: 400,
+    code: 'INVALID_ID',
+    message: `${badId}, got "abc".`,
+  },
   {
     title: 'order id beyond BIGINT',
     ...get('/orders/99999999999999999999999'),
@@ -232,7 +304,13 @@ const CASES: BadInput[] = [
     message: `${badId}, got "9223372036854775808".`,
   },
   { title: 'order id negative', ...get('/orders/-1'), status: 400, code: 'INVALID_ID', message: `${badId}, got "-1".` },
-  { title: 'order id in exponent notation', ...get('/orders/1e3'), status: 400, code: 'INVALID_ID', message: `${badId}, got "1e3".` },
+  {
+    title: 'order id in exponent notation',
+    ...get('/orders/1e3'),
+    status: 400,
+    code: 'INVALID_ID',
+    message: `${badId}, got "1e3".`,
+  },
   { title: 'user id 0', ...get('/users/0'), status: 400, code: 'INVALID_ID', message: `${badId}, got "0".` },
   {
     title: 'an order that does not exist',
@@ -429,7 +507,12 @@ describe('bad input over HTTP: a clear 4xx each, and /ids/order keeps serving', 
       status: bad.status,
       type: 'application/json; charset=utf-8',
     });
-    expect(res.body).toEqual({ statusCode: bad.status, error: expect.any(String), code: bad.code, message: expect.anything() });
+    expect(res.body).toEqual({
+      statusCode: bad.status,
+      error: expect.any(String),
+      code: bad.code,
+      message: expect.anything(),
+    });
     const message = [res.body.message].flat().join('\n');
     expect(message).toContain(bad.message);
 
@@ -440,7 +523,9 @@ describe('bad input over HTTP: a clear 4xx each, and /ids/order keeps serving', 
   });
 
   it('changed nothing in the database: no row was added, the table is intact', async () => {
-    const rows = await db.query<Array<{ biz_tag: string; step: number }>>('SELECT biz_tag, step FROM leaf_alloc ORDER BY biz_tag');
+    const rows = await db.query<Array<{ biz_tag: string; step: number }>>(
+      'SELECT biz_tag, step FROM leaf_alloc ORDER BY biz_tag',
+    );
     expect(rows).toEqual([
       { biz_tag: 'order', step: 1000 },
       { biz_tag: 'user', step: 1000 },

@@ -12,14 +12,22 @@ describe('demo configuration at startup', () => {
   afterAll(() => file.remove());
 
   it('refuses to start on a bad variable, naming it', async () => {
-    const attempt = createApp({ env: { DB_TYPE: 'sqlite', SQLITE_PATH: file.path, LEAF_THRESHOLD: '0' }, logger: false });
+    const attempt = createApp({
+      env: { DB_TYPE: 'sqlite', SQLITE_PATH: file.path, LEAF_THRESHOLD: '0' },
+      logger: false,
+    });
     await expect(attempt).rejects.toThrow(InvalidEnvironmentError);
     await expect(attempt).rejects.toThrow('LEAF_THRESHOLD must be a number greater than 0 and at most 1, got "0".');
     expect(existsSync(file.path)).toBe(false);
   });
 
   it('creates the SQLite folder, runs the migrations and uses LEAF_STEP / LEAF_THRESHOLD', async () => {
-    const demo = await startDemo({ DB_TYPE: 'sqlite', SQLITE_PATH: file.path, LEAF_STEP: '250', LEAF_THRESHOLD: '0.5' });
+    const demo = await startDemo({
+      DB_TYPE: 'sqlite',
+      SQLITE_PATH: file.path,
+      LEAF_STEP: '250',
+      LEAF_THRESHOLD: '0.5',
+    });
     try {
       expect(existsSync(file.path)).toBe(true);
       const taken = await request(demo.url).get('/ids/order?count=3').expect(200);
@@ -35,7 +43,10 @@ describe('demo configuration at startup', () => {
     const tables = file.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['leaf_alloc', 'migrations', 'orders', 'users']));
     const migrations = file.exec<{ name: string }>('SELECT name FROM migrations ORDER BY id');
-    expect(migrations.map((m) => m.name)).toEqual(['LeafAllocMigration1732147200000', 'DemoTablesMigration1732233600000']);
+    expect(migrations.map((m) => m.name)).toEqual([
+      'LeafAllocMigration1732147200000',
+      'DemoTablesMigration1732233600000',
+    ]);
     const rows = file.exec<{ biz_tag: string; step: bigint; description: string }>(
       'SELECT biz_tag, step, description FROM leaf_alloc ORDER BY biz_tag',
     );

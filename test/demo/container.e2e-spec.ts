@@ -19,7 +19,10 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
 }
-const compose = parse(read('docker-compose.yml')) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+const compose = parse(read('docker-compose.yml')) as {
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+};
 
 /** The demo's environment as Compose gives it on a host that sets none of the `${NAME:-default}` variables. */
 function composeDemoEnvironment(): Record<string, string> {
@@ -45,8 +48,12 @@ function dockerfileStages(): Array<{ from: string; name?: string; lines: string[
 
 describe('docker-compose.yml and Dockerfile', () => {
   it('is a valid Compose file for docker-compose', () => {
-    const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: ROOT, encoding: 'utf8' });
-    if (result.error) throw new Error(`docker-compose is not installed (apt-get install -y docker-compose): ${result.error.message}`);
+    const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    if (result.error)
+      throw new Error(`docker-compose is not installed (apt-get install -y docker-compose): ${result.error.message}`);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
@@ -97,10 +104,14 @@ describe("the container's start command", () => {
 
   beforeAll(() => {
     // The image builds with `npm run build`; so does this test, on the same sources.
-    const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'apps/demo/tsconfig.app.json'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    const build = spawnSync(
+      process.execPath,
+      ['node_modules/typescript/bin/tsc', '-b', 'apps/demo/tsconfig.app.json'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
     if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
   });
 
@@ -173,7 +184,9 @@ describe("the container's start command", () => {
     expect(answer.status).toBe(201);
     const { code, signal } = await exited;
     expect({ code, signal, output: code === 0 ? '' : output }).toEqual({ code: 0, signal: null, output: '' });
-    const rows = await db.query<Array<{ n: string }>>("SELECT COUNT(*) AS n FROM orders WHERE customer = 'in flight at SIGTERM'");
+    const rows = await db.query<Array<{ n: string }>>(
+      "SELECT COUNT(*) AS n FROM orders WHERE customer = 'in flight at SIGTERM'",
+    );
     expect(rows[0].n).toBe('1');
     expect(output).toContain('waiting for 1 request(s) in flight');
   });
@@ -193,7 +206,8 @@ function freePort(): Promise<number> {
 async function waitForReady(url: string, child: ChildProcess, output: () => string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`The demo exited with ${child.exitCode} before it was ready:\n${output()}`);
+    if (child.exitCode !== null)
+      throw new Error(`The demo exited with ${child.exitCode} before it was ready:\n${output()}`);
     const status = await fetch(url).then(
       (res) => res.status,
       () => 0,

@@ -96,7 +96,9 @@ describe('monitor page in headless Chromium', () => {
     expect(Number(rate!.replace(/,/g, ''))).toBeGreaterThan(0);
 
     // Take `order` past its prefetch point, so the picture shows a next segment ready.
-    const state = (await (await fetch(`${demo.url}/monitor/state`)).json()) as { tags: Array<{ tag: string; remaining: string }> };
+    const state = (await (await fetch(`${demo.url}/monitor/state`)).json()) as {
+      tags: Array<{ tag: string; remaining: string }>;
+    };
     const left = Number(state.tags.find((t) => t.tag === 'order')!.remaining);
     await fetch(`${demo.url}/ids/order?count=${left - 150}`);
     await expect(waitForText(figure('order', 'next'), /^ready /)).resolves.toMatch(/^ready /);
@@ -111,9 +113,14 @@ describe('monitor page in headless Chromium', () => {
 });
 
 /** Polls a locator until its text matches; resolves with the last text seen (so a mismatch shows it). */
-async function waitForText(locator: ReturnType<Page['locator']>, expected: string | RegExp, timeoutMs = 5000): Promise<string | null> {
+async function waitForText(
+  locator: ReturnType<Page['locator']>,
+  expected: string | RegExp,
+  timeoutMs = 5000,
+): Promise<string | null> {
   const deadline = Date.now() + timeoutMs;
-  const matches = (text: string | null) => (typeof expected === 'string' ? text === expected : expected.test(text ?? ''));
+  const matches = (text: string | null) =>
+    typeof expected === 'string' ? text === expected : expected.test(text ?? '');
   let text = await locator.textContent();
   while (!matches(text) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));

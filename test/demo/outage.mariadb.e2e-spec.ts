@@ -64,7 +64,9 @@ describe('demo on MariaDB when reservations fail', () => {
 
     const metrics = await http.get('/metrics').expect(200);
     expect(metrics.text).toMatch(/^leaf_reservation_errors_total\{tag="order"\} [1-9]\d*$/m);
-    expect(metrics.text).toMatch(/^leaf_reservation_duration_seconds_count\{tag="order",trigger="prefetch",result="error"\} [1-9]/m);
+    expect(metrics.text).toMatch(
+      /^leaf_reservation_duration_seconds_count\{tag="order",trigger="prefetch",result="error"\} [1-9]/m,
+    );
   });
 
   it('answers 503 with Retry-After once the last ID is gone, and readiness is down', async () => {
@@ -75,7 +77,10 @@ describe('demo on MariaDB when reservations fail', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(2500); // waited up to waitTimeoutMs (3 s) for a segment
     expect(res.headers['retry-after']).toBe('1');
     expect(res.body).toEqual(
-      expect.objectContaining({ code: 'LEAF_UNAVAILABLE', message: expect.stringContaining('No ID of "order" became available') }),
+      expect.objectContaining({
+        code: 'LEAF_UNAVAILABLE',
+        message: expect.stringContaining('No ID of "order" became available'),
+      }),
     );
 
     const ready = await http.get('/health/ready').expect(503);
@@ -95,7 +100,10 @@ describe('demo on MariaDB when reservations fail', () => {
     expect(ready.body.status).toBe('ok');
     const id = BigInt((await http.get('/ids/order').expect(200)).body.id);
     expect(id).toBeGreaterThan(10n);
-    const created = await http.post('/orders').send({ customer: 'after the outage', amountCents: 1, currency: 'EUR' }).expect(201);
+    const created = await http
+      .post('/orders')
+      .send({ customer: 'after the outage', amountCents: 1, currency: 'EUR' })
+      .expect(201);
     expect(BigInt(created.body.id)).toBeGreaterThan(id);
   });
 });

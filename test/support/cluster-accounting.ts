@@ -66,7 +66,12 @@ const ATTRIBUTION_SLACK_MS = 1000;
  * only where a gracefully stopped node gave its untouched tail back; every hole in the table is one range
  * lost in flight by a killed node. Gaps are counted per incarnation for the caller to bound.
  */
-export function account(incarnations: readonly Incarnation[], tags: readonly string[], step: number, finalMaxIds: ReadonlyMap<string, number>): Accounting {
+export function account(
+  incarnations: readonly Incarnation[],
+  tags: readonly string[],
+  step: number,
+  finalMaxIds: ReadonlyMap<string, number>,
+): Accounting {
   const problems: string[] = [];
   const logs = incarnations.map((node) => readRecord(node, tags.length, problems));
   const result = tags.map((tag, index) => {
@@ -85,9 +90,12 @@ export function account(incarnations: readonly Incarnation[], tags: readonly str
     }
     all.sort();
     const duplicates: number[] = [];
-    for (let i = 1; i < all.length; i++) if (all[i] === all[i - 1] && all[i] !== duplicates.at(-1)) duplicates.push(all[i]);
+    for (let i = 1; i < all.length; i++)
+      if (all[i] === all[i - 1] && all[i] !== duplicates.at(-1)) duplicates.push(all[i]);
     if (all.length > 0 && all[all.length - 1] >= finalMaxId) {
-      problems.push(`${tag}: ID ${all[all.length - 1]} was issued but max_id ended at ${finalMaxId}: the next node would issue it again`);
+      problems.push(
+        `${tag}: ID ${all[all.length - 1]} was issued but max_id ended at ${finalMaxId}: the next node would issue it again`,
+      );
     }
 
     const gap = (log: IncarnationLog) => {
@@ -112,7 +120,13 @@ export function account(incarnations: readonly Incarnation[], tags: readonly str
 function readRecord(node: Incarnation, tagCount: number, problems: string[]): IncarnationLog {
   const log: IncarnationLog = {
     node,
-    tags: Array.from({ length: tagCount }, () => ({ ranges: [], ids: [], givenBack: 0, lostInFlight: 0, failedReservations: 0 })),
+    tags: Array.from({ length: tagCount }, () => ({
+      ranges: [],
+      ids: [],
+      givenBack: 0,
+      lostInFlight: 0,
+      failedReservations: 0,
+    })),
   };
   const text = existsSync(node.record) ? readFileSync(node.record, 'utf8') : '';
   // A line cut short by SIGKILL was never fully reported: its IDs count as part of the gap.
@@ -139,7 +153,10 @@ function checkIncarnation(log: IncarnationLog, tag: string, index: number, probl
   const { ranges, ids } = log.tags[index];
   const who = `${tag}, node #${log.node.id}`;
   for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i].start < ranges[i - 1].end) problems.push(`${who}: reserved [${ranges[i].start}, ${ranges[i].end}) after [${ranges[i - 1].start}, ${ranges[i - 1].end})`);
+    if (ranges[i].start < ranges[i - 1].end)
+      problems.push(
+        `${who}: reserved [${ranges[i].start}, ${ranges[i].end}) after [${ranges[i - 1].start}, ${ranges[i - 1].end})`,
+      );
   }
   let r = 0;
   for (let i = 0; i < ids.length; i++) {
@@ -160,7 +177,13 @@ function checkIncarnation(log: IncarnationLog, tag: string, index: number, probl
  * A range reserved again (in part) by a later node, or lying at or above the final `max_id`, was given back.
  * Only a gracefully stopped node gives back, and only IDs it never issued.
  */
-function checkGiveBacks(sorted: readonly Range[], index: number, tag: string, finalMaxId: number, problems: string[]): void {
+function checkGiveBacks(
+  sorted: readonly Range[],
+  index: number,
+  tag: string,
+  finalMaxId: number,
+  problems: string[],
+): void {
   for (let i = 0; i < sorted.length; i++) {
     const q = sorted[i];
     let cut = Math.min(finalMaxId, q.end);
@@ -171,7 +194,9 @@ function checkGiveBacks(sorted: readonly Range[], index: number, tag: string, fi
     const owner = q.owner;
     const where = `${tag}: [${cut}, ${q.end}) of node #${owner.node.id}`;
     if (owner.node.fate !== 'stopped') {
-      problems.push(`${where} was reserved again or is above max_id ${finalMaxId}, but that node was ${owner.node.fate}, not stopped`);
+      problems.push(
+        `${where} was reserved again or is above max_id ${finalMaxId}, but that node was ${owner.node.fate}, not stopped`,
+      );
       continue;
     }
     const ids = owner.tags[index].ids;
@@ -205,11 +230,14 @@ function attributeHoles(
       below = r;
     }
   }
-  if (finalMaxId > covered) holes.push({ start: covered, end: finalMaxId, after: below?.at ?? -Infinity, before: Infinity });
+  if (finalMaxId > covered)
+    holes.push({ start: covered, end: finalMaxId, after: below?.at ?? -Infinity, before: Infinity });
 
   for (const hole of holes) {
     if ((hole.end - hole.start) % step !== 0) {
-      problems.push(`${tag}: [${hole.start}, ${hole.end}) was reserved by nobody who reported it, and is not whole segments`);
+      problems.push(
+        `${tag}: [${hole.start}, ${hole.end}) was reserved by nobody who reported it, and is not whole segments`,
+      );
       continue;
     }
     for (let start = hole.start; start < hole.end; start += step) {
@@ -229,7 +257,8 @@ function attributeHoles(
       });
       // A node holding a standby segment has no reservation in flight, so among the kills near enough in time
       // (two nodes killed in the same millisecond tie) the culprit is one that could have been reserving.
-      const couldReserve = (log: IncarnationLog) => Number(sumRanges(log.tags[index].ranges) - log.tags[index].ids.length <= step);
+      const couldReserve = (log: IncarnationLog) =>
+        Number(sumRanges(log.tags[index].ranges) - log.tags[index].ids.length <= step);
       const culprit = candidates.sort((a, b) => couldReserve(b) - couldReserve(a) || distance(a) - distance(b))[0];
       if (culprit === undefined) problems.push(`${tag}: [${start}, ${start + step}) is a hole no kill explains`);
       else culprit.tags[index].lostInFlight = step;

@@ -13,11 +13,18 @@ const NODE_SCRIPT = join(ROOT, 'dist/test/support/cluster-node.js');
  * support/: build all three from the sources under test.
  */
 export function buildNodeScript(): void {
-  const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'test/support/tsconfig.node.json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`Building the node script (tsc -b test/support/tsconfig.node.json) failed:\n${build.stdout}${build.stderr}`);
+  const build = spawnSync(
+    process.execPath,
+    ['node_modules/typescript/bin/tsc', '-b', 'test/support/tsconfig.node.json'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
+  if (build.status !== 0)
+    throw new Error(
+      `Building the node script (tsc -b test/support/tsconfig.node.json) failed:\n${build.stdout}${build.stderr}`,
+    );
   for (const file of ['libs/leaf/dist/index.js', 'dist/test/support/cluster-node.js']) {
     if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing after the build.`);
   }
@@ -45,7 +52,10 @@ export class Incarnation {
   ) {
     this.exited = node.exited.then((exit) => {
       const expected = this.fate === 'killed' || (this.fate === 'stopped' && exit.code === 0);
-      if (!expected) onUnexpectedExit(new Error(`node #${id} (${this.fate}) exited with ${exit.signal ?? exit.code}:\n${node.output}`));
+      if (!expected)
+        onUnexpectedExit(
+          new Error(`node #${id} (${this.fate}) exited with ${exit.signal ?? exit.code}:\n${node.output}`),
+        );
       return exit;
     });
   }
@@ -97,7 +107,10 @@ export class Cluster {
     const deadline = Date.now() + timeoutMs;
     while (!this.slots.every((node) => node.ready)) {
       this.check();
-      if (Date.now() > deadline) throw new Error(`Nodes not ready within ${timeoutMs} ms: ${this.slots.filter((n) => !n.ready).map((n) => `#${n.id}`)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `Nodes not ready within ${timeoutMs} ms: ${this.slots.filter((n) => !n.ready).map((n) => `#${n.id}`)}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

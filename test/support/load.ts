@@ -27,7 +27,11 @@ export interface SteadyLoad {
  * `concurrency` callers asking for `rate` IDs of `tag` per second in all, paced against the clock so a slow
  * stretch is not made up for by a burst afterwards.
  */
-export function steadyLoad(ids: IdGenerator, tag: string, { rate, concurrency }: { rate: number; concurrency: number }): SteadyLoad {
+export function steadyLoad(
+  ids: IdGenerator,
+  tag: string,
+  { rate, concurrency }: { rate: number; concurrency: number },
+): SteadyLoad {
   const result: LoadResult = { ids: [], latencies: [], failures: [] };
   let running = true;
   const intervalMs = (1000 * concurrency) / rate;

@@ -30,7 +30,14 @@ export interface PrivateMariaDbOptions {
 }
 
 /** Where the binaries are looked for, after PATH: Debian/Ubuntu, RPM and tarball layouts. */
-const EXTRA_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin', '/usr/local/mysql/bin', '/opt/mariadb/bin'];
+const EXTRA_DIRS = [
+  '/usr/sbin',
+  '/usr/bin',
+  '/usr/local/sbin',
+  '/usr/local/bin',
+  '/usr/local/mysql/bin',
+  '/opt/mariadb/bin',
+];
 
 const INSTALL_HINT =
   'Install the MariaDB server (Debian/Ubuntu: apt-get install -y mariadb-server, as .ci/run does) or put ' +
@@ -46,7 +53,9 @@ let exitHookInstalled = false;
  */
 function nodeProcess(): NodeJS.Process {
   try {
-    const outer = (spawn.constructor as FunctionConstructor)('return typeof process === "object" ? process : undefined')();
+    const outer = (spawn.constructor as FunctionConstructor)(
+      'return typeof process === "object" ? process : undefined',
+    )();
     if (outer && typeof (outer as NodeJS.Process).once === 'function') return outer as NodeJS.Process;
   } catch {
     // fall back to the global
@@ -86,7 +95,9 @@ export function mariaDbBinaries(): { server: string; installDb: string } {
   const server = findBinary(['mariadbd', 'mysqld']);
   const installDb = findBinary(['mariadb-install-db', 'mysql_install_db']);
   if (server === undefined || installDb === undefined) {
-    const missing = [server === undefined && 'mariadbd', installDb === undefined && 'mariadb-install-db'].filter(Boolean);
+    const missing = [server === undefined && 'mariadbd', installDb === undefined && 'mariadb-install-db'].filter(
+      Boolean,
+    );
     throw new Error(
       `PrivateMariaDb: ${missing.join(' and ')} not found on PATH or in ${EXTRA_DIRS.join(', ')}. ${INSTALL_HINT}`,
     );
@@ -184,7 +195,13 @@ export class PrivateMariaDb {
 
   /** Connection options for mysql2 (and TypeORM's `host`/`port`/`username`/`password`). */
   connectionOptions(database?: string) {
-    return { host: this.host, port: this.port, user: this.user, password: this.password, ...(database ? { database } : {}) };
+    return {
+      host: this.host,
+      port: this.port,
+      user: this.user,
+      password: this.password,
+      ...(database ? { database } : {}),
+    };
   }
 
   /** The last lines of the server's error log, for failure messages. */
@@ -253,7 +270,9 @@ export class PrivateMariaDb {
     clearTimeout(timer);
     if (timedOut) {
       await this.kill();
-      throw new Error(`PrivateMariaDb: mariadbd did not exit within ${this.options.stopTimeoutMs} ms of SIGTERM; killed it.`);
+      throw new Error(
+        `PrivateMariaDb: mariadbd did not exit within ${this.options.stopTimeoutMs} ms of SIGTERM; killed it.`,
+      );
     }
   }
 
@@ -375,10 +394,14 @@ export class PrivateMariaDb {
       'while kill -0 "$2" 2>/dev/null; do ' +
       'if ! kill -0 "$1" 2>/dev/null; then kill -9 "$2" 2>/dev/null; exit 0; fi; sleep 1; done';
     try {
-      const watchdog = spawn('/bin/sh', ['-c', script, 'private-mariadb-guard', String(process.pid), String(child.pid)], {
-        detached: true,
-        stdio: 'ignore',
-      });
+      const watchdog = spawn(
+        '/bin/sh',
+        ['-c', script, 'private-mariadb-guard', String(process.pid), String(child.pid)],
+        {
+          detached: true,
+          stdio: 'ignore',
+        },
+      );
       watchdog.on('error', () => undefined);
       watchdog.unref();
       this.watchdog = watchdog;

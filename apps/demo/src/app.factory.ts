@@ -29,11 +29,16 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
   const document = new DocumentBuilder()
     .setTitle('nest-leaf demo')
     .setDescription(
-      'Unique, increasing IDs in Meituan Leaf\'s segment mode. IDs are 64-bit and travel as decimal strings in JSON.',
+      "Unique, increasing IDs in Meituan Leaf's segment mode. IDs are 64-bit and travel as decimal strings in JSON.",
     )
     .setVersion('0.1.0')
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'The server\'s ADMIN_TOKEN (admin endpoints only)' },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'opaque',
+        description: "The server's ADMIN_TOKEN (admin endpoints only)",
+      },
       ADMIN_SECURITY,
     )
     .build();

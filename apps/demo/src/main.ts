@@ -15,6 +15,9 @@ try {
   const url = `http://localhost:${port}`;
   logger.log(`Listening on ${url} · monitor ${url}/monitor · API docs ${url}/docs · metrics ${url}/metrics`);
 } catch (error) {
-  logger.error(error instanceof Error ? error.message : String(error), error instanceof Error ? error.stack : undefined);
+  logger.error(
+    error instanceof Error ? error.message : String(error),
+    error instanceof Error ? error.stack : undefined,
+  );
   process.exit(1);
 }

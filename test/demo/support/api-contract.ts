@@ -94,7 +94,10 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
       it('hands out increasing IDs to orders created one after the other', async () => {
         const ids: bigint[] = [];
         for (let i = 0; i < 5; i++) {
-          const res = await http.post('/orders').send({ customer: `c${i}`, amountCents: i, currency: 'USD' }).expect(201);
+          const res = await http
+            .post('/orders')
+            .send({ customer: `c${i}`, amountCents: i, currency: 'USD' })
+            .expect(201);
           ids.push(BigInt(res.body.id));
         }
         expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
@@ -146,7 +149,10 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
 
     describe('users', () => {
       it('POST /users stores a user (email in lower case) and GET reads it back', async () => {
-        const created = await http.post('/users').send({ name: 'Ada Lovelace', email: ' Ada@Example.COM ' }).expect(201);
+        const created = await http
+          .post('/users')
+          .send({ name: 'Ada Lovelace', email: ' Ada@Example.COM ' })
+          .expect(201);
         expect(created.body).toEqual({
           id: expect.stringMatching(/^[1-9][0-9]*$/),
           name: 'Ada Lovelace',
@@ -163,7 +169,10 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
       });
 
       it('answers 400 to an invalid user and 404 to an unknown id', async () => {
-        const res = await http.post('/users').send({ name: 'x'.repeat(101), email: 'not-an-email' }).expect(400);
+        const res = await http
+          .post('/users')
+          .send({ name: 'x'.repeat(101), email: 'not-an-email' })
+          .expect(400);
         expect(res.body.message).toEqual(
           expect.arrayContaining([
             'name must be shorter than or equal to 100 characters',
@@ -302,7 +311,15 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
         expect(ui.text).toContain('swagger-ui');
         const doc = await http.get('/docs-json').expect(200);
         expect(Object.keys(doc.body.paths)).toEqual(
-          expect.arrayContaining(['/orders', '/orders/{id}', '/users', '/ids/{tag}', '/api/segment/get/{key}', '/health/ready', '/metrics']),
+          expect.arrayContaining([
+            '/orders',
+            '/orders/{id}',
+            '/users',
+            '/ids/{tag}',
+            '/api/segment/get/{key}',
+            '/health/ready',
+            '/metrics',
+          ]),
         );
       });
     });
@@ -314,8 +331,13 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
 
         const res = await http.get('/ids/order').expect(503);
         expect(res.headers['retry-after']).toBe('1');
-        expect(res.body).toEqual(expect.objectContaining({ code: 'LEAF_UNAVAILABLE', message: expect.stringContaining('shutting down') }));
-        const order = await http.post('/orders').send({ customer: 'late', amountCents: 1, currency: 'EUR' }).expect(503);
+        expect(res.body).toEqual(
+          expect.objectContaining({ code: 'LEAF_UNAVAILABLE', message: expect.stringContaining('shutting down') }),
+        );
+        const order = await http
+          .post('/orders')
+          .send({ customer: 'late', amountCents: 1, currency: 'EUR' })
+          .expect(503);
         expect(order.headers['retry-after']).toBe('1');
 
         const ready = await http.get('/health/ready').expect(503);

@@ -11,6 +11,11 @@ module.exports = {
     return { code: source.replace(PEER, 'globalThis.__jestEsmPeers["$1"]') };
   },
   getCacheKey(source, path) {
-    return require('node:crypto').createHash('sha1').update('cjs-requiring-esm-1').update(path).update(source).digest('hex');
+    return require('node:crypto')
+      .createHash('sha1')
+      .update('cjs-requiring-esm-1')
+      .update(path)
+      .update(source)
+      .digest('hex');
   },
 };

@@ -12,7 +12,10 @@ export class AdminThrottlerGuard extends ThrottlerGuard {
     return `${context.getClass().name}:${throttler}:${tracker}`;
   }
 
-  protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+  protected override async throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
     const seconds = Math.max(1, detail.timeToBlockExpire);
     throw new HttpException(
       {

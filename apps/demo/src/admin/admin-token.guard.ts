@@ -46,13 +46,16 @@ export class AdminTokenGuard implements CanActivate {
 
     http
       .getResponse<Response>()
-      .setHeader('WWW-Authenticate', presented === undefined ? 'Bearer realm="admin"' : 'Bearer realm="admin", error="invalid_token"');
+      .setHeader(
+        'WWW-Authenticate',
+        presented === undefined ? 'Bearer realm="admin"' : 'Bearer realm="admin", error="invalid_token"',
+      );
     throw new UnauthorizedException({
       code: 'ADMIN_UNAUTHORIZED',
       message:
         presented === undefined
           ? 'The admin API needs the header "Authorization: Bearer <ADMIN_TOKEN>"; no other scheme is accepted.'
-          : 'The bearer token is not the server\'s ADMIN_TOKEN.',
+          : "The bearer token is not the server's ADMIN_TOKEN.",
     });
   }
 }

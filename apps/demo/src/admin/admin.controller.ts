@@ -25,7 +25,9 @@ import { LeafAllocView } from './leaf-alloc.view.js';
 @ApiBearerAuth(ADMIN_SECURITY)
 @ApiUnauthorizedResponse({ description: 'No "Authorization: Bearer <ADMIN_TOKEN>", or a wrong token' })
 @ApiForbiddenResponse({ description: 'The admin API is off: ADMIN_TOKEN is not set' })
-@ApiTooManyRequestsResponse({ description: 'More than ADMIN_RATE_LIMIT requests a minute from this address; see `Retry-After`' })
+@ApiTooManyRequestsResponse({
+  description: 'More than ADMIN_RATE_LIMIT requests a minute from this address; see `Retry-After`',
+})
 @UseGuards(AdminThrottlerGuard, AdminTokenGuard)
 @Controller('admin/tags')
 export class AdminController {

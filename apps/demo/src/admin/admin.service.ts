@@ -17,7 +17,11 @@ export class AdminService {
   }
 
   async create({ tag, step, description, startAt }: CreateTagDto): Promise<LeafAlloc> {
-    await this.admin.createTag(tag, { step, description, startAt: startAt === undefined ? undefined : BigInt(startAt) });
+    await this.admin.createTag(tag, {
+      step,
+      description,
+      startAt: startAt === undefined ? undefined : BigInt(startAt),
+    });
     return this.row(tag);
   }
 

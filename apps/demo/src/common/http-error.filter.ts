@@ -18,13 +18,19 @@ export class HttpErrorFilter implements ExceptionFilter<HttpException> {
       response.status(status).json(body);
       return;
     }
-    const thrown = (typeof body === 'string' ? { message: body } : body) as { message: string | string[]; code?: unknown };
+    const thrown = (typeof body === 'string' ? { message: body } : body) as {
+      message: string | string[];
+      code?: unknown;
+    };
     const { code, message } = unreadableRequest(exception.cause) ?? {
       code: typeof thrown.code === 'string' ? thrown.code : (HttpStatus[status] ?? 'HTTP_ERROR'),
       message: thrown.message,
     };
     // Routes that answer text/plain (the Leaf-compatible one) have set Content-Type already: errors are JSON.
-    response.status(status).type('application/json').json(errorBody(status, code, message));
+    response
+      .status(status)
+      .type('application/json')
+      .json(errorBody(status, code, message));
   }
 }
 

@@ -11,8 +11,16 @@ describe('validateEnvironment', () => {
     });
   });
 
-  it('reads a MySQL configuration, with the engine\'s default port and user', () => {
-    expect(validateEnvironment({ DB_TYPE: 'MySQL', DB_HOST: 'mysql', DB_PASSWORD: '', LEAF_STEP: '500', LEAF_THRESHOLD: '0.5' })).toEqual({
+  it("reads a MySQL configuration, with the engine's default port and user", () => {
+    expect(
+      validateEnvironment({
+        DB_TYPE: 'MySQL',
+        DB_HOST: 'mysql',
+        DB_PASSWORD: '',
+        LEAF_STEP: '500',
+        LEAF_THRESHOLD: '0.5',
+      }),
+    ).toEqual({
       http: { port: 3000, shutdownTimeoutMs: 10_000 },
       database: { type: 'mysql', host: 'mysql', port: 3306, user: 'root', password: '', name: 'leaf_demo' },
       leaf: { step: 500, threshold: 0.5 },
@@ -46,18 +54,25 @@ describe('validateEnvironment', () => {
   });
 
   it('checks the server variables of MySQL and PostgreSQL', () => {
-    expect(() => validateEnvironment({ DB_TYPE: 'postgres', DB_PORT: '70000', DB_HOST: ' ', DB_NAME: 'demo; DROP' })).toThrow(
+    expect(() =>
+      validateEnvironment({ DB_TYPE: 'postgres', DB_PORT: '70000', DB_HOST: ' ', DB_NAME: 'demo; DROP' }),
+    ).toThrow(
       /DB_HOST must not be empty.*\n.*DB_PORT must be an integer from 1 to 65535, got "70000"\.\n.*DB_NAME must be a database name/,
     );
   });
 
   it('refuses an empty SQLITE_PATH', () => {
-    expect(() => validateEnvironment({ SQLITE_PATH: '' })).toThrow('SQLITE_PATH must not be empty (unset it to use the default), got "".');
+    expect(() => validateEnvironment({ SQLITE_PATH: '' })).toThrow(
+      'SQLITE_PATH must not be empty (unset it to use the default), got "".',
+    );
   });
 
   it('reads ADMIN_TOKEN and ADMIN_RATE_LIMIT; an empty ADMIN_TOKEN leaves the admin API off', () => {
     const token = 'f3a9c1d27b6e4085a1c9e2d3b4f5a6c7';
-    expect(validateEnvironment({ ADMIN_TOKEN: token, ADMIN_RATE_LIMIT: '30' }).admin).toEqual({ token, rateLimitPerMinute: 30 });
+    expect(validateEnvironment({ ADMIN_TOKEN: token, ADMIN_RATE_LIMIT: '30' }).admin).toEqual({
+      token,
+      rateLimitPerMinute: 30,
+    });
     expect(validateEnvironment({ ADMIN_TOKEN: '' }).admin.token).toBeNull();
   });
 

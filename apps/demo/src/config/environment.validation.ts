@@ -57,14 +57,20 @@ class Reader {
   text(name: string, fallback: string, { allowEmpty = false } = {}): string {
     const value = this.env[name];
     if (value === undefined) return fallback;
-    if (!allowEmpty && value.trim() === '') return this.fail(name, 'must not be empty (unset it to use the default)', value, fallback);
+    if (!allowEmpty && value.trim() === '')
+      return this.fail(name, 'must not be empty (unset it to use the default)', value, fallback);
     return value;
   }
 
   identifier(name: string, fallback: string): string {
     const value = this.text(name, fallback);
     if (!/^[A-Za-z0-9_$-]{1,63}$/.test(value)) {
-      return this.fail(name, 'must be a database name of letters, digits, _, $ or -, at most 63 characters', value, fallback);
+      return this.fail(
+        name,
+        'must be a database name of letters, digits, _, $ or -, at most 63 characters',
+        value,
+        fallback,
+      );
     }
     return value;
   }
@@ -90,7 +96,8 @@ class Reader {
     const value = this.env[name];
     if (value === undefined || value === '') return fallback;
     const number = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(value) ? Number(value) : NaN;
-    if (!(number > 0 && number <= 1)) return this.fail(name, 'must be a number greater than 0 and at most 1', value, fallback);
+    if (!(number > 0 && number <= 1))
+      return this.fail(name, 'must be a number greater than 0 and at most 1', value, fallback);
     return number;
   }
 

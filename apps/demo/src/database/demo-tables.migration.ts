@@ -85,7 +85,9 @@ function engineOf(queryRunner: QueryRunner): Engine {
     case 'sqljs':
       return 'sqlite';
     default:
-      throw new Error(`The demo has no migration for the TypeORM driver "${type}"; use mysql, postgres or better-sqlite3.`);
+      throw new Error(
+        `The demo has no migration for the TypeORM driver "${type}"; use mysql, postgres or better-sqlite3.`,
+      );
   }
 }
 

@@ -18,7 +18,9 @@ export class HealthController {
 
   @Get('live')
   @HealthCheck()
-  @ApiOperation({ summary: 'Liveness: the process answers HTTP (no dependency is checked, so a database outage does not restart it)' })
+  @ApiOperation({
+    summary: 'Liveness: the process answers HTTP (no dependency is checked, so a database outage does not restart it)',
+  })
   live() {
     return this.health.check([
       () => this.indicators.check('process').up({ pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }),
@@ -29,7 +31,8 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     summary: 'Readiness: the database answers and every biz tag has IDs in memory',
-    description: '200 with status "degraded" while a tag serves its last segment and reservations fail; 503 when a tag is out of IDs.',
+    description:
+      '200 with status "degraded" while a tag serves its last segment and reservations fail; 503 when a tag is out of IDs.',
   })
   ready() {
     return this.health.check([

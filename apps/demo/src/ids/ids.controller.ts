@@ -23,7 +23,12 @@ export class IdsController {
 
   @Get(':tag')
   @ApiParam({ name: 'tag', example: 'order', description: 'A configured biz tag, or one with a row in leaf_alloc' })
-  @ApiQuery({ name: 'count', required: false, example: 100, description: 'How many IDs, from 1 to maxBatchSize (10,000)' })
+  @ApiQuery({
+    name: 'count',
+    required: false,
+    example: 100,
+    description: 'How many IDs, from 1 to maxBatchSize (10,000)',
+  })
   @ApiOkResponse({
     description: '`{ tag, id }`, or `{ tag, ids }` when `count` is given',
     schema: { oneOf: [{ $ref: getSchemaPath(IdResponse) }, { $ref: getSchemaPath(IdsResponse) }] },

@@ -10,7 +10,7 @@ export class SegmentController {
 
   @Get('get/:key')
   @Header('Content-Type', 'text/plain; charset=utf-8')
-  @ApiOperation({ summary: 'One ID of a biz tag as plain text, like Leaf\'s /api/segment/get/{key}' })
+  @ApiOperation({ summary: "One ID of a biz tag as plain text, like Leaf's /api/segment/get/{key}" })
   @ApiParam({ name: 'key', example: 'order' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'The ID in decimal', schema: { type: 'string', example: '1001' } })

@@ -38,7 +38,9 @@ export class RequestDrain implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     if (this.inFlight === 0) return;
     const { shutdownTimeoutMs } = this.config.get('http', { infer: true });
-    this.logger.log(`Shutting down: waiting for ${this.inFlight} request(s) in flight (at most ${shutdownTimeoutMs} ms).`);
+    this.logger.log(
+      `Shutting down: waiting for ${this.inFlight} request(s) in flight (at most ${shutdownTimeoutMs} ms).`,
+    );
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
       new Promise<true>((resolve) => (this.idle = () => resolve(true))),
@@ -46,6 +48,7 @@ export class RequestDrain implements OnModuleDestroy {
     ]);
     clearTimeout(timer);
     this.idle = null;
-    if (!drained) this.logger.warn(`${this.inFlight} request(s) still in flight after ${shutdownTimeoutMs} ms; closing anyway.`);
+    if (!drained)
+      this.logger.warn(`${this.inFlight} request(s) still in flight after ${shutdownTimeoutMs} ms; closing anyway.`);
   }
 }

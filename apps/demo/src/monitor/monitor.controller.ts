@@ -20,7 +20,7 @@ export class MonitorController {
 
   @Get('state')
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Every tag\'s segments and counters, as the monitor page shows them' })
+  @ApiOperation({ summary: "Every tag's segments and counters, as the monitor page shows them" })
   @ApiOkResponse({ type: MonitorState })
   state(): MonitorState {
     return this.monitor.state();

@@ -11,7 +11,12 @@ export class CreateOrderDto {
   @MaxLength(100)
   customer!: string;
 
-  @ApiProperty({ example: 4999, minimum: 0, maximum: 2_147_483_647, description: 'Amount in the currency\'s minor unit' })
+  @ApiProperty({
+    example: 4999,
+    minimum: 0,
+    maximum: 2_147_483_647,
+    description: "Amount in the currency's minor unit",
+  })
   @IsInt()
   @Min(0)
   @Max(2_147_483_647)

@@ -130,7 +130,9 @@ describe('LeafHealthIndicator', () => {
     const result = indicator.isHealthy();
 
     expect(result.leaf.status).toBe('up');
-    expect(result.leaf.tags.order).toEqual(expect.objectContaining({ status: 'up', lastReservationOk: true, lastError: null }));
+    expect(result.leaf.tags.order).toEqual(
+      expect.objectContaining({ status: 'up', lastReservationOk: true, lastError: null }),
+    );
   });
 
   it('is down when the generator is not running, whatever the tags say', async () => {

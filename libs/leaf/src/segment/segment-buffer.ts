@@ -55,7 +55,12 @@ export class SegmentBuffer implements ReservationHost {
    * otherwise once a reservation lands. `resolve` is the caller's own, called the moment its IDs are taken,
    * so callers observe IDs in the order they were issued.
    */
-  request(remaining: number, ids: bigint[] | null, resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  request(
+    remaining: number,
+    ids: bigint[] | null,
+    resolve: (value: never) => void,
+    reject: (error: unknown) => void,
+  ): void {
     if (ids === null) {
       const id = this.pair.takeOne();
       if (id !== undefined) return resolve(id as never);

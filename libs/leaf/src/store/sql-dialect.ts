@@ -94,8 +94,6 @@ export const sqliteDialect: SqlDialect = {
   isDuplicateKey: (error) => String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT'),
 };
 
-
-
 /** The dialect for a TypeORM driver type, or undefined when the engine is not supported. */
 export function dialectFor(type: string): SqlDialect | undefined {
   switch (type) {

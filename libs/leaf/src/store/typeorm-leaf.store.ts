@@ -189,7 +189,7 @@ function toBigInt(value: string | bigint | number, bizTag: string): bigint {
   if (typeof value === 'number' && !Number.isSafeInteger(value)) {
     throw new LeafStoreError(
       `max_id of "${bizTag}" came back from the driver as an inexact number (${value}). ` +
-        'Keep the driver\'s bigNumberStrings / supportBigNumbers options on.',
+        "Keep the driver's bigNumberStrings / supportBigNumbers options on.",
     );
   }
   return BigInt(value);

@@ -8,7 +8,12 @@ import { formatRatio, renderTable } from './support/table.js';
 export type Results = ReadonlyArray<{ readonly c: BenchCase; readonly result: unknown }>;
 
 /** What a run prints: the machine, each case's tables, then every ratio with its goal and verdict. */
-export function renderReport(results: Results, ratios: Record<string, Ratio>, machine: Machine, settings: BenchSettings): string {
+export function renderReport(
+  results: Results,
+  ratios: Record<string, Ratio>,
+  machine: Machine,
+  settings: BenchSettings,
+): string {
   const parts: string[] = [
     '',
     `nest-leaf bench${settings.quick ? ' --quick (smoke run: figures are noise)' : ''} · node ${machine.node} · ${machine.cores} x ${machine.cpuModel} · ${machine.memory} · ${machine.os} · MariaDB ${machine.mariadb} · load ${machine.loadAverage.join(' ')}`,
@@ -37,7 +42,12 @@ export function renderReport(results: Results, ratios: Record<string, Ratio>, ma
       ),
     );
     const missed = list.filter((r) => r.goal && !r.goal.met);
-    parts.push('', missed.length === 0 ? 'Every goal met.' : `MISSED: ${missed.map((r) => r.name).join('; ')}. See docs/benchmarks.md.`);
+    parts.push(
+      '',
+      missed.length === 0
+        ? 'Every goal met.'
+        : `MISSED: ${missed.map((r) => r.name).join('; ')}. See docs/benchmarks.md.`,
+    );
   }
   return parts.join('\n');
 }
@@ -48,7 +58,12 @@ export function collectRatios(results: Results, settings: BenchSettings): Record
 }
 
 /** The results JSON, rates rounded to whole units and milliseconds to 0.1 µs. */
-export function resultsJson(results: Results, ratios: Record<string, Ratio>, settings: object, machine: Machine): string {
+export function resultsJson(
+  results: Results,
+  ratios: Record<string, Ratio>,
+  settings: object,
+  machine: Machine,
+): string {
   const cases = results.flatMap(({ c, result }) => c.json(result, settings as BenchSettings));
   return JSON.stringify({ cases, ratios, settings, machine }, roundForJson, 2) + '\n';
 }

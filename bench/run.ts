@@ -38,7 +38,9 @@ async function main(): Promise<void> {
 
   const full = !settings.quick && sections.size === CASES.length && cases === undefined;
   if (globalThis.gc === undefined) progress('run node with --expose-gc for a garbage collection between cases');
-  progress(`${settings.quick ? 'quick' : 'full'} run of ${[...sections].join(', ')}, each section in a process of its own; MariaDB at ${MYSQL.host}:${MYSQL.port}`);
+  progress(
+    `${settings.quick ? 'quick' : 'full'} run of ${[...sections].join(', ')}, each section in a process of its own; MariaDB at ${MYSQL.host}:${MYSQL.port}`,
+  );
   const started = Date.now();
   const mariadb = await serverVersion();
   const results: Array<Results[number]> = [];
@@ -52,8 +54,20 @@ async function main(): Promise<void> {
   process.stdout.write(renderReport(results, ratios, machine, settings) + '\n');
 
   const durationS = Math.round((Date.now() - started) / 1000);
-  const json = resultsJson(results, ratios, { ...settings, sections: [...sections], leaf: LEAF_OPTIONS, durationS }, machine);
-  const svg = await renderChart({ ratios, far: of(farDatabase), http: of(http), nodes: of(nodes), machine, quick: settings.quick });
+  const json = resultsJson(
+    results,
+    ratios,
+    { ...settings, sections: [...sections], leaf: LEAF_OPTIONS, durationS },
+    machine,
+  );
+  const svg = await renderChart({
+    ratios,
+    far: of(farDatabase),
+    http: of(http),
+    nodes: of(nodes),
+    machine,
+    quick: settings.quick,
+  });
   // Only a full run replaces the published figures; a quick or partial run writes beside the build output.
   const dir = full ? new URL('../../bench/results/', import.meta.url) : new URL('./results/', import.meta.url);
   const name = full ? 'latest' : settings.quick ? 'quick' : 'partial';

@@ -8,7 +8,12 @@ import type { TagsSettings } from './measure/tags.js';
 export interface BenchSettings {
   readonly quick: boolean;
   readonly inProcess: { readonly warmupMs: number; readonly roundMs: number; readonly rounds: number };
-  readonly perId: { readonly concurrency: number; readonly roundMs: number; readonly rounds: number; readonly warmupMs: number };
+  readonly perId: {
+    readonly concurrency: number;
+    readonly roundMs: number;
+    readonly rounds: number;
+    readonly warmupMs: number;
+  };
   /** Loopback, then through the fault proxy at `latencyMsEachWay`. */
   readonly reservation: ReservationSettings;
   readonly reservationFar: ReservationSettings & { readonly latencyMsEachWay: number };

@@ -17,7 +17,10 @@ export interface ProxyProcess extends Server {
 export function startProxyProcess(target: Server, latencyMsEachWay: number): Promise<ProxyProcess> {
   return new Promise((resolve, reject) => {
     // No inherited flags: a --cpu-prof of the bench should not profile the proxy.
-    const child = fork(CHILD, [target.host, String(target.port), String(latencyMsEachWay)], { execArgv: [], stdio: 'inherit' });
+    const child = fork(CHILD, [target.host, String(target.port), String(latencyMsEachWay)], {
+      execArgv: [],
+      stdio: 'inherit',
+    });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the proxy exited with code ${code} before listening`)));
     child.once('message', (message: { host: string; port: number }) => {

@@ -62,10 +62,13 @@ class Pipe {
     }
     if (this.queue.length > 0) {
       // Chunks keep their order: only the head is ever scheduled.
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.pump();
-      }, Math.max(0, this.queue[0].due - now));
+      this.timer = setTimeout(
+        () => {
+          this.timer = null;
+          this.pump();
+        },
+        Math.max(0, this.queue[0].due - now),
+      );
     } else if (this.ended) {
       this.to.end();
     }

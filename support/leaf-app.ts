@@ -1,10 +1,19 @@
-import { Module, type INestApplicationContext, type LogLevel } from '@nestjs/common';
+import { Module, type DynamicModule, type INestApplicationContext, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { IdGenerator, LeafModule, type LeafModuleOptions, type LeafTagSnapshot, type ReservationEvent } from 'nest-leaf';
+import { Redis, type RedisOptions } from 'ioredis';
+import {
+  IdGenerator,
+  LeafModule,
+  type LeafModuleOptions,
+  type LeafTagSnapshot,
+  type ReservationEvent,
+} from 'nest-leaf';
+import { RedisLeafStore } from 'nest-leaf/redis';
 import { MYSQL, mysqlDataSourceOptions } from './mariadb.js';
+import type { RedisTarget } from './redis.js';
 
-/** The library as a user runs it: a Nest application context with its own DataSource and LeafModule. */
+/** The library as a user runs it: a Nest application context with LeafModule, on its own DataSource or Redis client. */
 export interface LeafApp {
   readonly app: INestApplicationContext;
   readonly ids: IdGenerator;
@@ -46,31 +55,85 @@ export async function startLeafApp(
   database: string,
   options: LeafModuleOptions,
   connection: LeafAppConnection = {},
-  { logger = false, onReservation }: LeafAppOptions = {},
+  appOptions: LeafAppOptions = {},
 ): Promise<LeafApp> {
   const { host, port, username, password, connectTimeout, poolSize } = connection;
+  const typeOrm = TypeOrmModule.forRoot({
+    ...mysqlDataSourceOptions(database, { host: host ?? MYSQL.host, port: port ?? MYSQL.port }),
+    ...(username !== undefined && { username }),
+    ...(password !== undefined && { password }),
+    ...(connectTimeout !== undefined && { connectTimeout }),
+    autoLoadEntities: true,
+    retryAttempts: 0,
+    ...(poolSize !== undefined && { extra: { connectionLimit: poolSize } }),
+  });
+  const app = await createLeafContext([typeOrm], options, appOptions);
+  return { app, ids: app.get(IdGenerator), close: () => app.close() };
+}
+
+/** A Leaf app on Redis: what it holds besides the app, for a test to look at or to cut. */
+export interface RedisLeafApp extends LeafApp {
+  /** The app's ioredis client, quit by `close()` after the app. */
+  readonly redis: Redis;
+  readonly store: RedisLeafStore;
+}
+
+/**
+ * `LeafModule.forRoot({ ...options, store: new RedisLeafStore(client, { keyPrefix }) })` in a Nest application
+ * context, no TypeORM: the client is the app's own, created here with ioredis's defaults (or `client`'s options)
+ * and quit once the app has closed (the store never quits a client it was given). Resolves once the generator
+ * has reserved the first segment of every configured tag.
+ */
+export async function startRedisLeafApp(
+  target: RedisTarget,
+  options: LeafModuleOptions,
+  appOptions: LeafAppOptions & { readonly client?: RedisOptions } = {},
+): Promise<RedisLeafApp> {
+  const redis = new Redis({ ...appOptions.client, host: target.host, port: target.port });
+  // Without a listener ioredis prints every failed reconnection ("Unhandled error event"); the store reports failures.
+  redis.on('error', () => undefined);
+  const store = new RedisLeafStore(redis, { keyPrefix: target.keyPrefix });
+  let app: INestApplicationContext;
+  try {
+    app = await createLeafContext([], { ...options, store }, appOptions);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  const close = async () => {
+    try {
+      await app.close();
+    } finally {
+      // QUIT waits for the replies still due; a client cut off from the server has none coming, so it just goes.
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
+    }
+  };
+  return { app, ids: app.get(IdGenerator), redis, store, close };
+}
+
+/** `LeafModule.forRoot(options)` after `imports`, with the reservation listener subscribed before the generator starts. */
+async function createLeafContext(
+  imports: DynamicModule[],
+  options: LeafModuleOptions,
+  { logger = false, onReservation }: LeafAppOptions,
+): Promise<INestApplicationContext> {
   @Module({
-    imports: [
-      TypeOrmModule.forRoot({
-        ...mysqlDataSourceOptions(database, { host: host ?? MYSQL.host, port: port ?? MYSQL.port }),
-        ...(username !== undefined && { username }),
-        ...(password !== undefined && { password }),
-        ...(connectTimeout !== undefined && { connectTimeout }),
-        autoLoadEntities: true,
-        retryAttempts: 0,
-        ...(poolSize !== undefined && { extra: { connectionLimit: poolSize } }),
-      }),
-      LeafModule.forRoot(options),
-    ],
+    imports: [...imports, LeafModule.forRoot(options)],
     providers: onReservation
-      ? [{ provide: RESERVATION_LISTENER, inject: [IdGenerator], useFactory: (ids: IdGenerator) => ids.onReservation(onReservation) }]
+      ? [
+          {
+            provide: RESERVATION_LISTENER,
+            inject: [IdGenerator],
+            useFactory: (ids: IdGenerator) => ids.onReservation(onReservation),
+          },
+        ]
       : [],
   })
   class LeafAppModule {}
 
   // abortOnError off: a failed boot should explain itself instead of aborting the process.
-  const app = await NestFactory.createApplicationContext(LeafAppModule, { logger, abortOnError: false });
-  return { app, ids: app.get(IdGenerator), close: () => app.close() };
+  return NestFactory.createApplicationContext(LeafAppModule, { logger, abortOnError: false });
 }
 
 export function tagSnapshot(ids: IdGenerator, tag: string): LeafTagSnapshot {

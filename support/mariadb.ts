@@ -139,7 +139,13 @@ export interface TestDatabase {
 export async function freshDatabase(suite: string, { withTable = true } = {}): Promise<TestDatabase> {
   const name = `leaf_test_${suite.replace(/[^a-z0-9_]/gi, '_')}`.slice(0, 64);
   await recreateDatabase(name, withTable ? LEAF_SCRIPT_DDL : undefined);
-  const pool = mysql.createPool({ ...MYSQL, database: name, connectionLimit: 4, supportBigNumbers: true, bigNumberStrings: true });
+  const pool = mysql.createPool({
+    ...MYSQL,
+    database: name,
+    connectionLimit: 4,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  });
   return {
     name,
     async query<T>(sql: string, params: unknown[] = []) {

@@ -1,21 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sleep } from './support/assertions.js';
-import { freshDatabase, type TestDatabase } from '../support/mariadb.js';
+import { freshDatabase } from '../support/mariadb.js';
+import { freshRedisKeys } from '../support/redis.js';
 import { account, type Accounting } from './support/cluster-accounting.js';
-import { buildNodeScript, Cluster } from './support/cluster.js';
+import { buildNodeScript, Cluster, type NodeConfig } from './support/cluster.js';
+import { selectStores } from './support/stores.js';
 
 /**
- * Many nodes, killed at random: NODES processes, each a Nest application context with its own DataSource
- * (test/support/cluster-node.ts), issue IDs of three tags from many loops while the test SIGKILLs random
- * ones at random times and starts a new process in their place. At the end every node stops gracefully.
+ * Many nodes, killed at random: NODES processes, each a Nest application context with its own DataSource or
+ * Redis client (test/support/cluster-node.ts), issue IDs of three tags from many loops while the test SIGKILLs
+ * random ones at random times and starts a new process in their place. At the end every node stops gracefully.
  * Every node records each reservation and each issued ID before using it; test/support/cluster-accounting.ts
- * checks the records against each other and against the table.
+ * checks the records against each other and against the store's final `max_id`. The same run, on each store.
  */
 
 const SECONDS = Number(process.env.LEAF_KILL_SECONDS ?? 30);
 const NODES = Number(process.env.LEAF_KILL_NODES ?? 8);
 if (!(SECONDS > 0) || !Number.isInteger(NODES) || NODES < 2) {
-  throw new Error(`LEAF_KILL_SECONDS must be a positive number and LEAF_KILL_NODES an integer of at least 2, got ${SECONDS} and ${NODES}`);
+  throw new Error(
+    `LEAF_KILL_SECONDS must be a positive number and LEAF_KILL_NODES an integer of at least 2, got ${SECONDS} and ${NODES}`,
+  );
 }
 const TAGS = ['order', 'user', 'invoice'];
 // A fixed step, so "at most two segments lost per kill" is a number the test can hold the library to.
@@ -27,17 +31,52 @@ const THRESHOLD = 0.5;
 const LOOPS_PER_TAG = 8;
 const MAX_BATCH = 8;
 
-describe('many nodes, killed at random', () => {
-  let db: TestDatabase | undefined;
+/** Where the nodes reserve, made afresh for the run: what each node's configuration says about it, and the end state. */
+interface KillStore {
+  readonly node: Pick<NodeConfig, 'database' | 'connection' | 'store'>;
+  /** `max_id` of a tag once every node has stopped: the table's row, the Redis hash's field. */
+  maxId(tag: string): Promise<bigint | undefined>;
+  /** Drops what `open` made, unless the run failed (then it is kept for a post-mortem). */
+  close(passed: boolean): Promise<void>;
+}
+
+const STORES = selectStores<{ readonly name: string; open(): Promise<KillStore> }>([
+  {
+    name: 'MariaDB',
+    async open() {
+      const db = await freshDatabase('cluster_kill');
+      return {
+        node: { database: db.name, connection: { poolSize: 4 } },
+        maxId: (tag) => db.maxId(tag),
+        close: () => db.close(),
+      };
+    },
+  },
+  {
+    name: 'Redis',
+    async open() {
+      // The machine's server, under a prefix of this suite's own (emptied first, as freshDatabase drops the database):
+      // the nodes are killed, never Redis.
+      const keys = await freshRedisKeys('leaf_test:cluster_kill:');
+      return {
+        node: { store: { kind: 'redis', ...keys.target } },
+        maxId: (tag) => keys.maxId(tag),
+        close: (passed) => keys.close({ keep: !passed }),
+      };
+    },
+  },
+]);
+
+describe.each(STORES)('many nodes, killed at random, on $name', (backend) => {
+  let store: KillStore | undefined;
   let cluster: Cluster | undefined;
   let passed = false;
 
   beforeAll(async () => {
     buildNodeScript();
-    db = await freshDatabase('cluster_kill');
+    store = await backend.open();
     cluster = new Cluster({
-      database: db.name,
-      connection: { poolSize: 4 },
+      ...store.node,
       logger: ['error', 'warn'],
       leaf: { bizTags: TAGS, step: STEP, dynamicStep: false, threshold: THRESHOLD },
       loopsPerTag: LOOPS_PER_TAG,
@@ -47,7 +86,7 @@ describe('many nodes, killed at random', () => {
 
   afterAll(async () => {
     await cluster?.dispose({ keepRecords: !passed });
-    await db?.close();
+    await store?.close(passed);
   });
 
   it(
@@ -74,10 +113,18 @@ describe('many nodes, killed at random', () => {
       await cluster!.stopAll(20_000);
 
       const finalMaxIds = new Map<string, number>();
-      for (const tag of TAGS) finalMaxIds.set(tag, Number(await db!.maxId(tag)));
+      for (const tag of TAGS) finalMaxIds.set(tag, Number(await store!.maxId(tag)));
       const result = account(cluster!.incarnations, TAGS, STEP, finalMaxIds);
       const stops = cluster!.incarnations.filter((node) => node.fate === 'stopped').length;
-      process.stdout.write(summary(result, { kills, stops, incarnations: cluster!.incarnations.length, ms: Date.now() - began }));
+      process.stdout.write(
+        summary(result, {
+          store: backend.name,
+          kills,
+          stops,
+          incarnations: cluster!.incarnations.length,
+          ms: Date.now() - began,
+        }),
+      );
 
       expect(result.problems.slice(0, 10)).toEqual([]);
       expect(kills).toBeGreaterThan(0);
@@ -89,7 +136,9 @@ describe('many nodes, killed at random', () => {
         expect(tag.stopGaps).toHaveLength(NODES);
       }
       const outside = (bound: (gap: number) => boolean) =>
-        result.tags.flatMap((t) => [...t.killGaps, ...t.stopGaps].filter((g) => !bound(g.gap)).map((g) => ({ tag: t.tag, ...g })));
+        result.tags.flatMap((t) =>
+          [...t.killGaps, ...t.stopGaps].filter((g) => !bound(g.gap)).map((g) => ({ tag: t.tag, ...g })),
+        );
       expect(outside((gap) => gap >= 0 && gap <= 2 * STEP)).toEqual([]);
       passed = true;
     },
@@ -97,7 +146,10 @@ describe('many nodes, killed at random', () => {
   );
 });
 
-function summary(result: Accounting, run: { kills: number; stops: number; incarnations: number; ms: number }): string {
+function summary(
+  result: Accounting,
+  run: { store: string; kills: number; stops: number; incarnations: number; ms: number },
+): string {
   const issued = result.tags.reduce((n, t) => n + t.issued, 0);
   const failed = result.tags.reduce((n, t) => n + t.failedReservations, 0);
   const segments = (ids: number) => (ids / STEP).toFixed(2);
@@ -117,7 +169,7 @@ function summary(result: Accounting, run: { kills: number; stops: number; incarn
   });
   return [
     '',
-    `cluster-kill: ${NODES} nodes, ${SECONDS} s of kills, step ${STEP}, ${(run.ms / 1000).toFixed(1)} s in all`,
+    `cluster-kill on ${run.store}: ${NODES} nodes, ${SECONDS} s of kills, step ${STEP}, ${(run.ms / 1000).toFixed(1)} s in all`,
     `  ${issued} IDs issued by ${run.incarnations} incarnations; ${run.kills} kills (${run.kills} restarts), ${run.stops} graceful stops, ${failed} failed reservations`,
     '  tag          issued  ranges  dups  lost ranges   kill gap max/mean  stop gaps  given back',
     '                                                         (segments)  (segments)       (IDs)',

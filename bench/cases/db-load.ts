@@ -29,7 +29,16 @@ export const dbLoad: BenchCase<DbLoadResult[]> = {
     return [
       '5. Database load: reservations to issue the IDs on a fresh tag (startup reservation included), nextId flat out',
       renderTable(
-        figureColumns('step', 'IDs', 'reservations', 'ceil(IDs / step)', 'ratio', 'startup / prefetch / on-demand', 'waits', 'step at end'),
+        figureColumns(
+          'step',
+          'IDs',
+          'reservations',
+          'ceil(IDs / step)',
+          'ratio',
+          'startup / prefetch / on-demand',
+          'waits',
+          'step at end',
+        ),
         rs.map((r) => [
           `${r.dynamicStep ? 'dynamic' : 'fixed'}, row step ${r.step}`,
           formatCount(r.ids),
@@ -44,5 +53,10 @@ export const dbLoad: BenchCase<DbLoadResult[]> = {
     ].join('\n');
   },
 
-  json: (rs) => rs.map((r) => ({ key: `dbLoad.${r.dynamicStep ? 'dynamic' : 'fixed'}`, name: `reservations per ${r.ids} IDs`, ...r })),
+  json: (rs) =>
+    rs.map((r) => ({
+      key: `dbLoad.${r.dynamicStep ? 'dynamic' : 'fixed'}`,
+      name: `reservations per ${r.ids} IDs`,
+      ...r,
+    })),
 };

@@ -8,14 +8,19 @@ import { figureColumns, formatCount, formatLatency, formatMs, formatPercent, ren
 export const farDatabase: BenchCase<FarDatabaseResult> = {
   name: 'farDatabase',
 
-  run: async ({ settings, progress }) => runFarDatabase(await freshBenchDatabase('far'), settings.farDatabase, progress),
+  run: async ({ settings, progress }) =>
+    runFarDatabase(await freshBenchDatabase('far'), settings.farDatabase, progress),
 
   ratios(f) {
     const steady = f.phases.find((x) => x.name === 'steady')!;
     const burst = f.phases.find((x) => x.name === 'burst')!;
     return {
-      farSteadyWaitShare: judge('farDatabase', 'far DB, steady load: share of calls that waited', [steady.waitShare], { atMost: 0 }),
-      farSteadyP999Ms: judge('farDatabase', 'far DB, steady load: nextId p999, ms', [steady.latency.p999Ms], { below: 1 }),
+      farSteadyWaitShare: judge('farDatabase', 'far DB, steady load: share of calls that waited', [steady.waitShare], {
+        atMost: 0,
+      }),
+      farSteadyP999Ms: judge('farDatabase', 'far DB, steady load: nextId p999, ms', [steady.latency.p999Ms], {
+        below: 1,
+      }),
       farBurstWaitShare: judge(
         'farDatabase',
         'far DB, 10x burst: share of calls that waited',
@@ -31,7 +36,24 @@ export const farDatabase: BenchCase<FarDatabaseResult> = {
     return [
       `4. nextId with the database ${formatMs(f.rttMs)} ms away (proxy, ${s.latencyMsEachWay} ms each way), open-loop load, every 10th call timed; row step ${s.step}, dynamic step on. ${f.errors} errors, ${f.outOfOrder} out of order`,
       renderTable(
-        figureColumns('phase', 'offered IDs/s', 'achieved', 'calls / timed', 'p50 ms', 'p99 ms', 'p999 ms', 'max ms', 'control p99 / p999 ms', 'waited', '> 1 ms', 'reservations', 'step', 'shed', 'lag max ms', 'CPU: bench / machine'),
+        figureColumns(
+          'phase',
+          'offered IDs/s',
+          'achieved',
+          'calls / timed',
+          'p50 ms',
+          'p99 ms',
+          'p999 ms',
+          'max ms',
+          'control p99 / p999 ms',
+          'waited',
+          '> 1 ms',
+          'reservations',
+          'step',
+          'shed',
+          'lag max ms',
+          'CPU: bench / machine',
+        ),
         f.phases.map((p) => [
           `${p.name} (${Number(((p.toMs - p.fromMs) / 1000).toFixed(1))} s)`,
           formatCount(p.offeredPerSec),

@@ -8,7 +8,8 @@ import { figureColumns, formatCount, formatSpread, renderTable } from '../suppor
 export const http: BenchCase<HttpResult> = {
   name: 'http',
 
-  run: async ({ settings, progress }) => runHttp(await freshBenchDatabase('http', { withTable: false }), settings.http, progress),
+  run: async ({ settings, progress }) =>
+    runHttp(await freshBenchDatabase('http', { withTable: false }), settings.http, progress),
 
   ratios: (h) => ({
     httpIdsVsEmpty: judge(

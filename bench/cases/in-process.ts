@@ -25,7 +25,8 @@ export type InProcessResult = Partial<Record<InProcessKey, ThroughputResult>>;
 export const inProcess: BenchCase<InProcessResult> = {
   name: 'inProcess',
 
-  run: ({ settings, progress, only }) => withMainApp((ids) => measure(settings.inProcess, ids, new Sink(), progress, only)),
+  run: ({ settings, progress, only }) =>
+    withMainApp((ids) => measure(settings.inProcess, ids, new Sink(), progress, only)),
 
   ratios(p) {
     const ratios: Record<string, Ratio> = {};
@@ -69,7 +70,8 @@ async function measure(
     randomUuid: randomUuidCase(sink),
   };
   const order = (Object.keys(cases) as InProcessKey[]).filter((key) => only === undefined || only.has(key));
-  if (order.length === 0) throw new Error(`--cases matched no in-process case; they are ${Object.keys(cases).join(', ')}`);
+  if (order.length === 0)
+    throw new Error(`--cases matched no in-process case; they are ${Object.keys(cases).join(', ')}`);
   const tags: Partial<Record<InProcessKey, string>> = { nextId: MAIN_TAGS.nextId, nextIds: MAIN_TAGS.nextIds };
 
   progress(`in-process: warm-up ${warmupMs} ms, then ${roundCount} rounds x ${roundMs} ms per case, round-robin`);

@@ -19,7 +19,11 @@ export const nodes: BenchCase<NodesResult> = {
     const one = nd.counts.find((c) => c.nodes === 1);
     for (const c of nd.counts) {
       if (c.nodes === 1 || one === undefined) continue;
-      ratios[`nodes${c.nodes}VsNodes1`] = judge('nodes', `${c.nodes} nodes / 1 node, aggregate IDs/s`, perRound(c.roundsIdsPerSec, one.roundsIdsPerSec));
+      ratios[`nodes${c.nodes}VsNodes1`] = judge(
+        'nodes',
+        `${c.nodes} nodes / 1 node, aggregate IDs/s`,
+        perRound(c.roundsIdsPerSec, one.roundsIdsPerSec),
+      );
     }
     return ratios;
   },

@@ -17,7 +17,8 @@ export type PerIdResult = Record<PerIdKey, ThroughputResult>;
 export const perId: BenchCase<PerIdResult> = {
   name: 'perId',
 
-  run: ({ settings, progress }) => withMainApp((ids, database) => measure(settings.perId, database, ids, new Sink(), progress)),
+  run: ({ settings, progress }) =>
+    withMainApp((ids, database) => measure(settings.perId, database, ids, new Sink(), progress)),
 
   ratios(d, settings) {
     const n = settings.perId.concurrency;
@@ -69,7 +70,9 @@ async function measure(
     await bench.init();
     const nextId32 = nextIdConcurrentCase(ids, MAIN_TAGS.nextId32, concurrency, sink);
     const floor32 = floorConcurrentCase(concurrency, sink);
-    progress(`per-ID database: ${concurrency} concurrent, ${roundCount} rounds x ${roundMs} ms per method, round-robin`);
+    progress(
+      `per-ID database: ${concurrency} concurrent, ${roundCount} rounds x ${roundMs} ms per method, round-robin`,
+    );
     collectGarbage();
     const batch = await warmUp(nextId32, warmupMs);
     const floorBatch = await warmUp(floor32, warmupMs);

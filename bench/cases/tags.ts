@@ -22,17 +22,14 @@ export const tags: BenchCase<TagsResult> = {
   table(t) {
     return [
       `7. Many tags: ${formatCount(t.tags)} configured tags, each reserving its first segment at boot (16 at a time)`,
-      renderTable(
-        figureColumns('what', 'value'),
-        [
-          [`first boot, ${formatCount(t.tags)} tags (creates the rows)`, `${formatMs(t.firstBoot.bootMs)} ms`],
-          [`boot, ${formatCount(t.tags)} tags, rows exist (median of ${t.restarts.length})`, `${formatMs(t.bootMs)} ms`],
-          [`boot, 1 tag (median of ${t.singleTag.length})`, `${formatMs(t.singleTagBootMs)} ms`],
-          [`close, ${formatCount(t.tags)} tags (gives every tail back)`, `${formatMs(t.closeMs)} ms`],
-          ['heap per tag (after a full GC)', formatBytes(t.heapPerTagBytes)],
-          [`heap of the ${formatCount(t.tags)}-tag app`, formatBytes(median(t.restarts.map((s) => s.heapDeltaBytes)))],
-        ],
-      ),
+      renderTable(figureColumns('what', 'value'), [
+        [`first boot, ${formatCount(t.tags)} tags (creates the rows)`, `${formatMs(t.firstBoot.bootMs)} ms`],
+        [`boot, ${formatCount(t.tags)} tags, rows exist (median of ${t.restarts.length})`, `${formatMs(t.bootMs)} ms`],
+        [`boot, 1 tag (median of ${t.singleTag.length})`, `${formatMs(t.singleTagBootMs)} ms`],
+        [`close, ${formatCount(t.tags)} tags (gives every tail back)`, `${formatMs(t.closeMs)} ms`],
+        ['heap per tag (after a full GC)', formatBytes(t.heapPerTagBytes)],
+        [`heap of the ${formatCount(t.tags)}-tag app`, formatBytes(median(t.restarts.map((s) => s.heapDeltaBytes)))],
+      ]),
     ].join('\n');
   },
 

@@ -40,7 +40,7 @@ export async function runDbLoad(database: string, settings: DbLoadSettings): Pro
       const { ids } = leaf;
       const start = now();
       let last = 0n;
-      for (let issued = 0; issued < settings.ids; ) {
+      for (let issued = 0; issued < settings.ids;) {
         const n = Math.min(CALLS_PER_TURN, settings.ids - issued);
         for (let i = 0; i < n; i++) {
           const id = await ids.nextId(tag);

@@ -53,7 +53,13 @@ export async function drive(
   let origin = now();
   const reservations: FarReservation[] = [];
   const unsubscribe = ids.onReservation((event) =>
-    reservations.push({ t: now() - origin, step: event.step, trigger: event.trigger, latencyMs: event.latencyMs, ok: event.ok }),
+    reservations.push({
+      t: now() - origin,
+      step: event.step,
+      trigger: event.trigger,
+      latencyMs: event.latencyMs,
+      ok: event.ok,
+    }),
   );
 
   let errors = 0;

@@ -92,7 +92,10 @@ const AUTOCANNON_CHILD = fileURLToPath(new URL('../children/autocannon.js', impo
 function autocannon(url: string, connections: number, durationS: number): Promise<AutocannonRun> {
   return new Promise((resolve, reject) => {
     // No inherited flags: a --cpu-prof of the bench should profile the server, not the load generator.
-    const child = fork(AUTOCANNON_CHILD, [url, String(connections), String(durationS)], { execArgv: [], stdio: 'inherit' });
+    const child = fork(AUTOCANNON_CHILD, [url, String(connections), String(durationS)], {
+      execArgv: [],
+      stdio: 'inherit',
+    });
     let result: AutocannonRun | undefined;
     child.on('message', (message) => (result = message as AutocannonRun));
     child.on('error', reject);
@@ -129,7 +132,9 @@ export async function runHttp(
       // Alternate which route goes first, so neither always runs on the warmer (or noisier) half of a round.
       const order = round % 2 === 0 ? HTTP_ROUTES : [...HTTP_ROUTES].reverse();
       for (const route of order) {
-        progress(`http: round ${round + 1}/${settings.rounds}, ${route.path}, ${settings.connections} connections, ${settings.durationS} s`);
+        progress(
+          `http: round ${round + 1}/${settings.rounds}, ${route.path}, ${settings.connections} connections, ${settings.durationS} s`,
+        );
         const run = await autocannon(url(route), settings.connections, settings.durationS);
         check(route, run);
         runs.get(route.key)!.push(run);

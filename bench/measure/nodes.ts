@@ -87,7 +87,9 @@ function checkDisjoint(ranges: Array<[bigint, bigint]>): void {
   const sorted = [...ranges].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i][0] < sorted[i - 1][1]) {
-      throw new Error(`nodes: ranges [${sorted[i - 1][0]}, ${sorted[i - 1][1]}) and [${sorted[i][0]}, ${sorted[i][1]}) overlap`);
+      throw new Error(
+        `nodes: ranges [${sorted[i - 1][0]}, ${sorted[i - 1][1]}) and [${sorted[i][0]}, ${sorted[i][1]}) overlap`,
+      );
     }
   }
 }

@@ -1,13 +1,17 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { TypeOrmLeafStore } from 'nest-leaf';
+import { RedisLeafStore, type RedisPersistence } from 'nest-leaf/redis';
 import { mysqlDataSourceOptions, mysqlClientOptions, MYSQL, type Server } from '../../support/mariadb.js';
+import { freshRedisKeys, type RedisKeySpace } from '../../support/redis.js';
 import { summarizeLatency, type LatencySummary, median } from '../support/stats.js';
 import { now } from '../support/timing.js';
 
 /** One way of reserving a segment, opened once per concurrent reserver. */
 export interface ReservationMethod {
-  readonly key: 'single' | 'singleRaw' | 'leafTx';
+  readonly key: 'single' | 'singleRaw' | 'leafTx' | 'redis';
   readonly name: string;
   readonly tag: string;
   open(): Promise<Reserver>;
@@ -51,21 +55,29 @@ const SINGLE_STATEMENT =
   'UPDATE leaf_alloc SET max_id = LAST_INSERT_ID(max_id + ?), update_time = CURRENT_TIMESTAMP ' +
   'WHERE biz_tag = ? AND max_id <= 9223372036854775807 - ?';
 
-const ROUND_TRIPS: Record<ReservationMethod['key'], number> = { single: 1, singleRaw: 1, leafTx: 4 };
+const ROUND_TRIPS: Record<ReservationMethod['key'], number> = { single: 1, singleRaw: 1, leafTx: 4, redis: 1 };
+
+/** The Redis method's tag, a hash under the run's own key prefix. */
+const REDIS_TAG = 'res_redis';
 
 export class ReservationBench {
   private readonly pool: mysql.Pool;
   private readonly dataSource: DataSource;
-  readonly methods: readonly ReservationMethod[];
+  private readonly methods: ReservationMethod[];
+  private redis: { readonly client: Redis; readonly store: RedisLeafStore; readonly keys: RedisKeySpace } | undefined;
+  /** How the Redis method's server keeps what it is told (`none`, `aof-always`, ...), once `init()` has run. */
+  redisPersistence: RedisPersistence | undefined;
 
   /**
    * `server` is MariaDB itself, or the fault proxy in front of it: every connection of every method goes
-   * through it, so each round trip pays its latency.
+   * through it, so each round trip pays its latency. With `redisKeyPrefix`, `init()` adds RedisLeafStore on the
+   * machine's Redis (support/redis.ts) under that prefix as a fourth method, never through the proxy.
    */
   constructor(
     private readonly settings: ReservationSettings,
     database: string,
     server: Server = MYSQL,
+    private readonly redisKeyPrefix?: string,
   ) {
     const { step, concurrency } = settings;
     // Every pool holds a connection per concurrent reserver, so the pool size never is the bottleneck.
@@ -94,7 +106,11 @@ export class ReservationBench {
           const conn = await pool.getConnection();
           return {
             async reserve() {
-              const [header] = await conn.query<mysql.ResultSetHeader>(SINGLE_STATEMENT, [step, 'res_single_raw', step]);
+              const [header] = await conn.query<mysql.ResultSetHeader>(SINGLE_STATEMENT, [
+                step,
+                'res_single_raw',
+                step,
+              ]);
               if (header.affectedRows !== 1) throw new Error('res_single_raw: no row updated');
               return BigInt(header.insertId);
             },
@@ -135,6 +151,7 @@ export class ReservationBench {
     await this.dataSource.initialize();
     const rows = this.methods.map((m) => [m.tag, 1, this.settings.step, 'bench reservation']);
     await this.pool.query('INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ?', [rows]);
+    if (this.redisKeyPrefix !== undefined) await this.addRedis(this.redisKeyPrefix);
     // Open every connection of both pools now: through the proxy a new connection costs several round trips,
     // which must not land in a timed round.
     const { concurrency } = this.settings;
@@ -162,7 +179,9 @@ export class ReservationBench {
     }
     for (const reserver of reservers) reserver.close();
 
-    progress(`reservation throughput: ${concurrency} concurrent reservers, ${rounds} x ${concurrentRoundMs} ms per method`);
+    progress(
+      `reservation throughput: ${concurrency} concurrent reservers, ${rounds} x ${concurrentRoundMs} ms per method`,
+    );
     const concurrentRates = new Map(this.methods.map((m) => [m.key, [] as number[]]));
     const concurrentLatency = new Map(this.methods.map((m) => [m.key, [] as number[][]]));
     for (let round = 0; round < rounds; round++) {
@@ -199,6 +218,36 @@ export class ReservationBench {
   async close(): Promise<void> {
     await this.dataSource.destroy();
     await this.pool.end();
+    if (this.redis) {
+      await this.redis.client.quit();
+      await this.redis.keys.close();
+    }
+  }
+
+  /**
+   * `RedisLeafStore.reserve` (one script, one round trip) over one ioredis client with its defaults, as an app
+   * has: the 32 concurrent reservers share its connection, their commands pipelined on it.
+   */
+  private async addRedis(keyPrefix: string): Promise<void> {
+    const keys = await freshRedisKeys(keyPrefix);
+    const client = new Redis({ host: keys.target.host, port: keys.target.port });
+    const store = new RedisLeafStore(client, { keyPrefix });
+    this.redis = { client, store, keys };
+    const { step } = this.settings;
+    await store.insertTag({ bizTag: REDIS_TAG, maxId: 1n, step, description: 'bench reservation' });
+    // The first command loads the scripts (EVAL) and reads the server's durability settings: not a timed round's cost.
+    // The store logs what a crash would cost through Nest's Logger, to stdout, which the bench keeps for its tables:
+    // silenced here (this case runs in a process of its own), and shown in the row's name and the progress instead.
+    Logger.overrideLogger(false);
+    this.redisPersistence = (await store.checkDurability()).persistence;
+    this.methods.push({
+      key: 'redis',
+      name: `Redis script, RedisLeafStore.reserve (persistence: ${this.redisPersistence})`,
+      tag: REDIS_TAG,
+      async open() {
+        return { reserve: async () => (await store.reserve(REDIS_TAG, step)).end, close: () => {} };
+      },
+    });
   }
 }
 

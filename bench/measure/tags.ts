@@ -71,7 +71,9 @@ export async function runTags(
   const firstBoot = await boot(database, settings.tags, settings.step);
   const restarts: BootSample[] = [];
   for (let i = 0; i < settings.restarts; i++) {
-    progress(`tags: restart ${i + 1}/${settings.restarts} with ${settings.tags.toLocaleString('en-US')} tags, and with 1`);
+    progress(
+      `tags: restart ${i + 1}/${settings.restarts} with ${settings.tags.toLocaleString('en-US')} tags, and with 1`,
+    );
     restarts.push(await boot(database, settings.tags, settings.step));
     singleTag.push(await boot(database, 1, settings.step));
   }

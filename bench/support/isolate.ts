@@ -21,7 +21,10 @@ export function runInChild(script: string, argv: readonly string[], name: string
   const args = argv.filter((a) => !a.startsWith('--only='));
   return new Promise((resolve, reject) => {
     // The parent's flags (--expose-gc, a --cpu-prof) carry over: a profile is written per section.
-    const child = fork(script, [...args, `--only=${name}`, `${CHILD_FLAG}${name}`], { stdio: 'inherit', serialization: 'advanced' });
+    const child = fork(script, [...args, `--only=${name}`, `${CHILD_FLAG}${name}`], {
+      stdio: 'inherit',
+      serialization: 'advanced',
+    });
     let result: unknown;
     let answered = false;
     child.on('message', (message) => {
@@ -29,7 +32,9 @@ export function runInChild(script: string, argv: readonly string[], name: string
       answered = true;
     });
     child.on('error', reject);
-    child.on('exit', (code) => (answered && code === 0 ? resolve(result) : reject(new Error(`section ${name} failed (exit code ${code})`))));
+    child.on('exit', (code) =>
+      answered && code === 0 ? resolve(result) : reject(new Error(`section ${name} failed (exit code ${code})`)),
+    );
   });
 }
 

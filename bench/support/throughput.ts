@@ -19,7 +19,11 @@ export interface LeafActivity {
   readonly stepAtEnd: number;
 }
 
-export function activity(tag: string, before: LeafTagSnapshot | undefined, after: LeafTagSnapshot | undefined): LeafActivity {
+export function activity(
+  tag: string,
+  before: LeafTagSnapshot | undefined,
+  after: LeafTagSnapshot | undefined,
+): LeafActivity {
   if (before === undefined || after === undefined) throw new Error(`IdGenerator.inspect() has no tag "${tag}"`);
   return {
     tag,

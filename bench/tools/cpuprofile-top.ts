@@ -56,7 +56,9 @@ const bySource = new Map<string, number>();
 for (const [id, us] of selfUs) {
   const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
   const name = functionName || '(anonymous)';
-  const where = url ? `${url.replace(/^file:\/\/.*?\/(node_modules|libs|apps|bench|test|support|dist)\//, '$1/')}:${lineNumber + 1}` : '';
+  const where = url
+    ? `${url.replace(/^file:\/\/.*?\/(node_modules|libs|apps|bench|test|support|dist)\//, '$1/')}:${lineNumber + 1}`
+    : '';
   const key = `${name}  ${where}`;
   byFunction.set(key, (byFunction.get(key) ?? 0) + us);
   const src = source(url, name);

@@ -28,7 +28,9 @@ const byKey = new Map(json.cases.map((c) => [c.key, c]));
 let far: FarDatabaseResult | undefined;
 const timeline = byKey.get('farDatabase.timeline') as unknown as (FarDatabaseResult & { key: string }) | undefined;
 if (timeline) {
-  const phases = ['warm-up', 'steady', 'burst'].map((name) => byKey.get(`farDatabase.${name}`) as unknown as FarPhase & { rttMs: number; phase: FarPhase['name'] });
+  const phases = ['warm-up', 'steady', 'burst'].map(
+    (name) => byKey.get(`farDatabase.${name}`) as unknown as FarPhase & { rttMs: number; phase: FarPhase['name'] },
+  );
   far = {
     rttMs: phases[0].rttMs,
     phases: phases.map((p) => ({ ...p, name: p.phase })),
@@ -45,5 +47,12 @@ if (ids && empty) http = { routes: { ids, empty }, waits: 0, reservations: 0 };
 const counts = json.cases.filter((c) => c.key.startsWith('nodes.')) as unknown as NodesCount[];
 const nodes: NodesResult | undefined = counts.length > 0 ? { counts, rangesChecked: 0 } : undefined;
 
-const svg = await renderChart({ ratios: json.ratios, far, http, nodes, machine: json.machine, quick: json.settings.quick });
+const svg = await renderChart({
+  ratios: json.ratios,
+  far,
+  http,
+  nodes,
+  machine: json.machine,
+  quick: json.settings.quick,
+});
 writeFileSync(output ?? input.replace(/\.json$/, '.svg'), svg);

@@ -1,6 +1,7 @@
 /**
- * The inside of a node process: one Nest app with its own DataSource and LeafModule, as one node of a cluster
- * has, driven by a workload (the kill test's loops, the bench's timed rounds). See process.ts for the outside.
+ * The inside of a node process: one Nest app with LeafModule and its own DataSource (or, with `store`, its own
+ * Redis client), as one node of a cluster has, driven by a workload (the kill test's loops, the bench's timed
+ * rounds). See process.ts for the outside.
  *
  * The node reads its configuration from LEAF_NODE (JSON), exits when the parent goes (the IPC channel is its
  * lifeline), sends { type: 'ready' } once booted, and on SIGTERM or { type: 'close' } closes the app (giving
@@ -9,12 +10,28 @@
 import 'reflect-metadata';
 import type { LogLevel } from '@nestjs/common';
 import type { IdGenerator, LeafModuleOptions, ReservationEvent } from 'nest-leaf';
-import { startLeafApp, type LeafAppConnection } from '../leaf-app.js';
+import {
+  startLeafApp,
+  startRedisLeafApp,
+  type LeafApp,
+  type LeafAppConnection,
+  type LeafAppOptions,
+} from '../leaf-app.js';
+import type { RedisTarget } from '../redis.js';
+
+/** A node on `RedisLeafStore`: the node creates its ioredis client (ioredis's defaults) and quits it after the app. */
+export interface RedisNodeStore extends RedisTarget {
+  readonly kind: 'redis';
+}
 
 /** What every node reads from LEAF_NODE; a workload adds its own fields. */
 export interface LeafNodeConfig {
-  readonly database: string;
+  /** The MariaDB database of the default store (TypeORM's `leaf_alloc`); required unless `store` says otherwise. */
+  readonly database?: string;
+  /** Another store than the default: Redis at an address, under a key prefix. */
+  readonly store?: RedisNodeStore;
   readonly leaf: LeafModuleOptions;
+  /** How the default store reaches MariaDB; unused with `store`. */
   readonly connection?: LeafAppConnection;
   /** Nest's log levels; none when absent. */
   readonly logger?: LogLevel[];
@@ -53,7 +70,7 @@ export async function hostLeafNode<C extends LeafNodeConfig>(workload: (config: 
   try {
     const config = JSON.parse(process.env.LEAF_NODE ?? '') as C;
     const work = workload(config);
-    const leaf = await startLeafApp(config.database, config.leaf, config.connection, {
+    const leaf = await startApp(config, {
       logger: config.logger ?? false,
       ...(work.onReservation && { onReservation: (event: ReservationEvent) => work.onReservation!(event) }),
     });
@@ -72,7 +89,10 @@ export async function hostLeafNode<C extends LeafNodeConfig>(workload: (config: 
     process.on('SIGTERM', () => void close());
     process.on('message', (message: NodeMessage) => {
       if (message.type === 'close') void close();
-      else void Promise.resolve(work.onMessage?.(message, node)).catch((error: unknown) => send({ type: 'error', message: describe(error) }));
+      else
+        void Promise.resolve(work.onMessage?.(message, node)).catch((error: unknown) =>
+          send({ type: 'error', message: describe(error) }),
+        );
     });
     send({ type: 'ready' });
   } catch (error) {
@@ -80,4 +100,12 @@ export async function hostLeafNode<C extends LeafNodeConfig>(workload: (config: 
     if (process.send) process.send({ type: 'error', message: describe(error) }, () => process.exit(1));
     else process.exit(1);
   }
+}
+
+/** The node's app on the store its configuration names. */
+function startApp(config: LeafNodeConfig, options: LeafAppOptions): Promise<LeafApp> {
+  if (config.store?.kind === 'redis') return startRedisLeafApp(config.store, config.leaf, options);
+  if (config.store !== undefined) throw new Error(`Unknown node store ${JSON.stringify(config.store)}`);
+  if (config.database === undefined) throw new Error('A node on the default store needs a database.');
+  return startLeafApp(config.database, config.leaf, config.connection, options);
 }

@@ -91,7 +91,8 @@ export class LeafNodeProcess {
 
   /** The next message other than 'ready'; throws for { type: 'error' } and once the node has exited. */
   async next(): Promise<NodeMessage> {
-    const message = this.inbox.shift() ?? this.gone ?? (await new Promise<NodeMessage>((resolve) => (this.waiting = resolve)));
+    const message =
+      this.inbox.shift() ?? this.gone ?? (await new Promise<NodeMessage>((resolve) => (this.waiting = resolve)));
     if (message.type === 'error') throw new Error(String(message.message));
     return message;
   }

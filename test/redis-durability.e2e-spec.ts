@@ -8,6 +8,9 @@ import { steadyLoad, type SteadyLoad } from './support/load.js';
 import { captureLogs, Generators, latencyLine, percentiles, reserveLatency } from './support/redis.js';
 import { PrivateRedis } from './support/redis-server.js';
 
+/** How many times Redis is killed under load; 2 in `npm test`, more in `npm run test:reliability`. */
+const KILLS = Math.max(2, Number(process.env.LEAF_REDIS_KILLS ?? 2));
+
 /**
  * Durability decides uniqueness: IDs handed out since the last write Redis kept on disk are handed out again after a
  * crash. A private redis-server is killed with SIGKILL under load: with `appendfsync always`, no range is reserved
@@ -91,77 +94,86 @@ describe('RedisLeafStore durability (private redis-server, kill -9)', () => {
     for (const [name, d] of Object.entries(said)) process.stdout.write(`[durability] ${name}: ${d.message}\n`);
   });
 
-  it('appendonly yes + appendfsync always: kill -9 twice under load, restart, and no range or ID is handed out twice', async () => {
-    const server = await startServer(['--appendonly', 'yes', '--appendfsync', 'always']);
-    const ranges: { node: number; start: bigint; end: bigint }[] = [];
-    const failedReservations: string[] = [];
-    let inFlight = 0;
-    const options = {
-      bizTags: ['order'],
-      step: 25,
-      dynamicStep: false,
-      reservationTimeoutMs: 1500,
-      waitTimeoutMs: 5000,
-    };
-    const loads: SteadyLoad[] = [];
-    const startNode = async () => {
-      const store = new RedisLeafStore(client(server));
-      const reserve = store.reserve.bind(store);
-      store.reserve = (tag, step, signal) => {
-        inFlight++;
-        const pending = reserve(tag, step, signal);
-        pending.finally(() => inFlight--).catch(() => undefined);
-        return pending;
+  it(
+    `appendonly yes + appendfsync always: kill -9 ${KILLS} times under load, restart, and no range or ID is handed out twice`,
+    async () => {
+      const server = await startServer(['--appendonly', 'yes', '--appendfsync', 'always']);
+      const ranges: { node: number; start: bigint; end: bigint }[] = [];
+      const failedReservations: string[] = [];
+      let inFlight = 0;
+      const options = {
+        bizTags: ['order'],
+        step: 25,
+        dynamicStep: false,
+        reservationTimeoutMs: 1500,
+        waitTimeoutMs: 5000,
       };
-      const ids = await generators.start(store, options);
-      const node = loads.length;
-      ids.onReservation((event: ReservationEvent) => {
-        if (event.ok && event.range) ranges.push({ node, ...event.range });
-        else failedReservations.push(String((event.error as Error)?.message ?? event.error).slice(0, 80));
-      });
-      loads.push(steadyLoad(ids, 'order', { rate: 8000, concurrency: 16 }));
-    };
-    const crash = async (pauseFirst: boolean) => {
-      if (pauseFirst) {
-        // Redis holds the reservations it receives from now on: the kill is sure to meet some in flight.
-        await client(server).client('PAUSE', 5000, 'WRITE');
-        await sleep(100);
+      const loads: SteadyLoad[] = [];
+      const startNode = async () => {
+        const store = new RedisLeafStore(client(server));
+        const reserve = store.reserve.bind(store);
+        store.reserve = (tag, step, signal) => {
+          inFlight++;
+          const pending = reserve(tag, step, signal);
+          pending.finally(() => inFlight--).catch(() => undefined);
+          return pending;
+        };
+        const ids = await generators.start(store, options);
+        const node = loads.length;
+        ids.onReservation((event: ReservationEvent) => {
+          if (event.ok && event.range) ranges.push({ node, ...event.range });
+          else failedReservations.push(String((event.error as Error)?.message ?? event.error).slice(0, 80));
+        });
+        loads.push(steadyLoad(ids, 'order', { rate: 8000, concurrency: 16 }));
+      };
+      const crash = async (pauseFirst: boolean) => {
+        if (pauseFirst) {
+          // Redis holds the reservations it receives from now on: the kill is sure to meet some in flight.
+          await client(server).client('PAUSE', 5000, 'WRITE');
+          await sleep(100);
+        }
+        const caught = { inFlight, reservations: ranges.length };
+        await server.kill();
+        await sleep(500);
+        await server.start(); // replays the AOF
+        return caught;
+      };
+
+      for (let i = 0; i < 3; i++) await startNode();
+      await sleep(2500);
+      const first = await crash(false); // whatever is in flight at that instant
+      await startNode(); // a node that boots after the crash, as a rolling deploy would start one
+      await sleep(2500);
+      const second = await crash(true);
+      // npm run test:reliability kills it more often (LEAF_REDIS_KILLS), alternating plain and paused kills.
+      for (let kill = 2; kill < KILLS; kill++) {
+        await sleep(2500);
+        await crash(kill % 2 === 1);
       }
-      const caught = { inFlight, reservations: ranges.length };
-      await server.kill();
-      await sleep(500);
-      await server.start(); // replays the AOF
-      return caught;
-    };
+      await sleep(2500);
+      const results = await Promise.all(loads.map((load) => load.stop()));
+      const ids = results.flatMap((result) => result.ids);
 
-    for (let i = 0; i < 3; i++) await startNode();
-    await sleep(2500);
-    const first = await crash(false); // whatever is in flight at that instant
-    await startNode(); // a node that boots after the crash, as a rolling deploy would start one
-    await sleep(2500);
-    const second = await crash(true);
-    await sleep(2500);
-    const results = await Promise.all(loads.map((load) => load.stop()));
-    const ids = results.flatMap((result) => result.ids);
-
-    expect(first.reservations).toBeGreaterThan(100);
-    expect(second.inFlight).toBeGreaterThan(0);
-    expect(ranges.length - second.reservations).toBeGreaterThan(100);
-    expectUnique(ids);
-    // Stronger than the IDs: no two reservations, on any node, before or after either crash, overlap.
-    const sorted = [...ranges].sort((a, b) => (a.start < b.start ? -1 : 1));
-    const overlaps = sorted.filter((range, i) => i > 0 && range.start < sorted[i - 1].end);
-    expect(overlaps).toEqual([]);
-    const maxId = BigInt((await client(server).hget('leaf_alloc:order', 'max_id'))!);
-    expect(maxId).toBeGreaterThanOrEqual(sorted[sorted.length - 1].end);
-    const failures = results.flatMap((result) => result.failures);
-    process.stdout.write(
-      `[durability] always: ${ids.length} IDs by 4 nodes, ${ranges.length} reservations, 2 kills ` +
-        `(${first.inFlight} and ${second.inFlight} reservations in flight), 0 duplicates, 0 overlapping ranges; ` +
-        `${failedReservations.length} reservations and ${failures.length} calls failed while Redis was down ` +
-        `${JSON.stringify([...new Set(failedReservations)])}\n`,
-    );
-  });
+      expect(first.reservations).toBeGreaterThan(100);
+      expect(second.inFlight).toBeGreaterThan(0);
+      expect(ranges.length - second.reservations).toBeGreaterThan(100);
+      expectUnique(ids);
+      // Stronger than the IDs: no two reservations, on any node, before or after either crash, overlap.
+      const sorted = [...ranges].sort((a, b) => (a.start < b.start ? -1 : 1));
+      const overlaps = sorted.filter((range, i) => i > 0 && range.start < sorted[i - 1].end);
+      expect(overlaps).toEqual([]);
+      const maxId = BigInt((await client(server).hget('leaf_alloc:order', 'max_id'))!);
+      expect(maxId).toBeGreaterThanOrEqual(sorted[sorted.length - 1].end);
+      const failures = results.flatMap((result) => result.failures);
+      process.stdout.write(
+        `[durability] always: ${ids.length} IDs by 4 nodes, ${ranges.length} reservations, ${KILLS} kills ` +
+          `(${first.inFlight} and ${second.inFlight} reservations in flight), 0 duplicates, 0 overlapping ranges; ` +
+          `${failedReservations.length} reservations and ${failures.length} calls failed while Redis was down ` +
+          `${JSON.stringify([...new Set(failedReservations)])}\n`,
+      );
+    },
+    30_000 + KILLS * 4000,
+  );
 
   it('no persistence: after kill -9 and a restart the hash is gone; running nodes refuse, a new node repeats IDs', async () => {
     const server = await startServer(['--appendonly', 'no', '--save', '']);

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 
 /**
  * Where the tests and the bench find Redis: LEAF_TEST_REDIS_HOST and _PORT, by default the machine's server on
@@ -47,13 +47,7 @@ export async function freshRedisKeys(keyPrefix: string): Promise<RedisKeySpace> 
     );
   }
   const clear = async () => {
-    const pattern = keyPrefix.replace(/[*?[\]\\]/g, '\\$&') + '*';
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await client.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeys(client, keyPrefix);
   };
   await clear();
   return {
@@ -72,4 +66,21 @@ export async function freshRedisKeys(keyPrefix: string): Promise<RedisKeySpace> 
       }
     },
   };
+}
+
+/** Deletes every key under `prefix` (SCAN, never KEYS), on each master of a cluster. */
+export async function deleteKeys(client: Redis | Cluster, prefix: string): Promise<number> {
+  const nodes = client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+  const pattern = prefix.replace(/[*?[\]\\]/g, '\\$&') + '*';
+  let deleted = 0;
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      // One DEL per key: in a cluster the keys of one DEL must share a slot.
+      for (const key of keys) deleted += await node.del(key);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return deleted;
 }

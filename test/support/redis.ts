@@ -1,30 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { jest } from '@jest/globals';
-import type { Cluster, Redis } from 'ioredis';
-import { IdGenerator } from 'nest-leaf';
-import type { LeafModuleOptions } from '../../libs/leaf/src/leaf.options.js';
+import { IdGenerator, type LeafModuleOptions, type LeafStore } from 'nest-leaf';
+// Not public: the generator is built by hand here, as LeafModule builds it.
 import { resolveLeafOptions } from '../../libs/leaf/src/leaf.options.js';
-import type { LeafStore } from '../../libs/leaf/src/store/leaf-store.js';
 
 /** The shared Redis of simple tests: nothing on disk, not a cluster. Suites keep to a key prefix of their own. */
-export { REDIS as SHARED_REDIS } from '../../support/redis.js';
-
-/** Deletes every key under `prefix` (SCAN, never KEYS), on each master of a cluster. */
-export async function deleteKeys(client: Redis | Cluster, prefix: string): Promise<number> {
-  const nodes = client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
-  const pattern = prefix.replace(/[*?[\]\\]/g, '\\$&') + '*';
-  let deleted = 0;
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      // One DEL per key: in a cluster the keys of one DEL must share a slot.
-      for (const key of keys) deleted += await node.del(key);
-      cursor = next;
-    } while (cursor !== '0');
-  }
-  return deleted;
-}
+export { deleteKeys, REDIS as SHARED_REDIS } from '../../support/redis.js';
 
 /**
  * Generators over a store, built by hand as `LeafModule` builds them (`IdGenerator` over the resolved options),

@@ -51,7 +51,7 @@ export class TagRegistry {
       await this.call('Creating the missing leaf_alloc rows', (signal) => this.ctx.store.createTags(missing, signal));
       for (const row of await this.readTable()) rows.set(row.bizTag, row);
     }
-    for (const { tag, step } of bizTags) {
+    for (const { tag, step, threshold } of bizTags) {
       const row = rows.get(tag);
       if (row === undefined) throw await this.noRowOfItsOwn(tag);
       if (row.step !== step) {
@@ -60,7 +60,7 @@ export class TagRegistry {
             `To change it: UPDATE leaf_alloc SET step = ${step} WHERE biz_tag = ${sqlLiteral(tag)}.`,
         );
       }
-      this.buffers.set(tag, new SegmentBuffer(tag, validStep(row), true, this.ctx));
+      this.buffers.set(tag, new SegmentBuffer(tag, validStep(row), true, this.ctx, threshold));
     }
     const pending = [...this.buffers.values()];
     const workers = Array.from({ length: Math.min(STARTUP_CONCURRENCY, pending.length) }, async () => {
@@ -104,7 +104,7 @@ export class TagRegistry {
     for (const row of await this.call('Reading leaf_alloc', (signal) => this.ctx.store.listTags(signal))) {
       const buffer = this.buffers.get(row.bizTag);
       if (buffer === undefined) continue;
-      if (Number.isInteger(row.step) && row.step > 0) buffer.setBaseStep(row.step);
+      if (isStep(row.step)) buffer.setBaseStep(row.step);
       else this.ctx.logger.warn(`leaf_alloc row "${row.bizTag}" has step ${row.step}; keeping the step in use.`);
     }
   }
@@ -172,8 +172,13 @@ export class TagRegistry {
   }
 }
 
+/** A step a reservation can use: what `leaf_alloc.step` must hold. */
+function isStep(step: number): boolean {
+  return Number.isInteger(step) && step > 0;
+}
+
 function validStep(row: LeafAllocRow): number {
-  if (Number.isInteger(row.step) && row.step > 0) return row.step;
+  if (isStep(row.step)) return row.step;
   throw LeafStoreError.badStep(row.bizTag, row.step);
 }
 

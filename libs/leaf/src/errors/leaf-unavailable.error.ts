@@ -1,3 +1,4 @@
+import { messageOf } from './error-message.js';
 import { LeafError } from './leaf.error.js';
 
 /** Why no ID could be handed out. */
@@ -67,8 +68,4 @@ export class LeafUnavailableError extends LeafError {
         'if callers send tags that do not exist, validate them before calling nextId, or list the real ones in bizTags.',
     );
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

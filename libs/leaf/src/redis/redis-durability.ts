@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { messageOf } from '../errors/error-message.js';
 
 /**
  * How a Redis node keeps `max_id` across a crash, from the safest to the least safe:
@@ -55,7 +56,7 @@ export async function readNodeDurability(node: Redis): Promise<RedisNodeDurabili
     if (appendonly === undefined || save === undefined) throw new Error('CONFIG GET returned no appendonly or save');
     return { node: name, persistence: classify(appendonly, appendfsync, save), appendonly, appendfsync, save };
   } catch (error) {
-    return { node: name, persistence: 'unknown', error: error instanceof Error ? error.message : String(error) };
+    return { node: name, persistence: 'unknown', error: messageOf(error) };
   }
 }
 

@@ -1,21 +1,4 @@
-import type { ResolvedLeafOptions } from '../leaf.defaults.js';
 import type { SegmentPair } from './segment-pair.js';
-
-/** Per options object, the thresholds of the `bizTags` entries, so a buffer finds its own in one lookup. */
-const thresholds = new WeakMap<ResolvedLeafOptions, ReadonlyMap<string, number>>();
-
-/**
- * The fraction of a segment of `tag` left when its next one is reserved: the `bizTags` entry's own `threshold`, else
- * the module's (tags found on first use have no entry).
- */
-export function thresholdOf(options: ResolvedLeafOptions, tag: string): number {
-  let byTag = thresholds.get(options);
-  if (byTag === undefined) {
-    byTag = new Map(options.bizTags.map((entry) => [entry.tag, entry.threshold]));
-    thresholds.set(options, byTag);
-  }
-  return byTag.get(tag) ?? options.threshold;
-}
 
 /**
  * How long before running dry the next reservation must start: a few reservation latencies, plus the scheduler

@@ -1,3 +1,4 @@
+import { messageOf } from '../errors/error-message.js';
 import { LeafUnavailableError } from '../errors/leaf-unavailable.error.js';
 import type { BufferContext } from './buffer-context.js';
 import { prefetchDue, prefetchHorizonMs } from './prefetch-policy.js';
@@ -29,10 +30,11 @@ export class SegmentBuffer implements ReservationHost {
     baseStep: number,
     readonly configured: boolean,
     private readonly ctx: BufferContext,
+    threshold = ctx.options.threshold,
   ) {
     this.pair = new SegmentPair(() => this.onLow());
     this.waiters = new WaiterQueue(ctx.options.waitTimeoutMs, () => this.timedOut());
-    this.reserver = new SegmentReserver(tag, baseStep, ctx, this.pair, this.stats, this);
+    this.reserver = new SegmentReserver(tag, baseStep, ctx, this.pair, this.stats, this, threshold);
   }
 
   /** True once a segment has been reserved (IDs may still have run out since). */
@@ -71,7 +73,7 @@ export class SegmentBuffer implements ReservationHost {
     const refusal = this.refusal();
     if (refusal !== undefined) return reject(refusal);
     this.stats.waits++;
-    this.waiters.push({ remaining, ids, resolve, reject });
+    this.waiters.push(remaining, ids, resolve, reject);
     this.reserveForWaiters();
   }
 
@@ -150,7 +152,7 @@ export class SegmentBuffer implements ReservationHost {
       lastReservationOk: this.reserver.retry.consecutiveFailures === 0,
       consecutiveFailures: this.reserver.retry.consecutiveFailures,
       errors: stats.errors,
-      lastError: failure && { message: errorMessage(failure.error), at: new Date(failure.at) },
+      lastError: failure && { message: messageOf(failure.error), at: new Date(failure.at) },
       waits: stats.waits,
       waiting: this.waiters.size,
     };
@@ -227,8 +229,4 @@ export class SegmentBuffer implements ReservationHost {
   private timedOut(): LeafUnavailableError {
     return LeafUnavailableError.timedOut(this.tag, this.ctx.options.waitTimeoutMs, this.reserver.failure);
   }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

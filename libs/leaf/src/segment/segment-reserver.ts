@@ -1,10 +1,11 @@
+import { messageOf } from '../errors/error-message.js';
 import { IdOverflowError } from '../errors/id-overflow.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import { MAX_ID, type ReservedRange } from '../store/leaf-store.js';
 import { withDeadline } from '../store/store-deadline.js';
 import type { BufferContext } from './buffer-context.js';
-import { prefetchHorizonMs, thresholdOf } from './prefetch-policy.js';
+import { prefetchHorizonMs } from './prefetch-policy.js';
 import { RetryPolicy } from './retry-policy.js';
 import { createSegment } from './segment.js';
 import type { SegmentPair } from './segment-pair.js';
@@ -45,9 +46,6 @@ export class SegmentReserver {
   private floor: bigint | null = null;
   /** The room left below 2^63-1 when the step in use no longer fits: the last reservation is shrunk to it. */
   private cap: number | null = null;
-  /** The tag's own threshold (its `bizTags` entry), else the module's. */
-  private readonly threshold: number;
-
   constructor(
     private readonly tag: string,
     private baseStep: number,
@@ -55,9 +53,10 @@ export class SegmentReserver {
     private readonly pair: SegmentPair,
     private readonly stats: TagStats,
     private readonly host: ReservationHost,
+    /** The fraction of a segment left when the next is reserved: the tag's `bizTags` entry's, else the module's. */
+    private readonly threshold: number,
   ) {
     this.stepInUse = Math.min(baseStep, ctx.options.maxStep);
-    this.threshold = thresholdOf(ctx.options, tag);
     this.retry = new RetryPolicy(ctx.options.retryMinDelayMs, ctx.options.retryMaxDelayMs);
   }
 
@@ -171,7 +170,7 @@ export class SegmentReserver {
     this.ctx.report({ tag: this.tag, trigger, step, latencyMs, ok: false, error });
     this.ctx.logger.warn(
       `Reserving a segment of "${this.tag}" failed (${trigger}, attempt ${this.retry.consecutiveFailures}): ` +
-        `${error instanceof Error ? error.message : String(error)}${permanent ? '' : `; retrying in ${delay} ms`}`,
+        `${messageOf(error)}${permanent ? '' : `; retrying in ${delay} ms`}`,
     );
     if (permanent) this.host.refused(error);
   }

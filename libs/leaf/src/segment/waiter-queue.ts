@@ -42,8 +42,9 @@ export class WaiterQueue {
     return sum;
   }
 
-  push(waiter: Waiter): void {
-    this.items.push({ ...waiter, deadline: performance.now() + this.timeoutMs });
+  /** Parks a caller until `timeoutMs` from now. */
+  push(remaining: number, ids: bigint[] | null, resolve: Waiter['resolve'], reject: Waiter['reject']): void {
+    this.items.push({ remaining, ids, resolve, reject, deadline: performance.now() + this.timeoutMs });
     if (this.timer === null) this.arm();
   }
 

@@ -5,6 +5,8 @@
  * here instead, with the busy wait cut to a few milliseconds and the retries spaced by timers.
  */
 
+import { setTimeout as delay } from 'node:timers/promises';
+
 /**
  * The part of a better-sqlite3 `Database` used here. Structural, so that nest-leaf's types need neither
  * better-sqlite3 nor its type package, which hosts on MySQL or PostgreSQL do not install.
@@ -104,7 +106,8 @@ export async function runSqliteStatement(
         lastError = error;
       }
     }
-    await pause(Math.min(maxDelayMs, 2 ** Math.min(round, 20)), signal);
+    // A timer, not a loop: the event loop runs in between. An abort ends the pause at once (and the loop above).
+    await delay(Math.min(maxDelayMs, 2 ** Math.min(round, 20)), undefined, { signal }).catch(() => undefined);
   }
 }
 
@@ -150,19 +153,6 @@ function prepared(db: SqliteConnection, sql: string): SqliteStatement {
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code);
-}
-
-/** A timer, not a loop: the event loop runs in between. An abort ends the pause at once. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function busyError(

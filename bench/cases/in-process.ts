@@ -5,6 +5,7 @@ import {
   bigintArrayCase,
   bigintCounterCase,
   floorCase,
+  nextCodeCase,
   nextIdCase,
   nextIdsCase,
   randomUuidCase,
@@ -18,7 +19,7 @@ import { median } from '../support/stats.js';
 import { activity, throughputTable, type ThroughputResult } from '../support/throughput.js';
 import { collectGarbage, timeRound, warmUp, type ThroughputCase } from '../support/timing.js';
 
-type InProcessKey = 'floor' | 'bigint' | 'nextId' | 'nextIds' | 'bigintArray' | 'snowflake' | 'randomUuid';
+type InProcessKey = 'floor' | 'bigint' | 'nextId' | 'nextCode' | 'nextIds' | 'bigintArray' | 'snowflake' | 'randomUuid';
 export type InProcessResult = Partial<Record<InProcessKey, ThroughputResult>>;
 
 /** 1. IDs from memory: nextId and nextIds against the floor of any Promise API and the usual alternatives. */
@@ -37,6 +38,7 @@ export const inProcess: BenchCase<InProcessResult> = {
     };
     pair('nextIdVsFloor', 'nextId / floor', 'nextId', 'floor', { atLeast: 0.7 });
     pair('nextIdVsSnowflake', 'nextId / snowflake', 'nextId', 'snowflake', { atLeast: 1.0 });
+    pair('nextCodeVsNextId', "nextCode (daily 'INV-…') / nextId", 'nextCode', 'nextId');
     pair('nextIdsVsBigintCounter', 'nextIds / bigint counter', 'nextIds', 'bigint', { atLeast: 0.5 });
     pair('nextIdsVsBigintArray', 'nextIds / bigint array', 'nextIds', 'bigintArray');
     pair('nextIdVsRandomUuid', 'nextId / crypto.randomUUID()', 'nextId', 'randomUuid');
@@ -64,6 +66,7 @@ async function measure(
     floor: floorCase(sink),
     bigint: bigintCounterCase(sink),
     nextId: nextIdCase(ids, MAIN_TAGS.nextId, sink),
+    nextCode: nextCodeCase(ids, MAIN_TAGS.nextCode, sink),
     nextIds: nextIdsCase(ids, MAIN_TAGS.nextIds, sink),
     bigintArray: bigintArrayCase(sink),
     snowflake: snowflakeCase(sink),
@@ -72,7 +75,11 @@ async function measure(
   const order = (Object.keys(cases) as InProcessKey[]).filter((key) => only === undefined || only.has(key));
   if (order.length === 0)
     throw new Error(`--cases matched no in-process case; they are ${Object.keys(cases).join(', ')}`);
-  const tags: Partial<Record<InProcessKey, string>> = { nextId: MAIN_TAGS.nextId, nextIds: MAIN_TAGS.nextIds };
+  const tags: Partial<Record<InProcessKey, string>> = {
+    nextId: MAIN_TAGS.nextId,
+    nextCode: MAIN_TAGS.nextCode,
+    nextIds: MAIN_TAGS.nextIds,
+  };
 
   progress(`in-process: warm-up ${warmupMs} ms, then ${roundCount} rounds x ${roundMs} ms per case, round-robin`);
   const batches = {} as Record<InProcessKey, number>;

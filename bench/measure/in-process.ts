@@ -98,6 +98,21 @@ export function nextIdCase(ids: IdGenerator, tag: string, sink: Sink): Throughpu
   };
 }
 
+/** A daily period tag's formatted code: a clock read, the ID and two string concatenations more than nextId. */
+export function nextCodeCase(ids: IdGenerator, tag: string, sink: Sink): ThroughputCase {
+  const name = `await nextCode('${tag}')`;
+  return {
+    name,
+    idsPerIteration: 1,
+    async run(iterations) {
+      let last = '';
+      for (let i = 0; i < iterations; i++) last = await ids.nextCode(tag);
+      // Codes compare as numbers, not strings: "…-1000000" follows "…-999999".
+      sink.take(name, ids.parseCode(tag, last).seq);
+    },
+  };
+}
+
 export function nextIdsCase(ids: IdGenerator, tag: string, sink: Sink): ThroughputCase {
   const name = `await nextIds('${tag}', ${BATCH_SIZE})`;
   return {

@@ -22,4 +22,5 @@ const REQUIRED = [
   'src/leaf-config.module.ts',
   'src/observability.module.ts',
   'src/order.service.spec.ts',
+  'src/invoices.module.ts',
 ];

@@ -4,12 +4,12 @@ import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
 import { bizTagProblem, describeValue, type ResolvedLeafOptions } from './leaf.options.js';
 import { LeafScheduler } from './leaf.scheduler.js';
+import { TagCodes, type ParsedLeafCode } from './period/tag-codes.js';
 import type { SegmentBuffer } from './segment/segment-buffer.js';
 import type { LeafTagSnapshot, ReservationEvent } from './segment/segment.types.js';
 import type { LeafStore } from './store/leaf-store.js';
+import { ReservationListeners } from './reservation-listeners.js';
 import { TagRegistry } from './tag-registry.js';
-
-type Listener = (event: ReservationEvent) => void;
 
 /**
  * Hands out unique, increasing IDs per biz tag from segments reserved in `leaf_alloc`.
@@ -20,9 +20,10 @@ type Listener = (event: ReservationEvent) => void;
 @Injectable()
 export class IdGenerator implements OnModuleInit, OnModuleDestroy {
   private readonly registry: TagRegistry;
+  private readonly codes: TagCodes;
   private readonly scheduler: LeafScheduler;
-  private readonly listeners = new Set<Listener>();
   private readonly logger = new Logger('Leaf');
+  private readonly listeners = new ReservationListeners(this.logger);
   private lastTag: string | undefined;
   private lastBuffer: SegmentBuffer | undefined;
   private state: 'new' | 'starting' | 'running' | 'closed' = 'new';
@@ -32,10 +33,16 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     @Inject(LEAF_OPTIONS) private readonly options: ResolvedLeafOptions,
     @Inject(LEAF_STORE) private readonly store: LeafStore,
   ) {
-    const context = { store, options, logger: this.logger, report: (event: ReservationEvent) => this.report(event) };
+    const context = {
+      store,
+      options,
+      logger: this.logger,
+      report: (event: ReservationEvent) => this.listeners.report(event),
+    };
     this.registry = new TagRegistry(context, (tag) => {
       if (tag === this.lastTag) this.lastTag = this.lastBuffer = undefined;
     });
+    this.codes = new TagCodes(options, this.registry.calendar);
     this.scheduler = new LeafScheduler(
       { tick: (now) => this.registry.tick(now), refreshTags: () => this.refreshTags() },
       options,
@@ -53,6 +60,8 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
    *   matches it to another spelling's row
    * @throws LeafUnavailableError when no ID could be had in time, or during shutdown
    * @throws IdOverflowError when the tag has used up the BIGINT range
+   *
+   * For a tag with a `period`, the number within the current period: 1 is the period's first.
    */
   nextId(bizTag: string): Promise<bigint> {
     // The hot path: no I/O, no await, one string compare when the tag is the last one asked for (cheaper than the
@@ -80,7 +89,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
    * @throws UnknownBizTagError, LeafUnavailableError, IdOverflowError as `nextId`
    */
   nextIds(bizTag: string, count: number): Promise<bigint[]> {
-    if (!Number.isInteger(count) || count < 1 || count > this.options.maxBatchSize) {
+    if (!this.isCount(count)) {
       return Promise.reject(
         new InvalidArgumentError(
           'count',
@@ -95,9 +104,53 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     return new Promise((resolve, reject) => this.request(bizTag, count - filled, ids, resolve, reject));
   }
 
-  /** A read-only picture of every tag served now, for health checks, metrics and monitoring. */
+  /**
+   * The next code of `bizTag`, written in its `format` (`'INV-20261201-000042'`); its bare number for a tag
+   * without one. A period tag's code carries the period its number belongs to, even when the call waited across
+   * the period's end.
+   *
+   * @throws the errors of `nextId`
+   */
+  nextCode(bizTag: string): Promise<string> {
+    const periodic = this.registry.periodic.get(bizTag);
+    if (periodic === undefined) {
+      const rendering = this.codes.rendering(bizTag);
+      return this.nextId(bizTag).then((id) => rendering.code(id));
+    }
+    if (this.state === 'running') return periodic.nextCode();
+    return this.afterStart(bizTag, () => periodic.nextCode());
+  }
+
+  /**
+   * `count` codes of `bizTag`, from 1 to `maxBatchSize`, all of one period for a period tag.
+   *
+   * @throws the errors of `nextIds`
+   */
+  nextCodes(bizTag: string, count: number): Promise<string[]> {
+    const periodic = this.registry.periodic.get(bizTag);
+    if (periodic === undefined || !this.isCount(count)) {
+      const rendering = this.codes.rendering(bizTag);
+      return this.nextIds(bizTag, count).then((ids) => ids.map((id) => rendering.code(id)));
+    }
+    if (this.state === 'running') return periodic.nextCodes(count);
+    return this.afterStart(bizTag, () => periodic.nextCodes(count));
+  }
+
+  /**
+   * Reads a code of `bizTag` back: `parseCode('invoice', 'INV-20261201-000042')` is
+   * `{ period: '20261201', seq: 42n }` (`period` null for a tag without one). Synchronous: no I/O.
+   *
+   * @throws InvalidArgumentError when `code` is not a code `nextCode` would write for `bizTag`: another tag's, a
+   *   date that does not exist, a number out of range or with extra leading zeros
+   */
+  parseCode(bizTag: string, code: string): ParsedLeafCode {
+    return this.codes.parse(bizTag, code);
+  }
+
+  /** A read-only picture of every tag served now (a period tag as its current period), for health and metrics. */
   inspect(): LeafTagSnapshot[] {
-    return [...this.registry.buffers.values()].map((buffer) => buffer.snapshot());
+    const plain = [...this.registry.buffers.values()].map((buffer) => buffer.snapshot());
+    return [...plain, ...[...this.registry.periodic.values()].map((tag) => tag.snapshot())];
   }
 
   /** Whether startup has completed and shutdown has not begun. */
@@ -109,9 +162,8 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
    * Calls `listener` after every reservation attempt (for latency histograms and alerts).
    * Returns a function that unsubscribes it.
    */
-  onReservation(listener: Listener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  onReservation(listener: (event: ReservationEvent) => void): () => void {
+    return this.listeners.add(listener);
   }
 
   /** Nest lifecycle: reserves the first segment of every configured tag before the app serves. */
@@ -150,6 +202,17 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     return this.registry.refresh();
   }
 
+  private isCount(count: number): boolean {
+    return Number.isInteger(count) && count >= 1 && count <= this.options.maxBatchSize;
+  }
+
+  /** A period tag's call before startup completed: once it has (its first period is known then). */
+  private async afterStart<T>(bizTag: string, call: () => Promise<T>): Promise<T> {
+    if (this.state === 'new' || this.state === 'starting') await this.start();
+    if (this.state !== 'running') throw LeafUnavailableError.shuttingDown(bizTag);
+    return call();
+  }
+
   private async boot(): Promise<void> {
     this.state = 'starting';
     await this.registry.boot();
@@ -170,7 +233,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     resolve: (value: never) => void,
     reject: (error: unknown) => void,
   ): void {
-    const buffer = this.state === 'running' ? this.registry.buffers.get(bizTag) : undefined;
+    const buffer = this.state === 'running' ? this.servedBuffer(bizTag) : undefined;
     if (buffer !== undefined) return buffer.request(remaining, ids, resolve, reject);
     this.bufferFor(bizTag).then((found) => found.request(remaining, ids, resolve, reject), reject);
   }
@@ -179,20 +242,15 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
   private async bufferFor(bizTag: string): Promise<SegmentBuffer> {
     if (this.state === 'new' || this.state === 'starting') await this.start();
     if (this.state !== 'running') throw LeafUnavailableError.shuttingDown(bizTag);
-    const buffer = this.registry.buffers.get(bizTag);
+    const buffer = this.servedBuffer(bizTag);
     if (buffer !== undefined) return buffer;
     const problem = bizTagProblem(bizTag);
     if (problem !== undefined) throw new InvalidArgumentError('bizTag', `Invalid biz tag: ${problem}.`);
     return this.registry.open(bizTag, () => this.state === 'running');
   }
 
-  private report(event: ReservationEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.logger.error(`A reservation listener threw: ${String(error)}`);
-      }
-    }
+  /** The buffer serving `bizTag` now, if it is served: a period tag's is its current period's. */
+  private servedBuffer(bizTag: string): SegmentBuffer | undefined {
+    return this.registry.buffers.get(bizTag) ?? this.registry.periodic.get(bizTag)?.buffer();
   }
 }

@@ -1,5 +1,6 @@
 export { LeafModule } from './leaf.module.js';
 export { IdGenerator } from './id-generator.js';
+export { OpaqueIdCodec } from './codes/opaque-id.codec.js';
 export { LeafAdmin, type CreateBizTagOptions } from './leaf.admin.js';
 export { LeafAlloc } from './store/leaf-alloc.entity.js';
 export { LeafAllocMigration, createTableSql } from './store/leaf-alloc.migration.js';
@@ -8,5 +9,7 @@ export { MAX_ID } from './store/leaf-store.js';
 export type { LeafStore, LeafAllocRow, NewLeafAllocRow, ReservedRange } from './store/leaf-store.js';
 export { MAX_BIZ_TAG_LENGTH } from './leaf.options.js';
 export type { LeafModuleOptions, LeafBizTagOptions, LeafModuleExtras, ResolvedBizTag } from './leaf.options.js';
+export type { LeafPeriod } from './period/calendar.js';
+export type { ParsedLeafCode } from './period/tag-codes.js';
 export type { LeafTagSnapshot, ReservationEvent, ReservationTrigger } from './segment/segment.types.js';
 export * from './errors/index.js';

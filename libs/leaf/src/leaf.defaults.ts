@@ -1,3 +1,5 @@
+import type { LeafPeriod } from './period/calendar.js';
+
 /**
  * A configured tag after validation. `LeafStore.createTags` receives these: a store reads `tag`, `step` and
  * `description` (the row to create); `threshold` is the generator's own.
@@ -10,6 +12,10 @@ export interface ResolvedBizTag {
   readonly description: string | null;
   /** Fraction of this tag's segment left when the next one is reserved: its own, or the module's `threshold`. */
   readonly threshold: number;
+  /** How often its sequence restarts (one `leaf_alloc` row per period, `<tag>:<period>`); `'none'` for a plain tag. */
+  readonly period: LeafPeriod;
+  /** The template of its codes (`nextCode`): `'{seq}'` unless configured. */
+  readonly format: string;
 }
 
 /** Options after defaults and validation: what the rest of the library reads. */
@@ -32,6 +38,10 @@ export interface ResolvedLeafOptions {
   readonly idleTagTimeoutMs: number;
   readonly createMissingTags: boolean;
   readonly giveBackOnShutdown: boolean;
+  /** Canonical IANA name of the zone periods and dates are computed in. */
+  readonly timeZone: string;
+  /** Milliseconds since the epoch: the wall clock of periods and dates. */
+  readonly clock: () => number;
 }
 
 /** What every option a host leaves out is set to. */
@@ -53,4 +63,6 @@ export const LEAF_DEFAULTS = {
   idleTagTimeoutMs: 600_000,
   createMissingTags: true,
   giveBackOnShutdown: true,
+  timeZone: 'UTC',
+  clock: Date.now,
 } as const satisfies Omit<ResolvedLeafOptions, 'bizTags'>;

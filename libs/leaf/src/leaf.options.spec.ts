@@ -23,8 +23,8 @@ describe('resolveLeafOptions', () => {
     const options = resolveLeafOptions({ bizTags: ['order', { tag: 'user', step: 500, description: 'users' }] });
     expect(options).toMatchObject({ ...LEAF_DEFAULTS });
     expect(options.bizTags).toEqual([
-      { tag: 'order', step: 1000, description: null, threshold: 0.2 },
-      { tag: 'user', step: 500, description: 'users', threshold: 0.2 },
+      { tag: 'order', step: 1000, description: null, threshold: 0.2, period: 'none', format: '{seq}' },
+      { tag: 'user', step: 500, description: 'users', threshold: 0.2, period: 'none', format: '{seq}' },
     ]);
   });
 
@@ -112,8 +112,8 @@ describe('options from the environment (strings, as ConfigService.get() gives th
     });
     expect(options).toMatchObject({ dynamicStep: false, createMissingTags: true, giveBackOnShutdown: false });
     expect(options.bizTags).toEqual([
-      { tag: 'a', step: 500, description: null, threshold: 0.2 },
-      { tag: 'b', step: 20, description: null, threshold: 0.2 },
+      { tag: 'a', step: 500, description: null, threshold: 0.2, period: 'none', format: '{seq}' },
+      { tag: 'b', step: 20, description: null, threshold: 0.2, period: 'none', format: '{seq}' },
     ]);
   });
 
@@ -222,7 +222,7 @@ describe('unknown keys', () => {
   it('lists the keys of an entry', () => {
     expect(refusal({ bizTags: [{ tag: 'x', stpe: 10 }] }, 'bizTags[0].stpe')).toBe(
       'Invalid LeafModule option "bizTags[0].stpe": is not a key of a bizTags entry (did you mean "step"?); ' +
-        'an entry has tag, step, description, threshold',
+        'an entry has tag, step, description, threshold, period, format',
     );
   });
 

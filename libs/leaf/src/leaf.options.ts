@@ -1,36 +1,21 @@
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
+import { resolveBizTags, type LeafBizTagOptions } from './leaf.biz-tags.js';
 import {
-  bizTagProblem,
   describeValue,
-  descriptionProblem,
   flagOption,
   fractionOption,
   integerOption,
   storeOption,
   unknownKeyProblem,
 } from './leaf.options-validation.js';
+import { Calendar } from './period/calendar.js';
 import type { LeafStore } from './store/leaf-store.js';
 
-export { LEAF_DEFAULTS, type ResolvedBizTag, type ResolvedLeafOptions } from './leaf.defaults.js';
-import { LEAF_DEFAULTS, type ResolvedBizTag, type ResolvedLeafOptions } from './leaf.defaults.js';
-export { bizTagProblem, describeValue, descriptionProblem, MAX_BIZ_TAG_LENGTH } from './leaf.options-validation.js';
+export type { LeafBizTagOptions } from './leaf.biz-tags.js';
 
-/** A biz tag to serve, with the step and description its `leaf_alloc` row is created with if missing. */
-export interface LeafBizTagOptions {
-  tag: string;
-  /**
-   * Base step of this tag when its row is created, or its decimal digits. Default: the module's `step`.
-   * Step 1 with `dynamicStep: false` turns batching off: one reservation per ID (see the README).
-   */
-  step?: number | string;
-  /**
-   * Fraction of this tag's segment still unused when its next segment is reserved in the background, in (0, 1],
-   * or its decimal string. Default: the module's `threshold`.
-   */
-  threshold?: number | string;
-  /** Written to `leaf_alloc.description` when the row is created. */
-  description?: string;
-}
+export { LEAF_DEFAULTS, type ResolvedBizTag, type ResolvedLeafOptions } from './leaf.defaults.js';
+import { LEAF_DEFAULTS, type ResolvedLeafOptions } from './leaf.defaults.js';
+export { bizTagProblem, describeValue, descriptionProblem, MAX_BIZ_TAG_LENGTH } from './leaf.options-validation.js';
 
 /**
  * Options of `LeafModule.forRoot()` and of the factory of `LeafModule.forRootAsync()`.
@@ -108,6 +93,16 @@ export interface LeafModuleOptions {
    * closes it: close its clients in your own `onApplicationShutdown`, after the generator gave its tails back.
    */
   store?: LeafStore;
+  /**
+   * The IANA time zone (`'Asia/Shanghai'`) in which periods start and codes show their date. Default `'UTC'`.
+   * Every node serving a period tag must use the same one.
+   */
+  timeZone?: string;
+  /**
+   * Milliseconds since the epoch: the clock of periods and dates (not of timeouts). Default `Date.now`. Tests move
+   * time with it; a node whose clock lags issues the old period's numbers for as long as it lags (never a duplicate).
+   */
+  clock?: () => number;
 }
 
 /** Options read by the module definition itself rather than by the generator. */
@@ -126,8 +121,6 @@ const MAX_INT32 = 2_147_483_647;
 
 /** The options a host may pass: the tag list, the options with defaults, and the extras forRoot also receives. */
 const OPTION_KEYS = ['bizTags', ...Object.keys(LEAF_DEFAULTS), 'store', 'dataSource', 'isGlobal'];
-/** The keys of one `bizTags` entry. */
-const ENTRY_KEYS = ['tag', 'step', 'description', 'threshold'];
 
 /**
  * Applies the defaults and checks every option; throws `InvalidLeafOptionsError` naming the first bad one.
@@ -170,6 +163,8 @@ export function resolveLeafOptions(options: LeafModuleOptions | undefined): Reso
     idleTagTimeoutMs: integer(options, 'idleTagTimeoutMs', 0, 7 * 24 * 3_600_000),
     createMissingTags: flag(options, 'createMissingTags'),
     giveBackOnShutdown: flag(options, 'giveBackOnShutdown'),
+    timeZone: zoneOption(options.timeZone),
+    clock: clockOption(options.clock),
   };
   if (resolved.retryMaxDelayMs < resolved.retryMinDelayMs) {
     throw new InvalidLeafOptionsError(
@@ -185,53 +180,25 @@ export function resolveLeafOptions(options: LeafModuleOptions | undefined): Reso
   return resolved;
 }
 
-/** The module's values a `bizTags` entry falls back on. */
-interface TagDefaults {
-  readonly step: number;
-  readonly threshold: number;
-  readonly maxStep: number;
+function zoneOption(timeZone: unknown): string {
+  if (timeZone === undefined) return LEAF_DEFAULTS.timeZone;
+  if (typeof timeZone === 'string' && timeZone.length > 0) {
+    try {
+      return Calendar.canonicalZone(timeZone);
+    } catch {
+      // Reported below with what to pass instead.
+    }
+  }
+  throw InvalidLeafOptionsError.unknownTimeZone(describeValue(timeZone));
 }
 
-function resolveBizTags(bizTags: unknown, { step, threshold, maxStep }: TagDefaults): ResolvedBizTag[] {
-  if (!Array.isArray(bizTags) || bizTags.length === 0) {
-    throw new InvalidLeafOptionsError(
-      'bizTags',
-      `expected a non-empty array of tags (strings or { tag, step?, description?, threshold? }), got ${describeValue(bizTags)}`,
-    );
-  }
-  const seen = new Set<string>();
-  return bizTags.map((entry: unknown, index) => {
-    const where = `bizTags[${index}]`;
-    const spec = typeof entry === 'string' ? { tag: entry } : entry;
-    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
-      throw new InvalidLeafOptionsError(
-        where,
-        `expected a string or { tag, step?, description?, threshold? }, got ${describeValue(entry)}`,
-      );
-    }
-    // Before the tag: a misspelt "tga" is better reported as a typo than as a missing tag.
-    for (const key of Object.keys(spec)) {
-      if (!ENTRY_KEYS.includes(key)) {
-        throw new InvalidLeafOptionsError(
-          `${where}.${key}`,
-          unknownKeyProblem(key, ENTRY_KEYS, 'a key of a bizTags entry', 'an entry has'),
-        );
-      }
-    }
-    const { tag, step: ownStep, threshold: ownThreshold, description } = spec as LeafBizTagOptions;
-    const problem = bizTagProblem(tag);
-    if (problem) throw new InvalidLeafOptionsError(`${where}.tag`, problem);
-    if (seen.has(tag)) throw new InvalidLeafOptionsError(`${where}.tag`, `${describeValue(tag)} is listed twice`);
-    seen.add(tag);
-    const bad = descriptionProblem(description);
-    if (bad !== undefined) throw new InvalidLeafOptionsError(`${where}.description`, bad);
-    return {
-      tag,
-      step: ownStep === undefined ? step : integerOption(ownStep, `${where}.step`, 1, maxStep, step, ' (maxStep)'),
-      description: description ?? null,
-      threshold: ownThreshold === undefined ? threshold : fractionOption(ownThreshold, `${where}.threshold`),
-    };
-  });
+function clockOption(clock: unknown): () => number {
+  if (clock === undefined) return LEAF_DEFAULTS.clock;
+  if (typeof clock === 'function' && Number.isFinite(clock())) return clock as () => number;
+  throw new InvalidLeafOptionsError(
+    'clock',
+    `expected a function returning milliseconds since the epoch (such as () => Date.now()), got ${describeValue(clock)}`,
+  );
 }
 
 type NumericKey = {

@@ -1,4 +1,7 @@
 import { LeafError } from './errors/leaf.error.js';
+import { Calendar } from './period/calendar.js';
+import { CodeFormat } from './period/code-format.js';
+import { PeriodicTag } from './period/periodic-tag.js';
 import { LeafStoreError } from './errors/leaf-store.error.js';
 import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
 import { UnknownBizTagError } from './errors/unknown-biz-tag.error.js';
@@ -19,6 +22,9 @@ const STARTUP_CONCURRENCY = 16;
  */
 export class TagRegistry {
   readonly buffers = new Map<string, SegmentBuffer>();
+  /** Tags whose sequence restarts every period: served through their current period's row, never by their name. */
+  readonly periodic = new Map<string, PeriodicTag>();
+  readonly calendar: Calendar;
   private readonly lookups: TagLookups;
   /** Tags being closed while idle: a call for one waits until its tail is back, then opens it anew. */
   private readonly closing = new Map<string, Promise<void>>();
@@ -34,11 +40,18 @@ export class TagRegistry {
     private readonly forget: (bizTag: string) => void,
   ) {
     this.lookups = new TagLookups(ctx.store, ctx.options);
+    this.calendar = new Calendar(ctx.options.timeZone, ctx.options.clock);
+    for (const spec of ctx.options.bizTags) {
+      if (spec.period === 'none') continue;
+      const format = CodeFormat.compile(spec.format, spec.tag, spec.period, 'format');
+      this.periodic.set(spec.tag, new PeriodicTag(spec, ctx, this.calendar, format));
+    }
   }
 
   /** Creates missing rows and reserves the first segment of every configured tag. */
   async boot(): Promise<void> {
-    const { bizTags, createMissingTags } = this.ctx.options;
+    const { createMissingTags } = this.ctx.options;
+    const bizTags = this.ctx.options.bizTags.filter((tag) => tag.period === 'none');
     const rows = new Map((await this.readTable()).map((row) => [row.bizTag, row]));
     const missing = bizTags.filter((tag) => !rows.has(tag.tag));
     if (missing.length > 0) {
@@ -62,7 +75,7 @@ export class TagRegistry {
       }
       this.buffers.set(tag, new SegmentBuffer(tag, validStep(row), true, this.ctx, threshold));
     }
-    const pending = [...this.buffers.values()];
+    const pending = [...this.buffers.values(), ...[...this.periodic.values()].map((tag) => tag.current.buffer)];
     const workers = Array.from({ length: Math.min(STARTUP_CONCURRENCY, pending.length) }, async () => {
       for (let buffer = pending.shift(); buffer !== undefined; buffer = pending.shift()) {
         await buffer.reserve('startup');
@@ -97,12 +110,15 @@ export class TagRegistry {
         void this.closeIdle(buffer);
       }
     }
+    for (const tag of this.periodic.values()) tag.tick(now);
   }
 
   /** Re-reads every served tag's step from `leaf_alloc`; the new step applies from the next reservation. */
   async refresh(): Promise<void> {
     for (const row of await this.call('Reading leaf_alloc', (signal) => this.ctx.store.listTags(signal))) {
       const buffer = this.buffers.get(row.bizTag);
+      const periodic = this.periodic.get(row.bizTag.slice(0, row.bizTag.lastIndexOf(':')));
+      if (isStep(row.step)) periodic?.setBaseStep(row.bizTag, row.step);
       if (buffer === undefined) continue;
       if (isStep(row.step)) buffer.setBaseStep(row.step);
       else this.ctx.logger.warn(`leaf_alloc row "${row.bizTag}" has step ${row.step}; keeping the step in use.`);
@@ -113,7 +129,9 @@ export class TagRegistry {
   async close(): Promise<void> {
     const buffers = [...this.buffers.values()];
     this.buffers.clear();
+    const { giveBackOnShutdown } = this.ctx.options;
     await Promise.all([
+      ...[...this.periodic.values()].map((tag) => tag.close(giveBackOnShutdown)),
       ...this.closing.values(),
       ...buffers.map(async (buffer) => {
         const tail = await buffer.close();

@@ -47,4 +47,14 @@ export class InvalidLeafOptionsError extends LeafError {
         'Pass one of them: store for your own LeafStore, or dataSource for leaf_alloc through TypeORM.',
     );
   }
+
+  /** `timeZone` is not an IANA zone this runtime knows. */
+  static unknownTimeZone(got: string): InvalidLeafOptionsError {
+    return new InvalidLeafOptionsError(
+      'timeZone',
+      `expected an IANA time zone such as "UTC", "Asia/Shanghai" or "Europe/Berlin", got ${got}, which this ` +
+        'runtime does not know. Abbreviations such as "CST" are ambiguous; pick the zone by city ' +
+        '(Intl.supportedValuesOf("timeZone") lists them).',
+    );
+  }
 }

@@ -8,6 +8,8 @@ import { LeafHealthIndicator } from './leaf.health.js';
 function snapshot(tag: string, overrides: Partial<LeafTagSnapshot> = {}): LeafTagSnapshot {
   return {
     tag,
+    row: tag,
+    period: 'none',
     configured: true,
     current: { start: 1n, end: 1001n },
     nextPosition: 11n,

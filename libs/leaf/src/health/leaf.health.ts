@@ -67,7 +67,9 @@ export class LeafHealthIndicator {
 
 function tagHealth(snapshot: LeafTagSnapshot): LeafTagHealth {
   let status: HealthIndicatorStatus = 'up';
-  if (snapshot.available <= 0n) status = 'down';
+  // A period tag not yet asked for in this period holds nothing by design: its first call reserves.
+  const asleep = snapshot.period !== 'none' && snapshot.current === null && snapshot.waiting === 0;
+  if (snapshot.available <= 0n && !asleep) status = 'down';
   // Still serving, but living on its last segment(s) until a reservation succeeds again.
   else if (!snapshot.lastReservationOk) status = 'degraded';
   return {

@@ -109,6 +109,22 @@ export class SegmentBuffer implements ReservationHost {
     this.reserver.setBaseStep(step);
   }
 
+  /** The dynamic step now: what the next reservation uses, before any growth. */
+  get stepInUse(): number {
+    return this.reserver.stepInUse;
+  }
+
+  /** Before the first reservation: start from `step` (a period's successor starts from its predecessor's step). */
+  inheritStep(step: number): void {
+    if (this.ctx.options.dynamicStep && this.reserver.lowestAllowed === null)
+      this.reserver.stepInUse = Math.min(step, this.ctx.options.maxStep);
+  }
+
+  /** Reserves the first segment ahead of any call, retrying with the usual backoff until one lands. */
+  warm(now: number): void {
+    if (!this.hasSegment && this.waiters.size === 0 && this.reserver.idle(now)) void this.reserve('prefetch');
+  }
+
   /** After the tail was given back: a later range from its first ID on is this node's own again. */
   gaveBack(firstUnused: bigint): void {
     this.reserver.gaveBack(firstUnused);
@@ -134,6 +150,8 @@ export class SegmentBuffer implements ReservationHost {
     const failure = stats.lastFailure;
     return {
       tag: this.tag,
+      row: this.tag,
+      period: 'none',
       configured: this.configured,
       current: current && { start: current.start, end: current.end },
       nextPosition: pair.position,

@@ -1,3 +1,4 @@
+import type { LeafPeriod } from '../period/calendar.js';
 import type { ReservedRange } from '../store/leaf-store.js';
 
 /** Why a reservation was made: at boot, ahead of need, or because a caller is waiting for it. */
@@ -18,6 +19,13 @@ export interface ReservationEvent {
 /** A read-only picture of one tag, for health checks, metrics and the monitor page. */
 export interface LeafTagSnapshot {
   readonly tag: string;
+  /**
+   * The `leaf_alloc` row the figures below are of: the tag itself, or for a period tag its current period's row
+   * (`invoice:20261201`); the counters of a period tag add up every period it served.
+   */
+  readonly row: string;
+  /** How often the tag's sequence restarts; `'none'` for a plain tag. */
+  readonly period: LeafPeriod;
   /** Listed in `bizTags` (as opposed to found in the table on first use). */
   readonly configured: boolean;
   /** The segment IDs are served from, `[start, end)`. */

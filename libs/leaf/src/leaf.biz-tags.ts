@@ -1,0 +1,133 @@
+import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
+import type { ResolvedBizTag } from './leaf.defaults.js';
+import {
+  bizTagProblem,
+  describeValue,
+  descriptionProblem,
+  fractionOption,
+  integerOption,
+  MAX_BIZ_TAG_LENGTH,
+  unknownKeyProblem,
+} from './leaf.options-validation.js';
+import { PERIODS, type LeafPeriod } from './period/calendar.js';
+import { CodeFormat } from './period/code-format.js';
+
+/** A biz tag to serve, with the step and description its `leaf_alloc` row is created with if missing. */
+export interface LeafBizTagOptions {
+  tag: string;
+  /**
+   * Base step of this tag when its row is created, or its decimal digits. Default: the module's `step`.
+   * Step 1 with `dynamicStep: false` turns batching off: one reservation per ID (see the README).
+   */
+  step?: number | string;
+  /**
+   * Fraction of this tag's segment still unused when its next segment is reserved in the background, in (0, 1],
+   * or its decimal string. Default: the module's `threshold`.
+   */
+  threshold?: number | string;
+  /** Written to `leaf_alloc.description` when the row is created. */
+  description?: string;
+  /**
+   * Restart the sequence at 1 every day, month or year (in the module's `timeZone`): the tag then keeps one
+   * `leaf_alloc` row per period, `<tag>:<yyyyMMdd>`, `<tag>:<yyyyMM>` or `<tag>:<yyyy>`, created on demand.
+   * Default `'none'`: one row, named by the tag, as Leaf has it.
+   */
+  period?: LeafPeriod;
+  /**
+   * The template of `nextCode`: literal text and the tokens `{yyyy}`, `{yy}`, `{MM}`, `{dd}` (the date the code is
+   * issued, in `timeZone`), `{seq}` and `{seq:N}` (the sequence, zero-padded to at least N digits, never cut).
+   * Default `'{seq}'`. A period tag's format must show its period (`{yyyy}{MM}{dd}` for `'day'`).
+   */
+  format?: string;
+}
+
+/** The module's values a `bizTags` entry falls back on. */
+interface TagDefaults {
+  readonly step: number;
+  readonly threshold: number;
+  readonly maxStep: number;
+}
+
+/** The keys of one `bizTags` entry. */
+const ENTRY_KEYS = ['tag', 'step', 'description', 'threshold', 'period', 'format'];
+/** The characters a period adds to the tag in its row's name: `:20261201`. */
+const ROW_SUFFIX: Record<LeafPeriod, number> = { day: 9, month: 7, year: 5, none: 0 };
+
+export function resolveBizTags(bizTags: unknown, { step, threshold, maxStep }: TagDefaults): ResolvedBizTag[] {
+  if (!Array.isArray(bizTags) || bizTags.length === 0) {
+    throw new InvalidLeafOptionsError(
+      'bizTags',
+      `expected a non-empty array of tags (strings or { tag, step?, description?, threshold?, period?, format? }), got ${describeValue(bizTags)}`,
+    );
+  }
+  const seen = new Set<string>();
+  const resolved = bizTags.map((entry: unknown, index): ResolvedBizTag => {
+    const where = `bizTags[${index}]`;
+    const spec = typeof entry === 'string' ? { tag: entry } : entry;
+    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+      throw new InvalidLeafOptionsError(
+        where,
+        `expected a string or { tag, step?, description?, threshold?, period?, format? }, got ${describeValue(entry)}`,
+      );
+    }
+    // Before the tag: a misspelt "tga" is better reported as a typo than as a missing tag.
+    for (const key of Object.keys(spec)) {
+      if (!ENTRY_KEYS.includes(key)) {
+        throw new InvalidLeafOptionsError(
+          `${where}.${key}`,
+          unknownKeyProblem(key, ENTRY_KEYS, 'a key of a bizTags entry', 'an entry has'),
+        );
+      }
+    }
+    const { tag, step: ownStep, threshold: ownThreshold, description, format } = spec as LeafBizTagOptions;
+    const problem = bizTagProblem(tag);
+    if (problem) throw new InvalidLeafOptionsError(`${where}.tag`, problem);
+    if (seen.has(tag)) throw new InvalidLeafOptionsError(`${where}.tag`, `${describeValue(tag)} is listed twice`);
+    seen.add(tag);
+    const bad = descriptionProblem(description);
+    if (bad !== undefined) throw new InvalidLeafOptionsError(`${where}.description`, bad);
+    const period = periodOption((spec as LeafBizTagOptions).period, tag, `${where}.period`);
+    const template = format ?? '{seq}';
+    CodeFormat.compile(template, tag, period, `${where}.format`);
+    return {
+      tag,
+      step: ownStep === undefined ? step : integerOption(ownStep, `${where}.step`, 1, maxStep, step, ' (maxStep)'),
+      description: description ?? null,
+      threshold: ownThreshold === undefined ? threshold : fractionOption(ownThreshold, `${where}.threshold`),
+      period,
+      format: template,
+    };
+  });
+  // A plain tag named like a period's row would share that row with the period tag.
+  for (const [index, { tag }] of resolved.entries()) {
+    const owner = resolved.find(
+      (other) => other.period !== 'none' && /^:\d{4,8}$/.test(tag.slice(other.tag.length)) && tag.startsWith(other.tag),
+    );
+    if (owner !== undefined) {
+      throw new InvalidLeafOptionsError(
+        `bizTags[${index}].tag`,
+        `"${tag}" names a row of the period tag "${owner.tag}"; rename it, or serve that period through "${owner.tag}"`,
+      );
+    }
+  }
+  return resolved;
+}
+
+function periodOption(period: unknown, tag: string, option: string): LeafPeriod {
+  if (period === undefined) return 'none';
+  if (!PERIODS.includes(period as LeafPeriod)) {
+    throw new InvalidLeafOptionsError(
+      option,
+      `"${tag}": expected one of ${PERIODS.map((p) => `'${p}'`).join(', ')}, got ${describeValue(period)}`,
+    );
+  }
+  const longest = MAX_BIZ_TAG_LENGTH - ROW_SUFFIX[period as LeafPeriod];
+  if ([...tag].length > longest) {
+    throw new InvalidLeafOptionsError(
+      option,
+      `"${tag}": its rows are named "${tag}:<${period}>", which leaves ${longest} characters for the tag ` +
+        `(leaf_alloc.biz_tag is varchar(${MAX_BIZ_TAG_LENGTH})); shorten the tag`,
+    );
+  }
+  return period as LeafPeriod;
+}

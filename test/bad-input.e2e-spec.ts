@@ -373,7 +373,7 @@ const OPTION_CASES: ReadonlyArray<readonly [name: string, options: unknown, opti
     'a number as tag',
     { bizTags: [42] },
     'bizTags[0]',
-    'expected a string or { tag, step?, description?, threshold? }, got 42',
+    'expected a string or { tag, step?, description?, threshold?, runwayMs?, period?, format? }, got 42',
   ],
   ['an object without tag', { bizTags: [{ step: 5 }] }, 'bizTags[0].tag', 'must be a string, got undefined'],
   [

@@ -156,13 +156,17 @@ function summary(
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
   const rows = result.tags.map((t) => {
     const killGaps = t.killGaps.map((g) => g.gap);
+    // A node's share of the tag's traffic: what one kill's gap is worth in seconds of that node's calls.
+    const perNodePerSecond = t.issued / (run.ms / 1000) / NODES;
+    const worst = Math.max(0, ...killGaps);
     return [
       t.tag.padEnd(8),
       String(t.issued).padStart(10),
       String(t.reservations).padStart(7),
       String(t.duplicates.length).padStart(5),
       String(t.lostInFlight).padStart(12),
-      `${segments(Math.max(0, ...killGaps))} / ${segments(mean(killGaps))}`.padStart(18),
+      `${segments(worst)} / ${segments(mean(killGaps))}`.padStart(18),
+      `${worst} IDs = ${(worst / perNodePerSecond).toFixed(2)} s`.padStart(24),
       segments(t.stopGaps.reduce((n, g) => n + g.gap, 0)).padStart(10),
       String(t.givenBack).padStart(11),
     ].join(' ');
@@ -171,8 +175,8 @@ function summary(
     '',
     `cluster-kill on ${run.store}: ${NODES} nodes, ${SECONDS} s of kills, step ${STEP}, ${(run.ms / 1000).toFixed(1)} s in all`,
     `  ${issued} IDs issued by ${run.incarnations} incarnations; ${run.kills} kills (${run.kills} restarts), ${run.stops} graceful stops, ${failed} failed reservations`,
-    '  tag          issued  ranges  dups  lost ranges   kill gap max/mean  stop gaps  given back',
-    '                                                         (segments)  (segments)       (IDs)',
+    '  tag          issued  ranges  dups  lost ranges   kill gap max/mean   worst kill gap (traffic)  stop gaps  given back',
+    '                                                         (segments)    (of one node)             (segments)       (IDs)',
     ...rows.map((row) => `  ${row}`),
     '',
   ].join('\n');

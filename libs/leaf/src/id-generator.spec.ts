@@ -1,7 +1,9 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { LeafStoreError } from './errors/leaf-store.error.js';
 import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
 import { IdGenerator } from './id-generator.js';
+import type { ReservationEvent } from './segment/segment.types.js';
 import { resolveLeafOptions, type LeafModuleOptions } from './leaf.options.js';
 import { InMemoryLeafStore } from './testing/in-memory-leaf.store.js';
 
@@ -58,5 +60,66 @@ describe('IdGenerator', () => {
     await ids.close();
     await expect(ids.nextId('order')).rejects.toMatchObject({ reason: 'shutting-down' });
     await expect(ids.nextIds('order', 2)).rejects.toMatchObject({ reason: 'shutting-down' });
+  });
+
+  it('logs one line when reservations start failing, naming the cause, and one when they work again', async () => {
+    const store = new InMemoryLeafStore();
+    const ids = generator(store, { retryMinDelayMs: 5, retryMaxDelayMs: 10, waitTimeoutMs: 50, checkIntervalMs: 5 });
+    await ids.start();
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    try {
+      const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' });
+      const reserve = store.reserve.bind(store);
+      store.reserve = () => Promise.reject(refused);
+      // What memory holds goes on being served; then calls fail.
+      const held = await ids.nextIds('order', Number(ids.inspect()[0].available));
+      await expect(ids.nextId('order')).rejects.toBeInstanceOf(LeafUnavailableError);
+      await expect(ids.nextId('order')).rejects.toThrow(/connection refused: connect ECONNREFUSED/);
+      const failures = ids.inspect()[0].consecutiveFailures;
+      expect(failures).toBeGreaterThan(3); // many retries…
+      const outage = warn.mock.calls.map(([message]) => String(message)).filter((m) => m.includes('"order"'));
+      expect(outage).toHaveLength(1); // …one line
+      expect(outage[0]).toMatch(/failed \((on-demand|prefetch)\): connection refused: connect ECONNREFUSED/);
+      store.reserve = reserve;
+      expect(await ids.nextId('order')).toBeGreaterThan(held.at(-1)!);
+      const back = log.mock.calls.map(([message]) => String(message)).filter((m) => m.includes('works again'));
+      expect(back).toHaveLength(1);
+      expect(back[0]).toMatch(/after \d+ ms and \d+ failed attempt\(s\); 2 call\(s\) failed meanwhile/);
+      expect(ids.inspect()[0].failedCalls).toBe(2);
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+    }
+  });
+
+  it('keeps the step through an outage: failed attempts do not double it, however many there are', async () => {
+    const store = new InMemoryLeafStore();
+    const ids = generator(store, {
+      retryMinDelayMs: 2,
+      retryMaxDelayMs: 4,
+      waitTimeoutMs: 100,
+      checkIntervalMs: 2,
+      maxBatchSize: 1_000_000,
+    });
+    const events: ReservationEvent[] = [];
+    ids.onReservation((event) => events.push(event));
+    await ids.start();
+    for (let i = 0; i < 5; i++) await ids.nextIds('order', Number(ids.inspect()[0].available) + 1);
+    const before = events.filter((e) => e.ok).at(-1)!.step;
+    const reserve = store.reserve.bind(store);
+    store.reserve = () => Promise.reject(new Error('read ECONNRESET'));
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      await ids.nextIds('order', Number(ids.inspect()[0].available));
+      await expect(ids.nextId('order')).rejects.toBeInstanceOf(LeafUnavailableError);
+      expect(events.filter((e) => !e.ok).length).toBeGreaterThan(10);
+    } finally {
+      warn.mockRestore();
+      store.reserve = reserve;
+    }
+    await ids.nextId('order');
+    const after = events.filter((e) => e.ok).at(-1)!.step;
+    expect(after).toBeLessThanOrEqual(2 * before);
   });
 });

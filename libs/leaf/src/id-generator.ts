@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { InvalidArgumentError } from './errors/invalid-argument.error.js';
 import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
-import { bizTagProblem, describeValue, type ResolvedLeafOptions } from './leaf.options.js';
+import { describeValue, type ResolvedLeafOptions } from './leaf.options.js';
 import { LeafScheduler } from './leaf.scheduler.js';
 import { TagCodes, type ParsedLeafCode } from './period/tag-codes.js';
 import type { SegmentBuffer } from './segment/segment-buffer.js';
@@ -118,7 +118,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
       return this.nextId(bizTag).then((id) => rendering.code(id));
     }
     if (this.state === 'running') return periodic.nextCode();
-    return this.afterStart(bizTag, () => periodic.nextCode());
+    return this.whenRunning(bizTag).then(() => periodic.nextCode());
   }
 
   /**
@@ -133,7 +133,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
       return this.nextIds(bizTag, count).then((ids) => ids.map((id) => rendering.code(id)));
     }
     if (this.state === 'running') return periodic.nextCodes(count);
-    return this.afterStart(bizTag, () => periodic.nextCodes(count));
+    return this.whenRunning(bizTag).then(() => periodic.nextCodes(count));
   }
 
   /**
@@ -206,11 +206,10 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     return Number.isInteger(count) && count >= 1 && count <= this.options.maxBatchSize;
   }
 
-  /** A period tag's call before startup completed: once it has (its first period is known then). */
-  private async afterStart<T>(bizTag: string, call: () => Promise<T>): Promise<T> {
+  /** Resolves once the generator runs (starting it if need be); rejects when it is shutting down. */
+  private async whenRunning(bizTag: string): Promise<void> {
     if (this.state === 'new' || this.state === 'starting') await this.start();
     if (this.state !== 'running') throw LeafUnavailableError.shuttingDown(bizTag);
-    return call();
   }
 
   private async boot(): Promise<void> {
@@ -240,13 +239,8 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
 
   /** The buffer of a tag met for the first time, or during startup. */
   private async bufferFor(bizTag: string): Promise<SegmentBuffer> {
-    if (this.state === 'new' || this.state === 'starting') await this.start();
-    if (this.state !== 'running') throw LeafUnavailableError.shuttingDown(bizTag);
-    const buffer = this.servedBuffer(bizTag);
-    if (buffer !== undefined) return buffer;
-    const problem = bizTagProblem(bizTag);
-    if (problem !== undefined) throw new InvalidArgumentError('bizTag', `Invalid biz tag: ${problem}.`);
-    return this.registry.open(bizTag, () => this.state === 'running');
+    await this.whenRunning(bizTag);
+    return this.servedBuffer(bizTag) ?? this.registry.open(bizTag, () => this.state === 'running');
   }
 
   /** The buffer serving `bizTag` now, if it is served: a period tag's is its current period's. */

@@ -5,6 +5,7 @@ import { UnknownBizTagError } from './errors/unknown-biz-tag.error.js';
 import { IdGenerator } from './id-generator.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
 import { bizTagProblem, descriptionProblem, type ResolvedLeafOptions } from './leaf.options.js';
+import { periodOwner } from './period/period-names.js';
 import { MAX_ID, type LeafStore } from './store/leaf-store.js';
 import { withDeadline } from './store/store-deadline.js';
 
@@ -40,6 +41,8 @@ export class LeafAdmin {
    */
   async createTag(bizTag: string, { step, description, startAt = 1n }: CreateBizTagOptions = {}): Promise<void> {
     checkTag(bizTag);
+    const owner = periodOwner(this.options.bizTags, bizTag);
+    if (owner !== undefined) throw InvalidArgumentError.periodTagRows(bizTag, owner.tag);
     const rowStep = step === undefined ? this.options.step : this.checkStep(step);
     const problem = descriptionProblem(description);
     if (problem !== undefined) throw new InvalidArgumentError('description', `A description ${problem}.`);
@@ -72,9 +75,12 @@ export class LeafAdmin {
    *
    * @throws InvalidArgumentError when the step is not an integer from 1 to `maxStep`
    * @throws UnknownBizTagError when the tag has no row
+   * @throws InvalidArgumentError for a period tag (set its step in its `bizTags` entry, or one period's row by name)
    */
   async setStep(bizTag: string, step: number): Promise<void> {
     checkTag(bizTag);
+    const owner = periodOwner(this.options.bizTags, bizTag);
+    if (owner?.isRow === false) throw InvalidArgumentError.periodTagRows(bizTag, owner.tag);
     const checked = this.checkStep(step);
     // Under a case-insensitive collation the UPDATE would also change the row of another spelling: the store's
     // exact lookup refuses that first.

@@ -11,6 +11,7 @@ import {
 } from './leaf.options-validation.js';
 import { PERIODS, type LeafPeriod } from './period/calendar.js';
 import { CodeFormat } from './period/code-format.js';
+import { periodOwner } from './period/period-names.js';
 
 /** A biz tag to serve, with the step and description its `leaf_alloc` row is created with if missing. */
 export interface LeafBizTagOptions {
@@ -27,6 +28,8 @@ export interface LeafBizTagOptions {
   threshold?: number | string;
   /** Written to `leaf_alloc.description` when the row is created. */
   description?: string;
+  /** This tag's runway, ms, or its decimal digits. Default: the module's `runwayMs`. */
+  runwayMs?: number | string;
   /**
    * Restart the sequence at 1 every day, month or year (in the module's `timeZone`): the tag then keeps one
    * `leaf_alloc` row per period, `<tag>:<yyyyMMdd>`, `<tag>:<yyyyMM>` or `<tag>:<yyyy>`, created on demand.
@@ -46,18 +49,22 @@ interface TagDefaults {
   readonly step: number;
   readonly threshold: number;
   readonly maxStep: number;
+  readonly runwayMs: number;
 }
 
 /** The keys of one `bizTags` entry. */
-const ENTRY_KEYS = ['tag', 'step', 'description', 'threshold', 'period', 'format'];
+const ENTRY_KEYS = ['tag', 'step', 'description', 'threshold', 'runwayMs', 'period', 'format'];
 /** The characters a period adds to the tag in its row's name: `:20261201`. */
 const ROW_SUFFIX: Record<LeafPeriod, number> = { day: 9, month: 7, year: 5, none: 0 };
 
-export function resolveBizTags(bizTags: unknown, { step, threshold, maxStep }: TagDefaults): ResolvedBizTag[] {
+export function resolveBizTags(
+  bizTags: unknown,
+  { step, threshold, maxStep, runwayMs }: TagDefaults,
+): ResolvedBizTag[] {
   if (!Array.isArray(bizTags) || bizTags.length === 0) {
     throw new InvalidLeafOptionsError(
       'bizTags',
-      `expected a non-empty array of tags (strings or { tag, step?, description?, threshold?, period?, format? }), got ${describeValue(bizTags)}`,
+      `expected a non-empty array of tags (strings or { tag, step?, description?, threshold?, runwayMs?, period?, format? }), got ${describeValue(bizTags)}`,
     );
   }
   const seen = new Set<string>();
@@ -67,7 +74,7 @@ export function resolveBizTags(bizTags: unknown, { step, threshold, maxStep }: T
     if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
       throw new InvalidLeafOptionsError(
         where,
-        `expected a string or { tag, step?, description?, threshold?, period?, format? }, got ${describeValue(entry)}`,
+        `expected a string or { tag, step?, description?, threshold?, runwayMs?, period?, format? }, got ${describeValue(entry)}`,
       );
     }
     // Before the tag: a misspelt "tga" is better reported as a typo than as a missing tag.
@@ -94,16 +101,18 @@ export function resolveBizTags(bizTags: unknown, { step, threshold, maxStep }: T
       step: ownStep === undefined ? step : integerOption(ownStep, `${where}.step`, 1, maxStep, step, ' (maxStep)'),
       description: description ?? null,
       threshold: ownThreshold === undefined ? threshold : fractionOption(ownThreshold, `${where}.threshold`),
+      runwayMs:
+        (spec as LeafBizTagOptions).runwayMs === undefined
+          ? runwayMs
+          : integerOption((spec as LeafBizTagOptions).runwayMs, `${where}.runwayMs`, 0, 24 * 3_600_000, runwayMs),
       period,
       format: template,
     };
   });
   // A plain tag named like a period's row would share that row with the period tag.
   for (const [index, { tag }] of resolved.entries()) {
-    const owner = resolved.find(
-      (other) => other.period !== 'none' && /^:\d{4,8}$/.test(tag.slice(other.tag.length)) && tag.startsWith(other.tag),
-    );
-    if (owner !== undefined) {
+    const owner = periodOwner(resolved, tag);
+    if (owner?.isRow) {
       throw new InvalidLeafOptionsError(
         `bizTags[${index}].tag`,
         `"${tag}" names a row of the period tag "${owner.tag}"; rename it, or serve that period through "${owner.tag}"`,

@@ -12,6 +12,8 @@ export interface ResolvedBizTag {
   readonly description: string | null;
   /** Fraction of this tag's segment left when the next one is reserved: its own, or the module's `threshold`. */
   readonly threshold: number;
+  /** How long its IDs in memory must last at its peak rate: its own `runwayMs`, or the module's. */
+  readonly runwayMs: number;
   /** How often its sequence restarts (one `leaf_alloc` row per period, `<tag>:<period>`); `'none'` for a plain tag. */
   readonly period: LeafPeriod;
   /** The template of its codes (`nextCode`): `'{seq}'` unless configured. */
@@ -23,6 +25,7 @@ export interface ResolvedLeafOptions {
   readonly bizTags: readonly ResolvedBizTag[];
   readonly step: number;
   readonly threshold: number;
+  readonly runwayMs: number;
   readonly maxStep: number;
   readonly dynamicStep: boolean;
   readonly segmentDurationMs: number;
@@ -48,6 +51,7 @@ export interface ResolvedLeafOptions {
 export const LEAF_DEFAULTS = {
   step: 1000,
   threshold: 0.2,
+  runwayMs: 60_000,
   maxStep: 1_000_000,
   dynamicStep: true,
   segmentDurationMs: 15 * 60_000,

@@ -12,6 +12,7 @@ import {
   type ResolvedLeafOptions,
 } from './leaf.options.js';
 import type { LeafStore } from './store/leaf-store.js';
+import { serverTimeoutFor } from './store/server-bound.js';
 import { TypeOrmLeafStore } from './store/typeorm-leaf.store.js';
 
 export const {
@@ -46,8 +47,8 @@ function withLeafProviders(definition: DynamicModule, extras: LeafModuleExtras):
       {
         provide: LEAF_STORE,
         // LEAF_OPTIONS first: the options, `store` included, are validated before the store is used.
-        useFactory: (options: LeafModuleOptions, _resolved: ResolvedLeafOptions, dataSource?: DataSource) =>
-          leafStore(options, extras.dataSource, dataSource),
+        useFactory: (options: LeafModuleOptions, resolved: ResolvedLeafOptions, dataSource?: DataSource) =>
+          leafStore(options, resolved, extras.dataSource, dataSource),
         inject: [LEAF_MODULE_OPTIONS, LEAF_OPTIONS, { token: getDataSourceToken(extras.dataSource), optional: true }],
       },
       IdGenerator,
@@ -60,6 +61,7 @@ function withLeafProviders(definition: DynamicModule, extras: LeafModuleExtras):
 /** The `store` option, else `leaf_alloc` in the DataSource named by the `dataSource` extra. */
 function leafStore(
   options: LeafModuleOptions,
+  resolved: ResolvedLeafOptions,
   name: string | undefined,
   dataSource: DataSource | undefined,
 ): LeafStore {
@@ -69,5 +71,6 @@ function leafStore(
     return options.store;
   }
   if (dataSource === undefined) throw InvalidLeafOptionsError.noStore(name);
-  return new TypeOrmLeafStore(dataSource);
+  // The server gives up a little before the client does, so an abandoned UPDATE is rolled back, never applied late.
+  return new TypeOrmLeafStore(dataSource, { serverTimeoutMs: serverTimeoutFor(resolved.reservationTimeoutMs) });
 }

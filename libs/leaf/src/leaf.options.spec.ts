@@ -23,8 +23,24 @@ describe('resolveLeafOptions', () => {
     const options = resolveLeafOptions({ bizTags: ['order', { tag: 'user', step: 500, description: 'users' }] });
     expect(options).toMatchObject({ ...LEAF_DEFAULTS });
     expect(options.bizTags).toEqual([
-      { tag: 'order', step: 1000, description: null, threshold: 0.2, period: 'none', format: '{seq}' },
-      { tag: 'user', step: 500, description: 'users', threshold: 0.2, period: 'none', format: '{seq}' },
+      {
+        tag: 'order',
+        step: 1000,
+        description: null,
+        threshold: 0.2,
+        period: 'none',
+        format: '{seq}',
+        runwayMs: 60_000,
+      },
+      {
+        tag: 'user',
+        step: 500,
+        description: 'users',
+        threshold: 0.2,
+        period: 'none',
+        format: '{seq}',
+        runwayMs: 60_000,
+      },
     ]);
   });
 
@@ -112,8 +128,8 @@ describe('options from the environment (strings, as ConfigService.get() gives th
     });
     expect(options).toMatchObject({ dynamicStep: false, createMissingTags: true, giveBackOnShutdown: false });
     expect(options.bizTags).toEqual([
-      { tag: 'a', step: 500, description: null, threshold: 0.2, period: 'none', format: '{seq}' },
-      { tag: 'b', step: 20, description: null, threshold: 0.2, period: 'none', format: '{seq}' },
+      { tag: 'a', step: 500, description: null, threshold: 0.2, period: 'none', format: '{seq}', runwayMs: 60_000 },
+      { tag: 'b', step: 20, description: null, threshold: 0.2, period: 'none', format: '{seq}', runwayMs: 60_000 },
     ]);
   });
 
@@ -222,7 +238,7 @@ describe('unknown keys', () => {
   it('lists the keys of an entry', () => {
     expect(refusal({ bizTags: [{ tag: 'x', stpe: 10 }] }, 'bizTags[0].stpe')).toBe(
       'Invalid LeafModule option "bizTags[0].stpe": is not a key of a bizTags entry (did you mean "step"?); ' +
-        'an entry has tag, step, description, threshold, period, format',
+        'an entry has tag, step, description, threshold, runwayMs, period, format',
     );
   });
 

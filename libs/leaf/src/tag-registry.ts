@@ -1,7 +1,10 @@
 import { LeafError } from './errors/leaf.error.js';
 import { Calendar } from './period/calendar.js';
 import { CodeFormat } from './period/code-format.js';
+import { periodOwner } from './period/period-names.js';
 import { PeriodicTag } from './period/periodic-tag.js';
+import { InvalidArgumentError } from './errors/invalid-argument.error.js';
+import { bizTagProblem } from './leaf.options-validation.js';
 import { LeafStoreError } from './errors/leaf-store.error.js';
 import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
 import { UnknownBizTagError } from './errors/unknown-biz-tag.error.js';
@@ -64,7 +67,8 @@ export class TagRegistry {
       await this.call('Creating the missing leaf_alloc rows', (signal) => this.ctx.store.createTags(missing, signal));
       for (const row of await this.readTable()) rows.set(row.bizTag, row);
     }
-    for (const { tag, step, threshold } of bizTags) {
+    for (const spec of bizTags) {
+      const { tag, step } = spec;
       const row = rows.get(tag);
       if (row === undefined) throw await this.noRowOfItsOwn(tag);
       if (row.step !== step) {
@@ -73,7 +77,7 @@ export class TagRegistry {
             `To change it: UPDATE leaf_alloc SET step = ${step} WHERE biz_tag = ${sqlLiteral(tag)}.`,
         );
       }
-      this.buffers.set(tag, new SegmentBuffer(tag, validStep(row), true, this.ctx, threshold));
+      this.buffers.set(tag, new SegmentBuffer(tag, validStep(row), true, this.ctx, spec));
     }
     const pending = [...this.buffers.values(), ...[...this.periodic.values()].map((tag) => tag.current.buffer)];
     const workers = Array.from({ length: Math.min(STARTUP_CONCURRENCY, pending.length) }, async () => {
@@ -87,6 +91,10 @@ export class TagRegistry {
 
   /** The buffer of a tag that is not served yet: one lookup in the table, shared by concurrent callers. */
   async open(bizTag: string, running: () => boolean): Promise<SegmentBuffer> {
+    const problem = bizTagProblem(bizTag);
+    if (problem !== undefined) throw new InvalidArgumentError('bizTag', `Invalid biz tag: ${problem}.`);
+    const owner = periodOwner(this.ctx.options.bizTags, bizTag);
+    if (owner !== undefined) throw InvalidArgumentError.periodRow(bizTag, owner.tag);
     await this.closing.get(bizTag);
     const row = await this.lookups.find(bizTag);
     if (row === undefined) throw new UnknownBizTagError(bizTag);

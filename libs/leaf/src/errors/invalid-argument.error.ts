@@ -13,4 +13,23 @@ export class InvalidArgumentError extends LeafError {
   ) {
     super(message);
   }
+
+  /** A period tag's row (`invoice:20261201`) asked for by name: its numbers are the period tag's to hand out. */
+  static periodRow(row: string, tag: string): InvalidArgumentError {
+    return new InvalidArgumentError(
+      'bizTag',
+      `"${row}" is a row of the period tag "${tag}": ask for "${tag}" (nextId, nextCode), which takes from the ` +
+        "row of the period the clock is in, so that the period's numbers stay one sequence.",
+    );
+  }
+
+  /** `LeafAdmin.createTag` of a configured period tag, or of one of its rows: those rows are created on demand. */
+  static periodTagRows(bizTag: string, tag: string): InvalidArgumentError {
+    return new InvalidArgumentError(
+      'bizTag',
+      `"${bizTag}" ${bizTag === tag ? 'is a period tag' : `is a row of the period tag "${tag}"`}: its rows ` +
+        `("${tag}:<period>") are created on demand, with the step of its bizTags entry. Change that entry's step ` +
+        `for periods to come, or setStep("${tag}:<period>") for one period's row.`,
+    );
+  }
 }

@@ -1,4 +1,5 @@
 import { messageOf } from './error-message.js';
+import { describeStoreFailure } from './store-failure.js';
 import { LeafError } from './leaf.error.js';
 
 /** Why no ID could be handed out. */
@@ -32,7 +33,7 @@ export class LeafUnavailableError extends LeafError {
       `No ID of "${bizTag}" became available within waitTimeoutMs (${waitTimeoutMs} ms)` +
         (cause === undefined
           ? ': the reservation is slow. Raise step or threshold, or waitTimeoutMs.'
-          : `: reserving a segment keeps failing (${messageOf(cause)}). Check the database.`),
+          : `: reserving a segment keeps failing (${describeStoreFailure(cause)}). Check the database.`),
       { cause },
     );
   }

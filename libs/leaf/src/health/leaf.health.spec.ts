@@ -31,6 +31,10 @@ function snapshot(tag: string, overrides: Partial<LeafTagSnapshot> = {}): LeafTa
     lastError: null,
     waits: 0,
     waiting: 0,
+    runwayMs: null,
+    runwayIds: 990n,
+    runwayTargetMs: 60_000,
+    failedCalls: 0,
     ...overrides,
   };
 }
@@ -67,6 +71,8 @@ describe('LeafHealthIndicator', () => {
         lastReservationOk: true,
         consecutiveFailures: 0,
         lastError: null,
+        runwayMs: null,
+        runwayTargetMs: 60_000,
       },
       user: expect.objectContaining({ status: 'up', available: '2000', nextReady: true }),
     });
@@ -88,7 +94,10 @@ describe('LeafHealthIndicator', () => {
   });
 
   it('is degraded when a tag still has IDs but reserving its next segment fails', async () => {
-    const indicator = await indicatorFor([snapshot('order'), snapshot('user', { available: 12n, ...failing })]);
+    const indicator = await indicatorFor([
+      snapshot('order'),
+      snapshot('user', { available: 12n, ...failing, runwayMs: 6000 }),
+    ]);
 
     const result = indicator.isHealthy();
 
@@ -102,7 +111,18 @@ describe('LeafHealthIndicator', () => {
       lastReservationOk: false,
       consecutiveFailures: 3,
       lastError: 'connect ECONNREFUSED 127.0.0.1:3306',
+      runwayMs: 6000,
+      runwayTargetMs: 60_000,
     });
+  });
+
+  it('stays up while reservations fail if the tag still holds its whole runway, and says how long is left', async () => {
+    const indicator = await indicatorFor([snapshot('order', { ...failing, available: 200_000n, runwayMs: 75_000 })]);
+
+    const result = indicator.isHealthy();
+
+    expect(result.leaf.status).toBe('up');
+    expect(result.leaf.tags.order).toMatchObject({ status: 'up', lastReservationOk: false, runwayMs: 75_000 });
   });
 
   it('is down when a configured tag has no ID left', async () => {

@@ -14,6 +14,10 @@ export interface LeafTagHealth {
   readonly consecutiveFailures: number;
   /** The error of the newest reservation attempt while reservations fail; null once one succeeds. */
   readonly lastError: string | null;
+  /** How long the IDs in memory last at the tag's peak rate, ms (null before a rate is known). */
+  readonly runwayMs: number | null;
+  /** The runway the tag keeps when reservations work (`runwayMs` option). */
+  readonly runwayTargetMs: number;
 }
 
 /** The details of the `leaf` indicator: the generator state and one entry per tag. */
@@ -27,7 +31,9 @@ export interface LeafHealthDetails extends Record<string, unknown> {
  * A `@nestjs/terminus` health indicator for `IdGenerator`.
  *
  * - **up**: every configured tag has IDs in memory and its newest reservation succeeded;
- * - **degraded** (HTTP 200): a tag still serves from memory but reserving its next segment fails;
+ * - **degraded** (HTTP 200): a tag still serves from memory but reserving its next segment fails, and what it
+ *   holds has fallen below its runway (the details say how long is left: `runwayMs`). A failing tag that still
+ *   holds its whole runway stays up: an outage shorter than the runway costs nothing;
  * - **down** (HTTP 503): a configured tag has no ID left, or the generator is not running.
  *
  * `LeafModule` does not import `TerminusModule`, so provide it in the module that holds the health controller:
@@ -71,7 +77,7 @@ function tagHealth(snapshot: LeafTagSnapshot): LeafTagHealth {
   const asleep = snapshot.period !== 'none' && snapshot.current === null && snapshot.waiting === 0;
   if (snapshot.available <= 0n && !asleep) status = 'down';
   // Still serving, but living on its last segment(s) until a reservation succeeds again.
-  else if (!snapshot.lastReservationOk) status = 'degraded';
+  else if (!snapshot.lastReservationOk && !holdsRunway(snapshot)) status = 'degraded';
   return {
     status,
     configured: snapshot.configured,
@@ -81,5 +87,12 @@ function tagHealth(snapshot: LeafTagSnapshot): LeafTagHealth {
     consecutiveFailures: snapshot.consecutiveFailures,
     // An error from before the newest successful reservation is history, not a reason for the status.
     lastError: snapshot.lastReservationOk ? null : (snapshot.lastError?.message ?? null),
+    runwayMs: snapshot.runwayMs,
+    runwayTargetMs: snapshot.runwayTargetMs,
   };
+}
+
+/** Whether the tag still holds at least its runway (never for a tag without one, or before a rate is known). */
+function holdsRunway({ runwayMs, runwayTargetMs }: LeafTagSnapshot): boolean {
+  return runwayTargetMs > 0 && runwayMs !== null && runwayMs >= runwayTargetMs;
 }

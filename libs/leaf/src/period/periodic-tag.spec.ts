@@ -4,6 +4,7 @@ import { InvalidLeafOptionsError } from '../errors/invalid-leaf-options.error.js
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import { IdGenerator } from '../id-generator.js';
 import { resolveLeafOptions, type LeafModuleOptions } from '../leaf.options.js';
+import type { ReservationEvent } from '../segment/segment.types.js';
 import { InMemoryLeafStore } from '../testing/in-memory-leaf.store.js';
 
 /** A wall clock the test moves. */
@@ -125,6 +126,19 @@ describe('period tags', () => {
     await expect(ids.nextCode('no_such_tag')).rejects.toThrow(UnknownBizTagError);
     expect(await ids.nextCodes('invoice', 50)).toHaveLength(50);
     expect(ids.parseCode('invoice', await ids.nextCode('invoice')).seq).toBe(51n);
+  });
+
+  it('reports reservations under the tag with the row apart, and refuses a period row asked for by name', async () => {
+    const store = new InMemoryLeafStore();
+    const ids = generator(store, new TestClock(Date.UTC(2026, 11, 1)));
+    const events: ReservationEvent[] = [];
+    ids.onReservation((event) => events.push(event));
+    await ids.start();
+    expect(events.find((e) => e.row === 'invoice:20261201')).toMatchObject({ tag: 'invoice', ok: true });
+    await expect(ids.nextId('invoice:20261201')).rejects.toThrow(
+      /is a row of the period tag "invoice": ask for "invoice"/,
+    );
+    await expect(ids.nextCode('invoice:20261201')).rejects.toThrow(InvalidArgumentError);
   });
 
   it('refuses bad formats, periods and zones at bootstrap, naming the tag and the token', () => {

@@ -2,7 +2,7 @@ import type { ResolvedBizTag } from '../leaf.defaults.js';
 import type { BufferContext } from '../segment/buffer-context.js';
 import { giveBack } from '../segment/give-back.js';
 import { SegmentBuffer } from '../segment/segment-buffer.js';
-import type { LeafTagSnapshot } from '../segment/segment.types.js';
+import type { LeafTagSnapshot, ReservationEvent } from '../segment/segment.types.js';
 import { periodKey, type Calendar, type LeafPeriod } from './calendar.js';
 import type { CodeFormat, CodeRendering } from './code-format.js';
 import { PeriodRowStore } from './period-row.store.js';
@@ -42,7 +42,7 @@ export class PeriodicTag {
   private periodEnd = 0;
   private readonly period: Period;
   /** Totals of closed periods, so a tag's counters never go back at a rollover. */
-  private readonly past = { idsIssued: 0, reservations: 0, errors: 0, waits: 0 };
+  private readonly past = { idsIssued: 0, reservations: 0, errors: 0, waits: 0, failedCalls: 0 };
 
   constructor(
     readonly spec: ResolvedBizTag,
@@ -135,6 +135,7 @@ export class PeriodicTag {
       reservations: sum('reservations'),
       errors: sum('errors'),
       waits: sum('waits'),
+      failedCalls: sum('failedCalls'),
     };
   }
 
@@ -159,8 +160,13 @@ export class PeriodicTag {
 
   /** A buffer for the row of `key`; `step`, the step the last period ended with, so a busy tag starts big. */
   private open(key: string, step = this.current?.buffer.stepInUse): PeriodBuffer {
-    const ctx = { ...this.ctx, store: new PeriodRowStore(this.ctx.store, this.spec) };
-    const buffer = new SegmentBuffer(`${this.spec.tag}:${key}`, this.spec.step, true, ctx, this.spec.threshold);
+    const ctx = {
+      ...this.ctx,
+      store: new PeriodRowStore(this.ctx.store, this.spec),
+      // Listeners (metrics) see one tag, whatever the period: the row is in `row`.
+      report: (event: ReservationEvent) => this.ctx.report({ ...event, tag: this.spec.tag }),
+    };
+    const buffer = new SegmentBuffer(`${this.spec.tag}:${key}`, this.spec.step, true, ctx, this.spec);
     if (step !== undefined) buffer.inheritStep(step);
     return { key, buffer };
   }
@@ -174,11 +180,12 @@ export class PeriodicTag {
   private closeRetired(buffer: SegmentBuffer): void {
     this.retired.delete(buffer);
     // Quiet: nothing in flight, nobody waiting, so its counters are final.
-    const { idsIssued, reservations, errors, waits } = buffer.snapshot();
+    const { idsIssued, reservations, errors, waits, failedCalls } = buffer.snapshot();
     this.past.idsIssued += idsIssued;
     this.past.reservations += reservations;
     this.past.errors += errors;
     this.past.waits += waits;
+    this.past.failedCalls += failedCalls;
     const done = (async () => {
       const tail = await buffer.close();
       if (tail !== undefined) await giveBack(this.ctx, buffer.tag, tail);

@@ -109,7 +109,7 @@ describe('LeafMetrics', () => {
   it('close() unsubscribes and removes every leaf_* metric, leaving the rest of the registry alone', async () => {
     const { ids, registry, metrics } = setup();
     new Gauge({ name: 'app_up', help: 'The host app’s own metric.', registers: [registry] });
-    expect(await leafNames(registry)).toHaveLength(10);
+    expect(await leafNames(registry)).toHaveLength(12);
     metrics.close();
     metrics.close(); // idempotent
     expect(await leafNames(registry)).toEqual([]);

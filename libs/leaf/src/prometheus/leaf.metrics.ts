@@ -31,6 +31,11 @@ const COUNTERS: readonly (readonly [name: string, help: string, read: Read])[] =
     'Calls that found no ID in memory and had to wait for a reservation, per biz tag.',
     (s) => s.waits,
   ],
+  [
+    'leaf_failed_calls_total',
+    'Calls that got an error instead of an ID (timed out or refused while memory was empty), per biz tag.',
+    (s) => s.failedCalls,
+  ],
 ];
 
 /** Current per-tag figures of the snapshots, exposed as gauges. */
@@ -44,6 +49,12 @@ const GAUGES: readonly (readonly [name: string, help: string, read: Read])[] = [
   ['leaf_ids_remaining', 'IDs left in memory (current and next segment), per biz tag.', (s) => Number(s.available)],
   ['leaf_next_segment_ready', '1 when the next segment is reserved, per biz tag.', (s) => (s.nextReady ? 1 : 0)],
   ['leaf_waiting_callers', 'Calls waiting for a reservation right now, per biz tag.', (s) => s.waiting],
+  [
+    'leaf_runway_seconds',
+    'How long the IDs in memory last at the peak rate, per biz tag (+Inf before a rate is known); alert when it ' +
+      'falls below the runwayMs target while reservations fail.',
+    (s) => (s.runwayMs === null ? Infinity : s.runwayMs / 1000),
+  ],
 ];
 
 const RUNNING = 'leaf_generator_running';

@@ -1,10 +1,10 @@
-import { messageOf } from '../errors/error-message.js';
 import { LeafUnavailableError } from '../errors/leaf-unavailable.error.js';
 import type { BufferContext } from './buffer-context.js';
 import { prefetchDue, prefetchHorizonMs } from './prefetch-policy.js';
 import { SegmentPair, type UnusedTail } from './segment-pair.js';
-import { isPermanent, SegmentReserver, type ReservationHost } from './segment-reserver.js';
+import { isPermanent, SegmentReserver, type ReservationHost, type TagTuning } from './segment-reserver.js';
 import type { LeafTagSnapshot, ReservationTrigger } from './segment.types.js';
+import { tagSnapshot } from './tag-snapshot.js';
 import { TagStats } from './tag-stats.js';
 import { WaiterQueue } from './waiter-queue.js';
 
@@ -23,6 +23,7 @@ export class SegmentBuffer implements ReservationHost {
   private readonly reserver: SegmentReserver;
   closed = false;
   private demandScheduled = false;
+  private readonly runwayTargetMs: number;
   private serving = false;
 
   constructor(
@@ -30,11 +31,12 @@ export class SegmentBuffer implements ReservationHost {
     baseStep: number,
     readonly configured: boolean,
     private readonly ctx: BufferContext,
-    threshold = ctx.options.threshold,
+    tuning: TagTuning = ctx.options,
   ) {
     this.pair = new SegmentPair(() => this.onLow());
     this.waiters = new WaiterQueue(ctx.options.waitTimeoutMs, () => this.timedOut());
-    this.reserver = new SegmentReserver(tag, baseStep, ctx, this.pair, this.stats, this, threshold);
+    this.reserver = new SegmentReserver(tag, baseStep, ctx, this.pair, this.stats, this, tuning);
+    this.runwayTargetMs = tuning.runwayMs;
   }
 
   /** True once a segment has been reserved (IDs may still have run out since). */
@@ -71,7 +73,10 @@ export class SegmentBuffer implements ReservationHost {
       if (remaining === 0) return resolve(ids as never);
     }
     const refusal = this.refusal();
-    if (refusal !== undefined) return reject(refusal);
+    if (refusal !== undefined) {
+      this.stats.failedCalls++;
+      return reject(refusal);
+    }
     this.stats.waits++;
     this.waiters.push(remaining, ids, resolve, reject);
     this.reserveForWaiters();
@@ -86,7 +91,9 @@ export class SegmentBuffer implements ReservationHost {
       return;
     }
     const horizon = prefetchHorizonMs(this.stats.lastLatencyMs, this.ctx.options.checkIntervalMs);
-    if (prefetchDue(this.pair, this.stats.ratePerMs, horizon)) void this.reserve('prefetch');
+    if (prefetchDue(this.pair, this.stats.ratePerMs, horizon, this.reserver.runwayIds(now))) {
+      void this.reserve('prefetch');
+    }
   }
 
   /** Nobody waits and no reservation is under way: the tag can be closed without failing anyone. */
@@ -145,35 +152,8 @@ export class SegmentBuffer implements ReservationHost {
   }
 
   snapshot(): LeafTagSnapshot {
-    const { pair, stats } = this;
-    const { current, next } = pair;
-    const failure = stats.lastFailure;
-    return {
-      tag: this.tag,
-      row: this.tag,
-      period: 'none',
-      configured: this.configured,
-      current: current && { start: current.start, end: current.end },
-      nextPosition: pair.position,
-      remaining: BigInt(pair.remaining),
-      next: next && { start: next.start, end: next.end },
-      nextReady: next !== null,
-      available: BigInt(pair.available),
-      loading: this.reserver.inFlight !== null,
-      step: current?.step ?? this.reserver.stepInUse,
-      baseStep: this.reserver.base,
-      idsIssued: pair.issued,
-      reservations: stats.reservations,
-      reservationsByTrigger: { ...stats.byTrigger },
-      lastReservationLatencyMs: stats.lastLatencyMs,
-      lastReservationAt: stats.lastReservationWallAt ? new Date(stats.lastReservationWallAt) : null,
-      lastReservationOk: this.reserver.retry.consecutiveFailures === 0,
-      consecutiveFailures: this.reserver.retry.consecutiveFailures,
-      errors: stats.errors,
-      lastError: failure && { message: messageOf(failure.error), at: new Date(failure.at) },
-      waits: stats.waits,
-      waiting: this.waiters.size,
-    };
+    const { tag, configured, pair, stats, reserver, runwayTargetMs } = this;
+    return tagSnapshot({ tag, configured, pair, stats, reserver, waiting: this.waiters.size, runwayTargetMs });
   }
 
   /** The hot path issued the ID at the threshold: reserve the next segment in the background. */
@@ -216,7 +196,13 @@ export class SegmentBuffer implements ReservationHost {
 
   /** For the reserver: a failure retrying will not cure reaches the waiting callers at once. */
   refused(error: unknown): void {
+    this.stats.failedCalls += this.waiters.size;
     this.waiters.rejectAll(error);
+  }
+
+  /** For the reserver: IDs in memory. */
+  get available(): number {
+    return this.pair.available;
   }
 
   /**
@@ -245,6 +231,7 @@ export class SegmentBuffer implements ReservationHost {
   }
 
   private timedOut(): LeafUnavailableError {
+    this.stats.failedCalls++;
     return LeafUnavailableError.timedOut(this.tag, this.ctx.options.waitTimeoutMs, this.reserver.failure);
   }
 }

@@ -1,17 +1,27 @@
 import { messageOf } from '../errors/error-message.js';
 import { IdOverflowError } from '../errors/id-overflow.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
+import { describeStoreFailure, storeFailureKind } from '../errors/store-failure.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import { MAX_ID, type ReservedRange } from '../store/leaf-store.js';
 import { withDeadline } from '../store/store-deadline.js';
 import type { BufferContext } from './buffer-context.js';
 import { prefetchHorizonMs } from './prefetch-policy.js';
+import { runwayIds } from './runway.js';
 import { RetryPolicy } from './retry-policy.js';
 import { createSegment } from './segment.js';
 import type { SegmentPair } from './segment-pair.js';
 import type { ReservationTrigger } from './segment.types.js';
 import { nextDynamicStep } from './step-policy.js';
 import type { TagStats } from './tag-stats.js';
+
+/** What a tag is tuned with: its `bizTags` entry's values, else the module's. */
+export interface TagTuning {
+  /** The fraction of a segment left when the next is reserved. */
+  readonly threshold: number;
+  /** How long memory must last at the peak rate (0: no runway beyond the dual buffer). */
+  readonly runwayMs: number;
+}
 
 /** What the reserver tells its buffer. */
 export interface ReservationHost {
@@ -22,6 +32,8 @@ export interface ReservationHost {
   landed(): void;
   /** A failure that retrying will not cure: callers hear of it at once instead of at their timeout. */
   refused(error: unknown): void;
+  /** IDs left in memory, for the log line of an outage. */
+  readonly available: number;
 }
 
 /** Errors that retrying will not cure. */
@@ -46,6 +58,8 @@ export class SegmentReserver {
   private floor: bigint | null = null;
   /** The room left below 2^63-1 when the step in use no longer fits: the last reservation is shrunk to it. */
   private cap: number | null = null;
+  /** While reservations fail: since when, the failed-call count then, and the kind of failure last logged. */
+  private outage: { readonly since: number; readonly failedCallsBefore: number; kind: string } | null = null;
   constructor(
     private readonly tag: string,
     private baseStep: number,
@@ -53,11 +67,18 @@ export class SegmentReserver {
     private readonly pair: SegmentPair,
     private readonly stats: TagStats,
     private readonly host: ReservationHost,
-    /** The fraction of a segment left when the next is reserved: the tag's `bizTags` entry's, else the module's. */
-    private readonly threshold: number,
+    /** The tag's `bizTags` entry's threshold and runway, else the module's. */
+    private readonly tuning: TagTuning,
   ) {
     this.stepInUse = Math.min(baseStep, ctx.options.maxStep);
     this.retry = new RetryPolicy(ctx.options.retryMinDelayMs, ctx.options.retryMaxDelayMs);
+  }
+
+  /** IDs the runway needs held ahead now, at the tag's peak rate. */
+  runwayIds(now: number): number {
+    // Without the dynamic step the row's step is the step (Leaf's contract): the runway cannot size it.
+    if (!this.ctx.options.dynamicStep) return 0;
+    return runwayIds(this.stats.peak.perMs(now), this.tuning.runwayMs, this.ctx.options.maxStep);
   }
 
   get base(): number {
@@ -129,7 +150,8 @@ export class SegmentReserver {
 
   private nextStep(): number {
     const { dynamicStep, segmentDurationMs, maxStep, checkIntervalMs } = this.ctx.options;
-    if (dynamicStep && this.stats.reservations > 0) {
+    // A retry keeps the step of the attempt that failed: an outage of many attempts must not double it each time.
+    if (dynamicStep && this.stats.reservations > 0 && this.retry.consecutiveFailures === 0) {
       const now = performance.now();
       this.stepInUse = nextDynamicStep({
         current: this.stepInUse,
@@ -140,6 +162,7 @@ export class SegmentReserver {
         // The tick's sample lags a sudden burst; the current segment's own pace shows it at once.
         ratePerMs: Math.max(this.stats.ratePerMs, this.pair.segmentRate(now)),
         horizonMs: prefetchHorizonMs(this.stats.lastLatencyMs, checkIntervalMs),
+        runwayIds: this.runwayIds(now),
       });
     }
     // A batch waiting for more than a segment holds gets one segment big enough, not a string of small ones.
@@ -150,12 +173,13 @@ export class SegmentReserver {
 
   private reserved(range: ReservedRange, trigger: ReservationTrigger, step: number, latencyMs: number): void {
     const now = performance.now();
+    if (this.outage !== null) this.recovered(now);
     this.stats.reserved(trigger, latencyMs, now);
     this.retry.succeeded();
-    this.ctx.report({ tag: this.tag, trigger, step, latencyMs, ok: true, range });
+    this.ctx.report({ tag: this.tag, row: this.tag, trigger, step, latencyMs, ok: true, range });
     if (this.floor === null || range.end > this.floor) this.floor = range.end;
     // Kept even when closing: the shutdown gives it back.
-    this.pair.add(createSegment(range.start, range.end, this.threshold));
+    this.pair.add(createSegment(range.start, range.end, this.tuning.threshold));
     this.host.landed();
   }
 
@@ -167,12 +191,33 @@ export class SegmentReserver {
     const permanent = isPermanent(error);
     this.stats.failed(error);
     const delay = this.retry.failed(performance.now(), permanent);
-    this.ctx.report({ tag: this.tag, trigger, step, latencyMs, ok: false, error });
-    this.ctx.logger.warn(
-      `Reserving a segment of "${this.tag}" failed (${trigger}, attempt ${this.retry.consecutiveFailures}): ` +
-        `${messageOf(error)}${permanent ? '' : `; retrying in ${delay} ms`}`,
-    );
+    this.ctx.report({ tag: this.tag, row: this.tag, trigger, step, latencyMs, ok: false, error });
+    // One line when reservations start failing (and when the cause changes kind), one when they succeed again:
+    // not one per retry, which an outage of minutes would turn into thousands.
+    const kind = storeFailureKind(error) ?? messageOf(error);
+    if (this.outage === null || this.outage.kind !== kind) {
+      this.outage ??= { since: performance.now(), failedCallsBefore: this.stats.failedCalls, kind };
+      this.outage.kind = kind;
+      this.ctx.logger.warn(
+        `Reserving a segment of "${this.tag}" failed (${trigger}): ${describeStoreFailure(error)}. ` +
+          (permanent
+            ? 'Retrying will not cure it; callers get this error.'
+            : `Retrying with backoff (up to ${this.ctx.options.retryMaxDelayMs} ms apart, next in ${delay} ms); ` +
+              `${this.host.available} IDs left in memory. One line will say when it succeeds again.`),
+      );
+    }
     if (permanent) this.host.refused(error);
+  }
+
+  /** The first success after failures: how long reservations failed, and what it cost callers. */
+  private recovered(now: number): void {
+    const { since, failedCallsBefore } = this.outage!;
+    this.outage = null;
+    this.ctx.logger.log(
+      `Reserving segments of "${this.tag}" works again, after ${Math.round(now - since)} ms and ` +
+        `${this.retry.consecutiveFailures} failed attempt(s); ${this.stats.failedCalls - failedCallsBefore} call(s) ` +
+        'failed meanwhile.',
+    );
   }
 
   /** The step overflowed but IDs are left below 2^63-1: the next reservation takes just those. */

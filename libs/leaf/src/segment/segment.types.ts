@@ -7,6 +7,8 @@ export type ReservationTrigger = 'startup' | 'prefetch' | 'on-demand';
 /** One reservation attempt, as reported to `IdGenerator.onReservation` listeners. */
 export interface ReservationEvent {
   readonly tag: string;
+  /** The `leaf_alloc` row reserved from: the tag, or a period tag's row of the period (`invoice:20261201`). */
+  readonly row: string;
   readonly trigger: ReservationTrigger;
   readonly step: number;
   readonly latencyMs: number;
@@ -60,4 +62,14 @@ export interface LeafTagSnapshot {
   readonly waits: number;
   /** Calls waiting right now. */
   readonly waiting: number;
+  /**
+   * How long the IDs in memory last at the tag's peak rate (the runway held now), ms; null before a rate is known.
+   */
+  readonly runwayMs: number | null;
+  /** The IDs in memory, the runway held in IDs (the same as `available`). */
+  readonly runwayIds: bigint;
+  /** The runway this tag keeps: its `runwayMs` option. */
+  readonly runwayTargetMs: number;
+  /** Calls that got an error rather than an ID (timed out or refused while memory was empty). */
+  readonly failedCalls: number;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { nextDynamicStep } from './step-policy.js';
 
-const base = { base: 100, segmentDurationMs: 1000, maxStep: 1600, ratePerMs: 0, horizonMs: 100 };
+const base = { base: 100, segmentDurationMs: 1000, maxStep: 1600, ratePerMs: 0, horizonMs: 100, runwayIds: 0 };
 
 describe('nextDynamicStep', () => {
   it('doubles when the last segment lasted less than the target', () => {
@@ -29,5 +29,10 @@ describe('nextDynamicStep', () => {
     expect(nextDynamicStep({ ...base, current: 100, sinceLastReservationMs: 50, ratePerMs: 50 })).toBe(1600);
     // A slow load leaves Leaf's rule alone.
     expect(nextDynamicStep({ ...base, current: 400, sinceLastReservationMs: 5000, ratePerMs: 0.01 })).toBe(200);
+  });
+
+  it('makes a segment cover the runway on its own, within maxStep', () => {
+    expect(nextDynamicStep({ ...base, current: 100, sinceLastReservationMs: 5000, runwayIds: 700 })).toBe(700);
+    expect(nextDynamicStep({ ...base, current: 100, sinceLastReservationMs: 5000, runwayIds: 9000 })).toBe(1600);
   });
 });

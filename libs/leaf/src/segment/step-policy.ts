@@ -12,6 +12,8 @@ export interface StepPolicyInput {
   readonly ratePerMs: number;
   /** How long before running dry a reservation must start to be in time (a few reservation latencies). */
   readonly horizonMs: number;
+  /** IDs the runway needs held ahead: a segment covers it alone. */
+  readonly runwayIds: number;
 }
 
 /**
@@ -19,12 +21,12 @@ export interface StepPolicyInput {
  * so double it; one that lasted over twice the target means the step is oversized, so halve it.
  */
 export function nextDynamicStep(input: StepPolicyInput): number {
-  const { current, base, sinceLastReservationMs, segmentDurationMs, maxStep, ratePerMs, horizonMs } = input;
+  const { current, base, sinceLastReservationMs, segmentDurationMs, maxStep, ratePerMs, horizonMs, runwayIds } = input;
   let step = current;
   if (sinceLastReservationMs < segmentDurationMs) step = current * 2;
   else if (sinceLastReservationMs > 2 * segmentDurationMs) step = Math.max(Math.floor(current / 2), base);
   // Doubling adds one factor of two per reservation, too slow for a load that jumps a hundredfold against a
   // far database: a segment must also outlast two prefetch horizons at the current rate.
   const forRate = Math.ceil(ratePerMs * horizonMs * 2);
-  return Math.min(Math.max(step, forRate), maxStep);
+  return Math.min(Math.max(step, forRate, runwayIds), maxStep);
 }

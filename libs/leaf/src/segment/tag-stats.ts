@@ -1,3 +1,4 @@
+import { PeakRate } from './runway.js';
 import type { ReservationTrigger } from './segment.types.js';
 
 /**
@@ -19,6 +20,10 @@ export class TagStats {
   ratePerMs = 0;
   /** Monotonic ms since which no ID was issued, as sampled per tick. */
   idleSince = 0;
+  /** The rate the runway is sized for. */
+  readonly peak = new PeakRate();
+  /** Calls that got an error instead of an ID (timed out, refused): what an outage cost. */
+  failedCalls = 0;
   private sampleIssued = 0;
   private sampleAt: number | null = null;
 
@@ -42,5 +47,6 @@ export class TagStats {
     if (issued !== this.sampleIssued) this.idleSince = now;
     this.sampleIssued = issued;
     this.sampleAt = now;
+    this.peak.sample(issued, now);
   }
 }

@@ -8,14 +8,14 @@ export interface SqlDialect {
   placeholder(n: number): string;
   /**
    * Adds the step to `max_id` unless that would pass 2^63-1, and yields the new `max_id`, in one statement.
-   * Parameters: step, biz tag, step.
+   * Parameters: step, biz tag, step; then whatever `bounded` adds, which every caller runs it through.
    */
   readonly reserveSql: string;
   /** The new `max_id` from the structured result of `reserveSql`, or undefined when no row was updated. */
   reservedMaxId(raw: unknown, records: unknown[]): string | bigint | number | undefined;
   /**
    * Compare-and-set of `max_id`. Parameters: new max_id, biz tag, expected max_id, both as decimal strings
-   * and cast in SQL, because MySQL compares a string with an integer as a double.
+   * and cast in SQL, because MySQL compares a string with an integer as a double; then whatever `bounded` adds.
    */
   readonly giveBackSql: string;
   /** `max_id` as text (never a JS number) for one tag; parameter: biz tag. */
@@ -28,6 +28,26 @@ export interface SqlDialect {
   isMissingTable(error: unknown): boolean;
   /** Whether a driver error is a primary key violation. */
   isDuplicateKey(error: unknown): boolean;
+  /**
+   * `reserveSql` or `giveBackSql` with its parameters, bounded on the server to `ms` (a positive integer): a wait
+   * for the row lock longer than that makes the server roll the statement back with an error `isServerTimeout`
+   * recognises, instead of applying it after the client gave up on it.
+   */
+  bounded(sql: string, params: readonly unknown[], ms: number): BoundedStatement;
+  /** Whether a driver error is the server giving up at the bound of `bounded` (or at a lock timeout of its own). */
+  isServerTimeout(error: unknown): boolean;
+}
+
+/** A statement bounded on the server, and what must run around it on the same connection. */
+export interface BoundedStatement {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+  /** The bound as sent, for messages: `max_statement_time=0.900`. */
+  readonly limit: string;
+  /** Runs first, a round trip of its own (MySQL only). */
+  readonly before?: string;
+  /** Runs after `sql`, failed or not (MySQL only): puts back what `before` changed in the session. */
+  readonly after?: string;
 }
 
 const GUARD = 'max_id <= 9223372036854775807 -';
@@ -54,23 +74,68 @@ export const mysqlDialect: SqlDialect = {
   insertSql: 'INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES (?, CAST(? AS SIGNED), ?, ?)',
   isMissingTable: (error) => (error as { errno?: number }).errno === 1146,
   isDuplicateKey: (error) => (error as { errno?: number }).errno === 1062,
+  // MySQL 8 has neither SET STATEMENT nor a per-statement hint for InnoDB's lock wait (SET_VAR does not take
+  // innodb_lock_wait_timeout), and max_execution_time bounds read-only SELECTs only: the session's lock wait is
+  // lowered around the statement, and put back after it, as the connection is the application's pool's. Whole
+  // seconds, at least 1: with reservationTimeoutMs under about 1.1 s the server's bound is not below the client's.
+  bounded: (sql, params, ms) => {
+    const seconds = Math.max(1, Math.floor(ms / 1000));
+    return {
+      sql,
+      params,
+      limit: `innodb_lock_wait_timeout=${seconds}`,
+      before:
+        'SET @leaf_lock_wait_timeout = @@SESSION.innodb_lock_wait_timeout, ' +
+        `SESSION innodb_lock_wait_timeout = ${seconds}`,
+      after: 'SET SESSION innodb_lock_wait_timeout = @leaf_lock_wait_timeout',
+    };
+  },
+  // ER_LOCK_WAIT_TIMEOUT; MariaDB's ER_STATEMENT_TIMEOUT (max_statement_time), which rolls the statement back too.
+  isServerTimeout: (error) => [1205, 1969].includes((error as { errno?: number }).errno ?? 0),
 };
+
+/**
+ * MariaDB: the MySQL dialect, with a bound that costs no round trip. `SET STATEMENT … FOR` applies a session
+ * variable to one statement and puts it back after it, in the statement's own packet; LAST_INSERT_ID(expr) still
+ * comes back in the OK packet. max_statement_time takes fractions of a second and, on 10.11 (tested), covers the
+ * wait for a row lock: the statement fails with ER_STATEMENT_TIMEOUT (1969, SQLSTATE 70100) and is rolled back.
+ */
+export const mariadbDialect: SqlDialect = {
+  ...mysqlDialect,
+  bounded: (sql, params, ms) => {
+    const limit = `max_statement_time=${(ms / 1000).toFixed(3)}`;
+    return { sql: `SET STATEMENT ${limit} FOR ${sql}`, params, limit };
+  },
+};
+
+/**
+ * PostgreSQL's bound, inside the statement: statement_timeout is read when a statement starts, but lock_timeout when
+ * a lock wait starts. The sub-select is an InitPlan, a one-time filter run before the row is scanned, so the setting
+ * is in place before the UPDATE ever waits for the row; `is_local` ends it with the statement's own (implicit)
+ * transaction, leaving the pooled session as it was. A wait past it fails with lock_not_available (55P03) and the
+ * statement is rolled back. Parameter 4: the bound, `900ms`.
+ */
+const PG_BOUND = "(SELECT set_config('lock_timeout', $4, true)) IS NOT NULL";
 
 export const postgresDialect: SqlDialect = {
   name: 'postgres',
   placeholder: (n) => `$${n}`,
   reserveSql:
     'UPDATE leaf_alloc SET max_id = max_id + $1, update_time = CURRENT_TIMESTAMP ' +
-    `WHERE biz_tag = $2 AND ${GUARD} $3 RETURNING max_id::text AS max_id`,
+    `WHERE biz_tag = $2 AND ${GUARD} $3 AND ${PG_BOUND} RETURNING max_id::text AS max_id`,
   reservedMaxId: (_raw, records) => (records[0] as { max_id?: string } | undefined)?.max_id,
   giveBackSql:
-    'UPDATE leaf_alloc SET max_id = $1::bigint, update_time = CURRENT_TIMESTAMP WHERE biz_tag = $2 AND max_id = $3::bigint',
+    'UPDATE leaf_alloc SET max_id = $1::bigint, update_time = CURRENT_TIMESTAMP ' +
+    `WHERE biz_tag = $2 AND max_id = $3::bigint AND ${PG_BOUND}`,
   selectMaxIdSql: 'SELECT max_id::text AS max_id FROM leaf_alloc WHERE biz_tag = $1',
   insertIgnoringDuplicates: (values) =>
     `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ${values} ON CONFLICT (biz_tag) DO NOTHING`,
   insertSql: 'INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ($1, $2::bigint, $3, $4)',
   isMissingTable: (error) => (error as { code?: string }).code === '42P01',
   isDuplicateKey: (error) => (error as { code?: string }).code === '23505',
+  bounded: (sql, params, ms) => ({ sql, params: [...params, `${ms}ms`], limit: `lock_timeout=${ms}ms` }),
+  // lock_not_available (lock_timeout); query_canceled, should the host's own statement_timeout end it first.
+  isServerTimeout: (error) => ['55P03', '57014'].includes((error as { code?: string }).code ?? ''),
 };
 
 export const sqliteDialect: SqlDialect = {
@@ -92,9 +157,16 @@ export const sqliteDialect: SqlDialect = {
   insertSql: 'INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES (?, CAST(? AS INTEGER), ?, ?)',
   isMissingTable: (error) => /no such table/i.test(String((error as { message?: unknown }).message)),
   isDuplicateKey: (error) => String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT'),
+  // Nothing to bound: better-sqlite3 runs each attempt synchronously and the store stops trying when the signal
+  // fires (sqlite-statement.ts), so no statement is left running on its own to land later.
+  bounded: (sql, params) => ({ sql, params, limit: 'none' }),
+  isServerTimeout: () => false,
 };
 
-/** The dialect for a TypeORM driver type, or undefined when the engine is not supported. */
+/**
+ * The dialect for a TypeORM driver type, or undefined when the engine is not supported. `mysql` and `mariadb` both
+ * get the MySQL dialect: which server answers is known once connected (the store then takes `mariadbDialect`).
+ */
 export function dialectFor(type: string): SqlDialect | undefined {
   switch (type) {
     case 'mysql':

@@ -4,7 +4,10 @@ import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import type { ResolvedBizTag } from '../leaf.options.js';
 import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange } from './leaf-store.js';
-import { dialectFor, type SqlDialect } from './sql-dialect.js';
+import { watchOpening } from './opening-connection.js';
+import { discard, isMariaDb } from './runner-connection.js';
+import { DEFAULT_SERVER_TIMEOUT_MS, remainingBoundMs, ServerTimeoutError } from './server-bound.js';
+import { dialectFor, mariadbDialect, mysqlDialect, type SqlDialect } from './sql-dialect.js';
 import { runSqliteStatement, type SqliteConnection } from './sqlite-statement.js';
 
 /** Rows per INSERT when creating many tags at boot. */
@@ -12,15 +15,47 @@ const INSERT_CHUNK = 500;
 /** The bound of a SQLite statement called without a signal, which would otherwise wait out any lock. */
 const DEFAULT_DEADLINE_MS = 5000;
 
+export interface TypeOrmLeafStoreOptions {
+  /**
+   * The server's own bound on the UPDATEs that move `max_id` (a reservation, a give-back), in ms: one that waits
+   * longer for the row lock is rolled back by the server, rather than applied after the caller gave up on it (and
+   * its range lost). Keep it a little below `reservationTimeoutMs`, so the server gives up first:
+   * `serverTimeoutFor(reservationTimeoutMs)`, 90% of it. Time spent getting a connection counts against it.
+   * Default 4500 ms, for the default `reservationTimeoutMs` of 5000.
+   *
+   * MariaDB: `SET STATEMENT max_statement_time=… FOR` the statement, no extra round trip. PostgreSQL: `lock_timeout`,
+   * set inside the statement, no extra round trip. MySQL 8 (untested here): the session's `innodb_lock_wait_timeout`,
+   * in whole seconds and at least 1, set before the statement and put back after it (two more round trips).
+   * SQLite: nothing to bound.
+   */
+  readonly serverTimeoutMs?: number;
+}
+
 /**
  * `leaf_alloc` through a TypeORM DataSource (MySQL/MariaDB, PostgreSQL, SQLite), one statement per call. A call whose
  * `AbortSignal` fires is abandoned and its connection destroyed rather than returned to the pool, so a retry runs on
- * a fresh connection instead of queueing behind a stalled one.
+ * a fresh connection instead of queueing behind a stalled one; a connection still being opened is destroyed at once,
+ * so the pool's end (the app's shutdown) never waits for its handshake. The statements that move `max_id` are bounded
+ * on the server as well (`serverTimeoutMs`), so one abandoned while it waits for a row lock is rolled back, not applied
+ * later.
  */
 export class TypeOrmLeafStore implements LeafStore {
   private readonly dialect: SqlDialect;
+  private readonly serverTimeoutMs: number;
+  /** For the MySQL dialect: whether the server is MariaDB, once a connection has told. */
+  private mariadb: boolean | undefined;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    options: TypeOrmLeafStoreOptions = {},
+  ) {
+    const serverTimeoutMs = options.serverTimeoutMs ?? DEFAULT_SERVER_TIMEOUT_MS;
+    if (!Number.isInteger(serverTimeoutMs) || serverTimeoutMs < 1) {
+      throw new RangeError(
+        `TypeOrmLeafStore: serverTimeoutMs must be a positive integer (ms), got ${serverTimeoutMs}.`,
+      );
+    }
+    this.serverTimeoutMs = serverTimeoutMs;
     const type = String(dataSource.options.type);
     const dialect = dialectFor(type);
     if (!dialect) {
@@ -65,7 +100,7 @@ export class TypeOrmLeafStore implements LeafStore {
   }
 
   async reserve(bizTag: string, step: number, signal?: AbortSignal): Promise<ReservedRange> {
-    const { raw, records } = await this.run(this.dialect.reserveSql, [step, bizTag, step], signal);
+    const { raw, records } = await this.run(this.dialect.reserveSql, [step, bizTag, step], signal, bizTag);
     const maxId = this.dialect.reservedMaxId(raw, records);
     if (maxId === undefined || maxId === null) throw await this.whyNotReserved(bizTag, step, signal);
     const end = toBigInt(maxId, bizTag);
@@ -74,7 +109,7 @@ export class TypeOrmLeafStore implements LeafStore {
 
   async giveBack(bizTag: string, firstUnused: bigint, end: bigint, signal?: AbortSignal): Promise<boolean> {
     const params = [firstUnused.toString(), bizTag, end.toString()];
-    const { affected } = await this.run(this.dialect.giveBackSql, params, signal);
+    const { affected } = await this.run(this.dialect.giveBackSql, params, signal, bizTag);
     return affected === 1;
   }
 
@@ -102,27 +137,41 @@ export class TypeOrmLeafStore implements LeafStore {
     return row ? new IdOverflowError(bizTag, toBigInt(row.max_id, bizTag), step) : new UnknownBizTagError(bizTag);
   }
 
+  /**
+   * One statement on a connection of its own, abandoned when `signal` fires. With `boundTag` (the statements that move
+   * `max_id`), bounded on the server too, within what is left of `serverTimeoutMs` since the call began.
+   */
   private async run(
     sql: string,
     params: unknown[],
     signal?: AbortSignal,
+    boundTag?: string,
   ): Promise<{ raw: unknown; records: unknown[]; affected?: number }> {
+    const startedAt = performance.now();
     signal?.throwIfAborted();
     // better-sqlite3 is synchronous: its busy wait would stop the event loop, so SQLite has a runner of its own.
     if (this.dialect.name === 'sqlite') return this.runSqlite(sql, params, signal);
     const runner = this.dataSource.createQueryRunner();
+    // The connection is asked for here, so that a socket the pool opens for it is known: abandoned while still being
+    // opened, that socket is destroyed at once, or the pool's end (the app's shutdown) would wait for its handshake.
+    const opening = watchOpening(this.dataSource.driver, () => runner.connect());
     let abandoned = false;
     let onAbort: () => void = () => undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
         abandoned = true;
+        opening.abandon();
         discard(runner);
         reject(signal?.reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      const result = await Promise.race([runner.query(sql, params, true), aborted]);
+      const query =
+        boundTag === undefined
+          ? runner.query(sql, params, true)
+          : this.queryBounded(runner, sql, params, boundTag, startedAt);
+      const result = await Promise.race([query, aborted]);
       return { raw: result.raw, records: result.records ?? [], affected: result.affected };
     } catch (error) {
       throw this.explained(error);
@@ -131,6 +180,28 @@ export class TypeOrmLeafStore implements LeafStore {
       // An abandoned runner may still be connecting or querying: discard() releases it when that settles.
       if (!abandoned) await runner.release();
     }
+  }
+
+  /** `sql` with the server's bound; the server giving up at it becomes a `ServerTimeoutError` (transient). */
+  private async queryBounded(runner: QueryRunner, sql: string, params: unknown[], bizTag: string, startedAt: number) {
+    const dialect = await this.serverDialect(runner);
+    const statement = dialect.bounded(sql, params, remainingBoundMs(this.serverTimeoutMs, startedAt));
+    if (statement.before !== undefined) await runner.query(statement.before);
+    try {
+      return await runner.query(statement.sql, [...statement.params], true);
+    } catch (error) {
+      throw dialect.isServerTimeout(error) ? new ServerTimeoutError(bizTag, statement.limit, error) : error;
+    } finally {
+      // Should it fail, its error is the call's: the range is not used (a gap), and the connection is suspect.
+      if (statement.after !== undefined) await runner.query(statement.after);
+    }
+  }
+
+  /** The dialect for the server behind `runner`: a `mysql` DataSource may reach MySQL or MariaDB. */
+  private async serverDialect(runner: QueryRunner): Promise<SqlDialect> {
+    if (this.dialect !== mysqlDialect) return this.dialect;
+    this.mariadb ??= await isMariaDb(runner);
+    return this.mariadb ? mariadbDialect : mysqlDialect;
   }
 
   /** On the DataSource's one SQLite connection, never blocking the event loop for more than a few ms. */
@@ -154,29 +225,6 @@ export class TypeOrmLeafStore implements LeafStore {
       { cause: error },
     );
   }
-}
-
-/**
- * Destroys the connection under a runner that stopped answering, so the pool opens a new one instead of
- * handing the stalled one to the next statement. A connection still being opened is destroyed once it opens.
- */
-function discard(runner: QueryRunner): void {
-  void runner
-    .connect()
-    .then((connection: unknown) => {
-      const raw = connection as { destroy?: () => void; stream?: { destroy?: () => void } } | undefined;
-      // pg's pool client: releasing with an error removes it from the pool and ends its socket.
-      const pg = runner as unknown as { releasePostgresConnection?: (error: Error) => Promise<void> };
-      if (typeof pg.releasePostgresConnection === 'function') {
-        return pg.releasePostgresConnection(new Error('leaf_alloc statement timed out'));
-      }
-      // mysql2's pool connection: destroy() takes it out of the pool but only half-closes the socket, which a
-      // stalled peer never acknowledges; the socket itself is destroyed too.
-      raw?.destroy?.();
-      raw?.stream?.destroy?.();
-      return runner.release();
-    })
-    .catch(() => undefined);
 }
 
 function toRow(record: unknown): LeafAllocRow {

@@ -1,0 +1,61 @@
+import { messageOf } from '../errors/error-message.js';
+import { runwayHeldMs } from './runway.js';
+import type { SegmentPair } from './segment-pair.js';
+import type { SegmentReserver } from './segment-reserver.js';
+import type { LeafTagSnapshot } from './segment.types.js';
+import type { TagStats } from './tag-stats.js';
+
+/** The parts of one tag's buffer a snapshot reads. */
+interface BufferParts {
+  readonly tag: string;
+  readonly configured: boolean;
+  readonly pair: SegmentPair;
+  readonly stats: TagStats;
+  readonly reserver: SegmentReserver;
+  readonly waiting: number;
+  readonly runwayTargetMs: number;
+}
+
+/** A read-only picture of one tag's buffer (`IdGenerator.inspect`): copies only, nothing that reaches back in. */
+export function tagSnapshot({
+  tag,
+  configured,
+  pair,
+  stats,
+  reserver,
+  waiting,
+  runwayTargetMs,
+}: BufferParts): LeafTagSnapshot {
+  const { current, next } = pair;
+  const failure = stats.lastFailure;
+  return {
+    tag,
+    row: tag,
+    period: 'none',
+    configured,
+    current: current && { start: current.start, end: current.end },
+    nextPosition: pair.position,
+    remaining: BigInt(pair.remaining),
+    next: next && { start: next.start, end: next.end },
+    nextReady: next !== null,
+    available: BigInt(pair.available),
+    loading: reserver.inFlight !== null,
+    step: current?.step ?? reserver.stepInUse,
+    baseStep: reserver.base,
+    idsIssued: pair.issued,
+    reservations: stats.reservations,
+    reservationsByTrigger: { ...stats.byTrigger },
+    lastReservationLatencyMs: stats.lastLatencyMs,
+    lastReservationAt: stats.lastReservationWallAt ? new Date(stats.lastReservationWallAt) : null,
+    lastReservationOk: reserver.retry.consecutiveFailures === 0,
+    consecutiveFailures: reserver.retry.consecutiveFailures,
+    errors: stats.errors,
+    lastError: failure && { message: messageOf(failure.error), at: new Date(failure.at) },
+    waits: stats.waits,
+    waiting,
+    runwayMs: runwayHeldMs(pair.available, stats.peak.perMs(performance.now())),
+    runwayIds: BigInt(pair.available),
+    runwayTargetMs,
+    failedCalls: stats.failedCalls,
+  };
+}

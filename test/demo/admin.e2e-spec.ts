@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { freshDatabase, mysqlDemoEnv, type TestDatabase } from '../../support/mariadb.js';
+import { adminApiHint } from '../../apps/demo/src/admin/admin-startup.js';
 import { bearer, newAdminToken } from './support/admin-token.js';
 import { startDemo, type RunningDemo } from './support/demo-app.js';
 
@@ -53,28 +54,28 @@ describe('admin API on MariaDB', () => {
     const created = await http
       .post('/admin/tags')
       .set(bearer(token))
-      .send({ tag: 'invoice', step: 25, description: 'IDs of invoices', startAt: BEYOND_DOUBLE })
+      .send({ tag: 'shipment', step: 25, description: 'IDs of shipments', startAt: BEYOND_DOUBLE })
       .expect(201);
     expect(created.body).toEqual({
-      tag: 'invoice',
+      tag: 'shipment',
       maxId: BEYOND_DOUBLE,
       step: 25,
-      description: 'IDs of invoices',
+      description: 'IDs of shipments',
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
-    expect(await rowOf(db, 'invoice')).toEqual({
-      biz_tag: 'invoice',
+    expect(await rowOf(db, 'shipment')).toEqual({
+      biz_tag: 'shipment',
       max_id: BEYOND_DOUBLE,
       step: 25,
-      description: 'IDs of invoices',
+      description: 'IDs of shipments',
     });
 
-    const first = await http.get('/ids/invoice').expect(200);
-    expect(first.body).toEqual({ tag: 'invoice', id: BEYOND_DOUBLE });
-    const next = await http.get('/ids/invoice?count=2').expect(200);
+    const first = await http.get('/ids/shipment').expect(200);
+    expect(first.body).toEqual({ tag: 'shipment', id: BEYOND_DOUBLE });
+    const next = await http.get('/ids/shipment?count=2').expect(200);
     expect(next.body.ids).toEqual([BigInt(BEYOND_DOUBLE) + 1n, BigInt(BEYOND_DOUBLE) + 2n].map(String));
     // The first reservation of the new tag is its own step.
-    expect((await rowOf(db, 'invoice'))?.max_id).toBe(String(BigInt(BEYOND_DOUBLE) + 25n));
+    expect((await rowOf(db, 'shipment'))?.max_id).toBe(String(BigInt(BEYOND_DOUBLE) + 25n));
   });
 
   it('creates a tag with only a name: step LEAF_STEP, first ID 1', async () => {
@@ -84,26 +85,37 @@ describe('admin API on MariaDB', () => {
   });
 
   it('answers 409 to a tag that already has a row, and changes nothing', async () => {
-    const before = await rowOf(db, 'invoice');
+    const before = await rowOf(db, 'shipment');
     const res = await http
       .post('/admin/tags')
       .set(bearer(token))
-      .send({ tag: 'invoice', step: 99, startAt: '1', description: 'overwritten?' })
+      .send({ tag: 'shipment', step: 99, startAt: '1', description: 'overwritten?' })
       .expect(409);
     expect(res.body).toEqual({
       statusCode: 409,
       error: 'Conflict',
       code: 'LEAF_BIZ_TAG_EXISTS',
-      message: expect.stringContaining('Biz tag "invoice" already has a row in leaf_alloc; nothing was changed.'),
+      message: expect.stringContaining('Biz tag "shipment" already has a row in leaf_alloc; nothing was changed.'),
     });
-    expect(await rowOf(db, 'invoice')).toEqual(before);
+    // It names the route that changes the step, not the library method behind it.
+    expect(res.body.message).toContain('To change its step, PATCH /admin/tags/shipment with {"step": <n>}.');
+    expect(res.body.message).not.toContain('setStep');
+    expect(await rowOf(db, 'shipment')).toEqual(before);
     // A configured tag's row exists from startup on.
     await http.post('/admin/tags').set(bearer(token)).send({ tag: 'order' }).expect(409);
   });
 
   it('GET /admin/tags lists every row', async () => {
     const res = await http.get('/admin/tags').set(bearer(token)).expect(200);
-    expect(res.body.map((row: { tag: string }) => row.tag)).toEqual(['coupon', 'invoice', 'order', 'user']);
+    // The period tag `invoice` has a row per day rather than one of its own.
+    expect(res.body.map((row: { tag: string }) => row.tag)).toEqual([
+      'coupon',
+      expect.stringMatching(/^invoice:\d{8}$/),
+      'invoice_id',
+      'order',
+      'shipment',
+      'user',
+    ]);
     expect(res.body.find((row: { tag: string }) => row.tag === 'order')).toEqual(
       expect.objectContaining({ maxId: '11', step: 10, description: 'IDs of orders (nest-leaf demo)' }),
     );
@@ -141,12 +153,27 @@ describe('admin API on MariaDB', () => {
   it('answers 404 to a step change of a tag without a row, and 400 to a step out of range', async () => {
     const res = await http.patch('/admin/tags/no-such-tag').set(bearer(token)).send({ step: 5 }).expect(404);
     expect(res.body.code).toBe('LEAF_UNKNOWN_BIZ_TAG');
+    // The way to create it over HTTP, rather than the library's SQL INSERT.
+    expect(res.body.message).toBe(
+      'Unknown biz tag "no-such-tag": it has no row in leaf_alloc. Create it with POST /admin/tags and the body ' +
+        '{"tag":"no-such-tag"}; PATCH changes the step of an existing tag only.',
+    );
+    expect(res.body.message).not.toMatch(/INSERT|bizTags/);
+    // The same words on the ID routes would be wrong: there, the library's own message stands.
+    expect((await http.get('/ids/no-such-tag').expect(404)).body.message).toContain('INSERT INTO leaf_alloc');
     expect(await rowOf(db, 'no-such-tag')).toBeUndefined();
-    const range = await http.patch('/admin/tags/invoice').set(bearer(token)).send({ step: 0 }).expect(400);
+    const range = await http.patch('/admin/tags/shipment').set(bearer(token)).send({ step: 0 }).expect(400);
     expect(range.body).toEqual(
       expect.objectContaining({ code: 'LEAF_INVALID_ARGUMENT', message: expect.stringContaining('maxStep') }),
     );
-    expect((await rowOf(db, 'invoice'))?.step).toBe(25);
+    expect((await rowOf(db, 'shipment'))?.step).toBe(25);
+  });
+
+  it("answers 400 to creating the period tag, pointing at the route for one period's row", async () => {
+    const res = await http.post('/admin/tags').set(bearer(token)).send({ tag: 'invoice' }).expect(400);
+    expect(res.body.code).toBe('LEAF_INVALID_ARGUMENT');
+    expect(res.body.message).toContain("or PATCH /admin/tags/invoice:<period> for one period's row.");
+    expect(res.body.message).not.toContain('setStep');
   });
 
   it('stores a tag made of SQL metacharacters verbatim: every statement is parameterized', async () => {
@@ -166,8 +193,9 @@ describe('admin API on MariaDB', () => {
       .send({ step: 7 })
       .expect(200);
     expect((await rowOf(db, tag))?.step).toBe(7);
+    // The 4 rows of the configured tags (invoice:<today>, invoice_id, order, user), coupon, shipment and this one.
     const [{ n }] = await db.query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM leaf_alloc');
-    expect(Number(n)).toBe(5);
+    expect(Number(n)).toBe(7);
   });
 
   describe('refuses requests without the right bearer token, with 401 and WWW-Authenticate: Bearer', () => {
@@ -216,7 +244,16 @@ describe('admin API on MariaDB', () => {
     expect(doc.paths['/admin/tags'].post.security).toEqual([{ 'admin-token': [] }]);
     expect(doc.paths['/admin/tags/{tag}'].patch.security).toEqual([{ 'admin-token': [] }]);
     const statuses = Object.keys(doc.paths['/admin/tags'].post.responses);
-    expect(statuses).toEqual(expect.arrayContaining(['201', '400', '401', '403', '409', '429']));
+    expect(statuses).toEqual(expect.arrayContaining(['201', '400', '401', '403', '409', '415', '429']));
+    expect(Object.keys(doc.paths['/admin/tags/{tag}'].patch.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '404', '415', '429']),
+    );
+    for (const status of ['401', '409', '429']) {
+      expect(doc.paths['/admin/tags'].post.responses[status].content['application/json'].schema).toEqual({
+        $ref: '#/components/schemas/ErrorResponse',
+      });
+    }
+    expect(doc.paths['/admin/tags'].post.responses['429'].description).toMatch(/failed authentications/);
     expect(doc.paths['/ids/{tag}'].get.security).toBeUndefined();
   });
 });
@@ -238,11 +275,22 @@ describe('admin API rate limit', () => {
     await db?.close();
   });
 
-  it('answers 429 past ADMIN_RATE_LIMIT a minute per client, wrong tokens counted, across every admin route', async () => {
+  it('does not count successful calls: the right token may call the admin API far more than ADMIN_RATE_LIMIT times', async () => {
+    for (let i = 0; i < 12; i++) {
+      const res = await http.get('/admin/tags').set(bearer(token)).expect(200);
+      expect(res.headers['x-ratelimit-limit']).toBeUndefined();
+    }
+    await http.patch('/admin/tags/order').set(bearer(token)).send({ step: 1000 }).expect(200);
+  });
+
+  it('answers 429 past ADMIN_RATE_LIMIT failed authentications a minute per client, across every admin route, to the right token too', async () => {
     const guess = bearer('0'.repeat(token.length));
-    await http.get('/admin/tags').set(guess).expect(401);
+    const first = await http.get('/admin/tags').set(guess).expect(401);
+    expect(first.headers['x-ratelimit-remaining']).toBe('2');
     await http.post('/admin/tags').set(guess).send({ tag: 'guess' }).expect(401);
-    await http.patch('/admin/tags/order').set(guess).send({ step: 5 }).expect(401);
+    // A successful call in between neither counts nor resets the count.
+    await http.get('/admin/tags').set(bearer(token)).expect(200);
+    await http.patch('/admin/tags/order').send({ step: 5 }).expect(401);
 
     for (const attempt of [
       () => http.get('/admin/tags').set(guess),
@@ -255,7 +303,9 @@ describe('admin API rate limit', () => {
         statusCode: 429,
         error: 'Too Many Requests',
         code: 'TOO_MANY_REQUESTS',
-        message: expect.stringContaining('at most 3 a minute (ADMIN_RATE_LIMIT)'),
+        message: expect.stringContaining(
+          'Too many failed admin authentications from this address: at most 3 a minute (ADMIN_RATE_LIMIT).',
+        ),
       });
     }
     const [{ n }] = await db.query<Array<{ n: number }>>(
@@ -271,6 +321,23 @@ describe('admin API rate limit', () => {
     expect(new Set(responses.map((res) => res.body.id)).size).toBe(200);
     await http.get('/api/segment/get/order').expect(200);
     await http.get('/admin/tags').set(bearer(token)).expect(429);
+  });
+});
+
+describe('admin API at startup', () => {
+  it('logs how to call it with the same token, never the token itself', () => {
+    const token = newAdminToken();
+    const hint = adminApiHint(token, 'http://localhost:3000');
+    expect(hint).toContain('curl -H "Authorization: Bearer $ADMIN_TOKEN" http://localhost:3000/admin/tags');
+    expect(hint).toContain('export $(grep ^ADMIN_TOKEN= .env)');
+    expect(hint).not.toContain(token);
+  });
+
+  it('says how to turn it on while ADMIN_TOKEN is unset', () => {
+    expect(adminApiHint(null, 'http://localhost:3000')).toBe(
+      'Admin API off: ADMIN_TOKEN is not set. To turn it on, put a token in .env (read at startup) and restart: ' +
+        'echo "ADMIN_TOKEN=$(openssl rand -hex 32)" >> .env',
+    );
   });
 });
 
@@ -310,6 +377,8 @@ describe('admin API without ADMIN_TOKEN', () => {
       'SELECT biz_tag, step FROM leaf_alloc ORDER BY biz_tag',
     );
     expect(rows).toEqual([
+      { biz_tag: expect.stringMatching(/^invoice:\d{8}$/), step: 1000 },
+      { biz_tag: 'invoice_id', step: 1000 },
       { biz_tag: 'order', step: 1000 },
       { biz_tag: 'user', step: 1000 },
     ]);

@@ -10,7 +10,7 @@ import { freshDatabase, mysqlDemoEnv } from '../../support/mariadb.js';
 async function prepare(suite: string): Promise<ContractDatabase> {
   const db = await freshDatabase(suite);
   await db.query(
-    `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ('order', ?, 1000, 'seeded'), ('invoice', 1, 100, 'seeded')`,
+    `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ('order', ?, 1000, 'seeded'), ('shipment', 1, 100, 'seeded')`,
     [BEYOND_DOUBLE.toString()],
   );
   return {

@@ -11,7 +11,7 @@ async function prepare(suite: string): Promise<ContractDatabase> {
   const db = await freshPostgres(suite);
   await db.query(createTableSql('postgres'));
   await db.query(
-    `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ('order', $1, 1000, 'seeded'), ('invoice', 1, 100, 'seeded')`,
+    `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ('order', $1, 1000, 'seeded'), ('shipment', 1, 100, 'seeded')`,
     [BEYOND_DOUBLE.toString()],
   );
   return {

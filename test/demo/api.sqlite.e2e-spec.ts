@@ -11,7 +11,7 @@ async function prepare(suite: string): Promise<ContractDatabase> {
   const file = tempSqlite(suite);
   file.exec(createTableSql('better-sqlite3'));
   file.exec(
-    `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ('order', ${BEYOND_DOUBLE}, 1000, 'seeded'), ('invoice', 1, 100, 'seeded')`,
+    `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ('order', ${BEYOND_DOUBLE}, 1000, 'seeded'), ('shipment', 1, 100, 'seeded')`,
   );
   return {
     env: { DB_TYPE: 'sqlite', SQLITE_PATH: file.path },

@@ -4,12 +4,17 @@ import { freshDatabase, mysqlDemoEnv, type TestDatabase } from '../../support/ma
 import { bearer, newAdminToken } from './support/admin-token.js';
 import { startDemo, type RunningDemo } from './support/demo-app.js';
 
-/** A request to send: a JSON body (`json`), or bytes sent as application/json as they are (`raw`). */
+/**
+ * A request to send: a JSON body (`json`), or bytes sent as they are (`raw`) as application/json or as `type`;
+ * `empty`: no body at all.
+ */
 interface Sent {
   readonly method: 'GET' | 'POST' | 'PATCH';
   readonly path: string;
   readonly json?: unknown;
   readonly raw?: string;
+  readonly type?: string;
+  readonly empty?: boolean;
   /** With the admin bearer token. */
   readonly admin?: boolean;
 }
@@ -20,6 +25,8 @@ interface BadInput extends Sent {
   readonly status: number;
   readonly code: string;
   readonly message: string;
+  /** A header the answer must carry, lower-case name. */
+  readonly header?: readonly [string, string];
 }
 
 const get = (path: string): Sent => ({ method: 'GET', path });
@@ -28,10 +35,14 @@ const admin = (sent: Sent): Sent => ({ ...sent, admin: true });
 const order = { customer: 'ACME Corp', amountCents: 4999, currency: 'EUR' };
 const user = { name: 'Ada Lovelace', email: 'ada@example.com' };
 
-const countPositive = 'count must be a positive integer, got';
-const countRange = 'nextIds count must be an integer from 1 to 10000 (maxBatchSize)';
+const countRule = 'count must be an integer from 1 to 10000 (maxBatchSize), got';
+const countPlain = 'count must be given as a plain query parameter, such as ?count=2, got';
+const notJson = (route: string, came: string) =>
+  `${route} takes a JSON body, sent with the header "Content-Type: application/json"; this one came as "${came}".`;
 const badId = 'id must be a positive integer from 1 to 9223372036854775807, written in decimal digits';
 const startAtDigits = 'startAt must be a decimal string of 1 to 19 digits';
+const badOrderId = 'orderId must be a positive integer from 1 to 9223372036854775807, written in decimal digits';
+const notACode = 'Not an OpaqueIdCodec code:';
 
 const CASES: BadInput[] = [
   // GET /ids/:tag: the tag
@@ -90,85 +101,113 @@ const CASES: BadInput[] = [
     title: 'count=0',
     ...get('/ids/order?count=0'),
     status: 400,
-    code: 'LEAF_INVALID_ARGUMENT',
-    message: `${countRange}, got 0.`,
+    code: 'INVALID_COUNT',
+    message: `${countRule} 0.`,
   },
   {
     title: 'count=-1',
     ...get('/ids/order?count=-1'),
     status: 400,
     code: 'INVALID_COUNT',
-    message: `${countPositive} "-1".`,
+    message: `${countRule} "-1".`,
   },
   {
     title: 'count=1.5',
     ...get('/ids/order?count=1.5'),
     status: 400,
     code: 'INVALID_COUNT',
-    message: `${countPositive} "1.5".`,
+    message: `${countRule} "1.5".`,
   },
   {
     title: 'count=NaN',
     ...get('/ids/order?count=NaN'),
     status: 400,
     code: 'INVALID_COUNT',
-    message: `${countPositive} "NaN".`,
+    message: `${countRule} "NaN".`,
   },
   {
     title: 'count=Infinity',
     ...get('/ids/order?count=Infinity'),
     status: 400,
     code: 'INVALID_COUNT',
-    message: `${countPositive} "Infinity".`,
+    message: `${countRule} "Infinity".`,
   },
   {
     title: 'count=1e309',
     ...get('/ids/order?count=1e309'),
     status: 400,
     code: 'INVALID_COUNT',
-    message: `${countPositive} "1e309".`,
+    message: `${countRule} "1e309".`,
   },
   {
     title: 'count=0x10',
     ...get('/ids/order?count=0x10'),
     status: 400,
     code: 'INVALID_COUNT',
-    message: `${countPositive} "0x10".`,
+    message: `${countRule} "0x10".`,
   },
   {
     title: 'count=" 1"',
     ...get('/ids/order?count=%201'),
     status: 400,
     code: 'INVALID_COUNT',
-    message: `${countPositive} " 1".`,
+    message: `${countRule} " 1".`,
   },
   {
     title: 'count=99999999999',
     ...get('/ids/order?count=99999999999'),
     status: 400,
-    code: 'LEAF_INVALID_ARGUMENT',
-    message: `${countRange}, got 99999999999.`,
+    code: 'INVALID_COUNT',
+    message: `${countRule} 99999999999.`,
   },
   {
     title: 'count=abc',
     ...get('/ids/order?count=abc'),
     status: 400,
     code: 'INVALID_COUNT',
-    message: `${countPositive} "abc".`,
+    message: `${countRule} "abc".`,
   },
   {
     title: 'an empty count',
     ...get('/ids/order?count='),
     status: 400,
     code: 'INVALID_COUNT',
-    message: `${countPositive} "".`,
+    message: `${countRule} "".`,
   },
   {
     title: 'count given twice',
     ...get('/ids/order?count=1&count=2'),
     status: 400,
     code: 'INVALID_COUNT',
-    message: 'count must be given once, got it 2 times',
+    message: 'count must be given once, got it 2 times (["1","2"]).',
+  },
+  {
+    title: 'count[]=2 (brackets are no array here: without the check one ID would come back)',
+    ...get('/ids/order?count%5B%5D=2'),
+    status: 400,
+    code: 'INVALID_COUNT',
+    message: `${countPlain} ?count[]=2 (brackets and dots are not read).`,
+  },
+  {
+    title: 'count[0]=2&count[1]=3',
+    ...get('/ids/order?count[0]=2&count[1]=3'),
+    status: 400,
+    code: 'INVALID_COUNT',
+    message: `${countPlain} ?count[0]=2&count[1]=3`,
+  },
+  {
+    title: 'count of 23 digits, reported as sent (not 1e+23)',
+    ...get('/ids/order?count=99999999999999999999999'),
+    status: 400,
+    code: 'INVALID_COUNT',
+    message: `${countRule} 99999999999999999999999.`,
+  },
+  {
+    title: 'count=10001, one past maxBatchSize',
+    ...get('/ids/order?count=10001'),
+    status: 400,
+    code: 'INVALID_COUNT',
+    message: `${countRule} 10001.`,
   },
   // Leaf's route: errors are JSON, not text/plain
   {
@@ -260,6 +299,57 @@ const CASES: BadInput[] = [
     code: 'MALFORMED_JSON',
     message: 'The body is not a JSON object or array',
   },
+  // Bodies that are not JSON: one 415 that says so, not a list of every property as missing
+  {
+    title: 'order, form-encoded (what curl -d sends without a Content-Type)',
+    method: 'POST',
+    path: '/orders',
+    raw: 'customer=ACME&amountCents=4999&currency=EUR',
+    type: 'application/x-www-form-urlencoded',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: notJson('POST /orders', 'application/x-www-form-urlencoded'),
+    header: ['accept-post', 'application/json'],
+  },
+  {
+    title: 'user, JSON sent as text/plain',
+    method: 'POST',
+    path: '/users',
+    raw: JSON.stringify(user),
+    type: 'text/plain',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: notJson('POST /users', 'text/plain'),
+  },
+  {
+    title: 'invoice, XML',
+    method: 'POST',
+    path: '/invoices',
+    raw: '<invoice><orderId>1</orderId></invoice>',
+    type: 'application/xml',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: notJson('POST /invoices', 'application/xml'),
+  },
+  {
+    title: 'order, JSON in a charset other than UTF-8',
+    method: 'POST',
+    path: '/orders',
+    raw: JSON.stringify(order),
+    type: 'application/json; charset=latin1',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'The body\'s charset "latin1" is not read here: send JSON in UTF-8',
+  },
+  {
+    title: 'order, no body at all',
+    method: 'POST',
+    path: '/orders',
+    empty: true,
+    status: 400,
+    code: 'MISSING_BODY',
+    message: 'POST /orders takes a JSON object as its body (Content-Type: application/json); this request has none.',
+  },
   {
     title: 'user, not an email',
     ...post('/users', { ...user, email: 'not-an-email' }),
@@ -318,6 +408,78 @@ const CASES: BadInput[] = [
     status: 404,
     code: 'NOT_FOUND',
     message: 'Order 424242 does not exist.',
+  },
+  // Orders by public ID
+  {
+    title: 'public order id too short',
+    ...get('/orders/public/abc'),
+    status: 400,
+    code: 'LEAF_INVALID_ARGUMENT',
+    message: `${notACode} "abc" has 3 characters`,
+  },
+  {
+    title: 'public order id with a character outside 0-9A-Za-z',
+    ...get('/orders/public/0vqjVBYdHz_'),
+    status: 400,
+    code: 'LEAF_INVALID_ARGUMENT',
+    message: `${notACode} "0vqjVBYdHz_" has "_" at character 11`,
+  },
+  {
+    title: 'public order id beyond 2^63',
+    ...get('/orders/public/zzzzzzzzzzz'),
+    status: 400,
+    code: 'LEAF_INVALID_ARGUMENT',
+    message: `${notACode} "zzzzzzzzzzz" stands for 2^63 or more`,
+  },
+  // Invoices
+  {
+    title: 'invoice, order id as a number',
+    ...post('/invoices', { orderId: 1 }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    message: `${badOrderId} in a string, got 1`,
+  },
+  {
+    title: 'invoice, order id with a leading zero',
+    ...post('/invoices', { orderId: '01' }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    message: `${badOrderId} in a string, got "01"`,
+  },
+  {
+    title: 'invoice, no order id',
+    ...post('/invoices', {}),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    message: `${badOrderId} in a string, got nothing`,
+  },
+  {
+    title: 'invoice of an order that does not exist',
+    ...post('/invoices', { orderId: '424242' }),
+    status: 404,
+    code: 'NOT_FOUND',
+    message: 'Order 424242 does not exist.',
+  },
+  {
+    title: 'invoice number of another format',
+    ...get('/invoices/2026-000001'),
+    status: 400,
+    code: 'LEAF_INVALID_ARGUMENT',
+    message: '"2026-000001" is not a code of "invoice": codes of "invoice" look like INV-{yyyy}{MM}{dd}-{seq:6}.',
+  },
+  {
+    title: 'invoice number of a day that does not exist',
+    ...get('/invoices/INV-20261301-000001'),
+    status: 400,
+    code: 'LEAF_INVALID_ARGUMENT',
+    message: 'holds no real date (year 2026, month 13, day 01)',
+  },
+  {
+    title: 'invoice number that no invoice has',
+    ...get('/invoices/INV-20261201-000001'),
+    status: 404,
+    code: 'NOT_FOUND',
+    message: 'Invoice INV-20261201-000001 does not exist.',
   },
   // Admin: POST /admin/tags
   {
@@ -442,7 +604,30 @@ const CASES: BadInput[] = [
     code: 'MALFORMED_JSON',
     message: 'The body is not a JSON object or array',
   },
+  {
+    title: 'admin, form-encoded',
+    method: 'POST',
+    path: '/admin/tags',
+    raw: 'tag=parcel',
+    type: 'application/x-www-form-urlencoded',
+    admin: true,
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: notJson('POST /admin/tags', 'application/x-www-form-urlencoded'),
+  },
   // Admin: PATCH /admin/tags/:tag
+  {
+    title: 'admin, step change as text',
+    method: 'PATCH',
+    path: '/admin/tags/order',
+    raw: '{"step": 5}',
+    type: 'text/plain',
+    admin: true,
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: notJson('PATCH /admin/tags/order', 'text/plain'),
+    header: ['accept-patch', 'application/json'],
+  },
   {
     title: 'admin, step change to "abc"',
     ...admin({ method: 'PATCH', path: '/admin/tags/order', json: { step: 'abc' } }),
@@ -469,7 +654,8 @@ const CASES: BadInput[] = [
     ...admin({ method: 'PATCH', path: '/admin/tags/no-such-tag', json: { step: 5 } }),
     status: 404,
     code: 'LEAF_UNKNOWN_BIZ_TAG',
-    message: 'Unknown biz tag "no-such-tag"',
+    message:
+      'Unknown biz tag "no-such-tag": it has no row in leaf_alloc. Create it with POST /admin/tags and the body {"tag":"no-such-tag"}',
   },
 ];
 
@@ -499,7 +685,7 @@ describe('bad input over HTTP: a clear 4xx each, and /ids/order keeps serving', 
   it.each(CASES)('$method $title: $status $code', async (bad) => {
     let sent = http[bad.method === 'GET' ? 'get' : bad.method === 'POST' ? 'post' : 'patch'](bad.path);
     if (bad.admin) sent = sent.set(bearer(token));
-    if (bad.raw !== undefined) sent = sent.set('Content-Type', 'application/json').send(bad.raw);
+    if (bad.raw !== undefined) sent = sent.set('Content-Type', bad.type ?? 'application/json').send(bad.raw);
     else if (bad.json !== undefined) sent = sent.send(bad.json as object);
     const res = await sent;
 
@@ -515,6 +701,10 @@ describe('bad input over HTTP: a clear 4xx each, and /ids/order keeps serving', 
     });
     const message = [res.body.message].flat().join('\n');
     expect(message).toContain(bad.message);
+    // One clear message, never the validation's list of every property.
+    if (bad.status === 415 || bad.code === 'INVALID_COUNT' || bad.code === 'MISSING_BODY')
+      expect(typeof res.body.message).toBe('string');
+    if (bad.header) expect(res.headers[bad.header[0]]).toBe(bad.header[1]);
 
     const next = await http.get('/ids/order').expect(200);
     const id = BigInt(next.body.id);
@@ -527,10 +717,14 @@ describe('bad input over HTTP: a clear 4xx each, and /ids/order keeps serving', 
       'SELECT biz_tag, step FROM leaf_alloc ORDER BY biz_tag',
     );
     expect(rows).toEqual([
+      { biz_tag: expect.stringMatching(/^invoice:\d{8}$/), step: 1000 },
+      { biz_tag: 'invoice_id', step: 1000 },
       { biz_tag: 'order', step: 1000 },
       { biz_tag: 'user', step: 1000 },
     ]);
     const [{ n }] = await db.query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM orders');
     expect(Number(n)).toBe(0);
+    const [{ invoices }] = await db.query<Array<{ invoices: number }>>('SELECT COUNT(*) AS invoices FROM invoices');
+    expect(Number(invoices)).toBe(0);
   });
 });

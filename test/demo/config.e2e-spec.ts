@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from '@jest/globals';
+import type { LoggerService } from '@nestjs/common';
 import request from 'supertest';
+import { InvalidLeafOptionsError, OpaqueIdCodec } from 'nest-leaf';
 import { createApp } from '../../apps/demo/src/app.factory.js';
+import { DEMO_DEFAULTS } from '../../apps/demo/src/config/demo.config.js';
 import { InvalidEnvironmentError } from '../../apps/demo/src/config/environment.validation.js';
 import { startDemo } from './support/demo-app.js';
 import { tempSqlite } from './support/sqlite.js';
@@ -41,16 +44,26 @@ describe('demo configuration at startup', () => {
       await demo.close();
     }
     const tables = file.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['leaf_alloc', 'migrations', 'orders', 'users']));
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['leaf_alloc', 'migrations', 'orders', 'users', 'invoices']),
+    );
     const migrations = file.exec<{ name: string }>('SELECT name FROM migrations ORDER BY id');
     expect(migrations.map((m) => m.name)).toEqual([
       'LeafAllocMigration1732147200000',
       'DemoTablesMigration1732233600000',
+      'DemoInvoicesMigration1764547200000',
     ]);
     const rows = file.exec<{ biz_tag: string; step: bigint; description: string }>(
       'SELECT biz_tag, step, description FROM leaf_alloc ORDER BY biz_tag',
     );
+    // The period tag `invoice` has no row of its own: one per day, the first made by its startup reservation.
     expect(rows).toEqual([
+      {
+        biz_tag: expect.stringMatching(/^invoice:\d{8}$/),
+        step: 250n,
+        description: 'Invoice numbers of one day (nest-leaf demo)',
+      },
+      { biz_tag: 'invoice_id', step: 250n, description: 'IDs of invoices (nest-leaf demo)' },
       { biz_tag: 'order', step: 250n, description: 'IDs of orders (nest-leaf demo)' },
       { biz_tag: 'user', step: 250n, description: 'IDs of users (nest-leaf demo)' },
     ]);
@@ -64,5 +77,67 @@ describe('demo configuration at startup', () => {
     } finally {
       await demo.close();
     }
+  });
+
+  it('numbers invoices by the day in LEAF_TIME_ZONE', async () => {
+    // UTC+14: its date is not UTC's for 14 hours of every day.
+    const timeZone = 'Pacific/Kiritimati';
+    const today = () => new Intl.DateTimeFormat('en-CA', { timeZone }).format(Date.now()).replaceAll('-', '');
+    const demo = await startDemo({ DB_TYPE: 'sqlite', SQLITE_PATH: file.path, LEAF_TIME_ZONE: timeZone });
+    try {
+      const http = request(demo.url);
+      const before = today();
+      const order = await http.post('/orders').send({ customer: 'Kiribati', amountCents: 1, currency: 'AUD' });
+      const invoice = await http.post('/invoices').send({ orderId: order.body.id }).expect(201);
+      expect([`INV-${before}-000001`, `INV-${today()}-000001`]).toContain(invoice.body.number);
+      expect((await http.get('/monitor/state').expect(200)).body.timeZone).toBe(timeZone);
+    } finally {
+      await demo.close();
+    }
+  });
+
+  it("refuses to start on a LEAF_TIME_ZONE the runtime does not know, with the library's message", async () => {
+    const attempt = createApp({
+      env: { DB_TYPE: 'sqlite', SQLITE_PATH: file.path, LEAF_TIME_ZONE: 'Mars/Olympus_Mons' },
+      logger: false,
+    });
+    await expect(attempt).rejects.toThrow(InvalidLeafOptionsError);
+    await expect(attempt).rejects.toThrow(/timeZone.*"Mars\/Olympus_Mons", which this runtime does not know/);
+  });
+
+  it('makes public order IDs with ORDER_URL_SECRET, and warns in production when it is unset', async () => {
+    const secret = 'c2VjcmV0LW9mLXRoaXMtdGVzdC1vbmx5';
+    const warnings: string[] = [];
+    const logger: LoggerService = {
+      log: () => {},
+      error: () => {},
+      warn: (message: unknown) => void warnings.push(String(message)),
+    };
+    const publicIdOf = async (env: Record<string, string>) => {
+      const app = await createApp({ env: { DB_TYPE: 'sqlite', SQLITE_PATH: file.path, ...env }, logger });
+      try {
+        await app.init();
+        const created = await request(app.getHttpServer())
+          .post('/orders')
+          .send({ customer: 'Secretive', amountCents: 1, currency: 'EUR' })
+          .expect(201);
+        return { id: BigInt(created.body.id), publicId: created.body.publicId as string };
+      } finally {
+        await app.close();
+      }
+    };
+
+    const own = await publicIdOf({ NODE_ENV: 'production', ORDER_URL_SECRET: secret });
+    expect(own.publicId).toBe(new OpaqueIdCodec(secret).encode(own.id));
+    expect(warnings.filter((w) => w.includes('ORDER_URL_SECRET'))).toEqual([]);
+
+    const development = await publicIdOf({ NODE_ENV: 'development' });
+    expect(development.publicId).toBe(new OpaqueIdCodec(DEMO_DEFAULTS.ORDER_URL_SECRET).encode(development.id));
+    expect(warnings.filter((w) => w.includes('ORDER_URL_SECRET'))).toEqual([]);
+
+    await publicIdOf({ NODE_ENV: 'production' });
+    expect(warnings.filter((w) => w.includes('ORDER_URL_SECRET'))).toEqual([
+      expect.stringContaining('ORDER_URL_SECRET is not set: the public order IDs are made with the development secret'),
+    ]);
   });
 });

@@ -1,10 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LeafModule } from 'nest-leaf';
 import { AdminModule } from './admin/admin.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
+import { JsonBodyGuard } from './common/json-body.guard.js';
 import { LeafErrorFilter } from './common/leaf-error.filter.js';
 import { DemoValidationPipe } from './common/validation.pipe.js';
 import type { DemoConfigService } from './config/demo.config.js';
@@ -13,6 +14,7 @@ import { leafOptions } from './config/leaf.options.js';
 import { typeOrmOptions } from './config/typeorm.options.js';
 import { HealthModule } from './health/health.module.js';
 import { IdsModule } from './ids/ids.module.js';
+import { InvoicesModule } from './invoices/invoices.module.js';
 import { RequestDrain } from './lifecycle/request-drain.service.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { MonitorModule } from './monitor/monitor.module.js';
@@ -51,6 +53,7 @@ export class AppModule {
         }),
         OrdersModule,
         UsersModule,
+        InvoicesModule,
         IdsModule,
         MonitorModule,
         HealthModule,
@@ -62,6 +65,8 @@ export class AppModule {
         { provide: APP_FILTER, useClass: LeafErrorFilter },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_PIPE, useClass: DemoValidationPipe },
+        // Before every route's own guards: a body that is not JSON gets its 415 before anything else is judged.
+        { provide: APP_GUARD, useClass: JsonBodyGuard },
       ],
     };
   }

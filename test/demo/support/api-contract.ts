@@ -3,10 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { IdGenerator } from 'nest-leaf';
 import { RequestDrain } from '../../../apps/demo/src/lifecycle/request-drain.service.js';
+import { OrderPublicIds } from '../../../apps/demo/src/orders/order-public-ids.js';
 import { startDemo, type RunningDemo } from './demo-app.js';
 
 /** 2^53 + 1: the first integer a JavaScript number cannot hold. `order` IDs start here, so any trip through Number shows. */
 export const BEYOND_DOUBLE = 9_007_199_254_740_993n;
+
+/** Today in UTC (the demo's default LEAF_TIME_ZONE) as invoice numbers write it, `20261201`; or a day before. */
+const todayUtc = (days = 0) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
 
 /** A database prepared for one run of the contract. */
 export interface ContractDatabase {
@@ -19,7 +23,7 @@ export interface ContractDatabase {
 
 /**
  * Every endpoint of the demo against one engine. `prepare` must create a database in which `leaf_alloc` has
- * `order` at `max_id = BEYOND_DOUBLE` and a row for the unconfigured tag `invoice`.
+ * `order` at `max_id = BEYOND_DOUBLE` and a row for the unconfigured tag `shipment` (at `max_id` 1).
  */
 export function describeDemoApi(engine: string, prepare: () => Promise<ContractDatabase>): void {
   describe(`demo API on ${engine}`, () => {
@@ -56,6 +60,8 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
             tags: expect.objectContaining({
               order: expect.objectContaining({ status: 'up', configured: true, lastReservationOk: true }),
               user: expect.objectContaining({ status: 'up', configured: true, lastReservationOk: true }),
+              invoice: expect.objectContaining({ status: 'up', configured: true, lastReservationOk: true }),
+              invoice_id: expect.objectContaining({ status: 'up', configured: true, lastReservationOk: true }),
             }),
           }),
         );
@@ -78,6 +84,7 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
           .expect(201);
         expect(created.body).toEqual({
           id: expect.stringMatching(/^[1-9][0-9]*$/),
+          publicId: expect.stringMatching(/^[0-9A-Za-z]{11}$/),
           customer: 'ACME Corp',
           amountCents: 4999,
           currency: 'EUR',
@@ -144,6 +151,155 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
         }
         const res = await http.get('/orders/9223372036854775807').expect(404);
         expect(res.body.message).toBe('Order 9223372036854775807 does not exist.');
+      });
+    });
+
+    describe('public order IDs', () => {
+      it('gives each order a publicId, and GET /orders/public/:publicId reads the order back', async () => {
+        const created = await http
+          .post('/orders')
+          .send({ customer: 'Public Co', amountCents: 100, currency: 'EUR' })
+          .expect(201);
+        const { id, publicId } = created.body as { id: string; publicId: string };
+        expect(publicId).toMatch(/^[0-9A-Za-z]{11}$/);
+        expect((await http.get(`/orders/public/${publicId}`).expect(200)).body).toEqual(created.body);
+        // The same order by its ID carries the same publicId: one code per ID, every time.
+        expect((await http.get(`/orders/${id}`).expect(200)).body.publicId).toBe(publicId);
+
+        const next = await http.post('/orders').send({ customer: 'Next Co', amountCents: 1, currency: 'EUR' });
+        expect(BigInt(next.body.id)).toBeGreaterThan(BigInt(id));
+        expect(next.body.publicId).toMatch(/^[0-9A-Za-z]{11}$/);
+        expect(next.body.publicId).not.toBe(publicId);
+      });
+
+      it("answers 400 with the library's message to a publicId that is not a code", async () => {
+        for (const [bad, problem] of [
+          ['abc', 'has 3 characters'],
+          ['0vqjVBYdHzNx', 'has 12 characters'],
+          ['0vqjVBYdHz-', 'has "-" at character 11'],
+          ['zzzzzzzzzzz', 'stands for 2^63 or more'],
+          ['00000000000', 'stands for 0'],
+        ]) {
+          const res = await http.get(`/orders/public/${encodeURIComponent(bad)}`).expect(400);
+          expect(res.body).toEqual({
+            statusCode: 400,
+            error: 'Bad Request',
+            code: 'LEAF_INVALID_ARGUMENT',
+            message: expect.stringContaining(`Not an OpaqueIdCodec code: "${bad}" ${problem}`),
+          });
+        }
+      });
+
+      it('answers 404 to the code of an ID no order has, without telling the ID', async () => {
+        const code = demo.app.get(OrderPublicIds).encode(424_242n);
+        const res = await http.get(`/orders/public/${code}`).expect(404);
+        expect(res.body).toEqual({
+          statusCode: 404,
+          error: 'Not Found',
+          code: 'NOT_FOUND',
+          message: `No order has the public ID ${code}.`,
+        });
+      });
+    });
+
+    describe('invoices', () => {
+      let orderId: string;
+
+      beforeAll(async () => {
+        const order = await http.post('/orders').send({ customer: 'Invoiced Ltd', amountCents: 990, currency: 'EUR' });
+        orderId = order.body.id;
+      });
+
+      /** The sequence of an invoice number: its digits after the last "-". */
+      const seqOf = (number: string) => Number(number.slice(number.lastIndexOf('-') + 1));
+
+      it('numbers the first invoice of the day INV-<today in UTC>-000001, and GET /invoices/:number reads it back', async () => {
+        const before = todayUtc();
+        const created = await http.post('/invoices').send({ orderId }).expect(201);
+        const days = new Set([before, todayUtc()]); // in case the test runs across midnight
+        expect(created.body).toEqual({
+          id: expect.stringMatching(/^[1-9][0-9]*$/),
+          number: expect.stringMatching(/^INV-\d{8}-000001$/),
+          orderId,
+          createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        });
+        expect(days).toContain(created.body.number.slice(4, 12));
+
+        const read = await http.get(`/invoices/${created.body.number}`).expect(200);
+        expect(read.body).toEqual(created.body);
+        const rows = await db.query(`SELECT id, number, order_id FROM invoices`);
+        expect(rows.map((row) => [String(row.id), row.number, String(row.order_id)])).toEqual([
+          [created.body.id, created.body.number, orderId],
+        ]);
+      });
+
+      it('hands out unique, increasing numbers one after the other, and unique ones to concurrent requests', async () => {
+        const numbers: string[] = [];
+        for (let i = 0; i < 5; i++)
+          numbers.push((await http.post('/invoices').send({ orderId }).expect(201)).body.number);
+        const seqs = numbers.map(seqOf);
+        for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1]);
+
+        const burst = await Promise.all(Array.from({ length: 30 }, () => http.post('/invoices').send({ orderId })));
+        expect(burst.map((res) => res.status)).toEqual(Array(30).fill(201));
+        const all = [...numbers, ...burst.map((res) => res.body.number as string)];
+        expect(new Set(all).size).toBe(35);
+        expect(new Set(burst.map((res) => res.body.id as string)).size).toBe(30);
+        for (const number of all) expect(number).toMatch(/^INV-\d{8}-\d{6}$/);
+        const [{ n }] = await db.query(`SELECT COUNT(*) AS n FROM invoices`);
+        expect(Number(n)).toBe(36);
+      });
+
+      it('answers 404 to an order that does not exist, without spending a number', async () => {
+        const last = seqOf((await http.post('/invoices').send({ orderId }).expect(201)).body.number);
+        const res = await http.post('/invoices').send({ orderId: '424242' }).expect(404);
+        expect(res.body).toEqual(
+          expect.objectContaining({ code: 'NOT_FOUND', message: 'Order 424242 does not exist.' }),
+        );
+        const next = await http.post('/invoices').send({ orderId }).expect(201);
+        expect(seqOf(next.body.number)).toBe(last + 1);
+      });
+
+      it('answers 400 with every problem of an invalid body', async () => {
+        const rule = 'orderId must be a positive integer from 1 to 9223372036854775807, written in decimal digits';
+        for (const [body, problem] of [
+          [{ orderId: Number(orderId) }, `${rule} in a string, got ${Number(orderId)}`],
+          [{ orderId: '0' }, `${rule} in a string, got "0"`],
+          [{ orderId: '9223372036854775808' }, `${rule} in a string, got "9223372036854775808"`],
+          [{}, `${rule} in a string, got nothing`],
+          [{ orderId, amount: 5 }, 'property amount should not exist'],
+        ] as const) {
+          const res = await http.post('/invoices').send(body).expect(400);
+          expect(res.body).toEqual(
+            expect.objectContaining({ code: 'VALIDATION_FAILED', message: expect.arrayContaining([problem]) }),
+          );
+        }
+      });
+
+      it("answers 400 with the library's message to a number parseCode refuses, and 404 to one no invoice has", async () => {
+        for (const [bad, problem] of [
+          [
+            'INV-2026-1',
+            '"INV-2026-1" is not a code of "invoice": codes of "invoice" look like INV-{yyyy}{MM}{dd}-{seq:6}.',
+          ],
+          ['42', '"42" is not a code of "invoice"'],
+          ['INV-20260230-000001', '"INV-20260230-000001" holds no real date (year 2026, month 02, day 30)'],
+          ['INV-20261201-000000', 'is not a code nest-leaf issues for "invoice"'],
+          ['INV-20261201-0000001', 'is not a code nest-leaf issues for "invoice"'],
+        ]) {
+          const res = await http.get(`/invoices/${bad}`).expect(400);
+          expect(res.body).toEqual({
+            statusCode: 400,
+            error: 'Bad Request',
+            code: 'LEAF_INVALID_ARGUMENT',
+            message: expect.stringContaining(problem),
+          });
+        }
+        const absent = `INV-${todayUtc()}-999999`;
+        const res = await http.get(`/invoices/${absent}`).expect(404);
+        expect(res.body).toEqual(
+          expect.objectContaining({ code: 'NOT_FOUND', message: `Invoice ${absent} does not exist.` }),
+        );
       });
     });
 
@@ -214,6 +370,49 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
         }
       });
 
+      it('answers 400 to count[]=2 and to a repeated count, rather than one ID', async () => {
+        for (const query of ['count%5B%5D=2', 'count=1&count=2']) {
+          const res = await http.get(`/ids/order?${query}`).expect(400);
+          expect(res.body).toEqual(
+            expect.objectContaining({ code: 'INVALID_COUNT', message: expect.stringMatching(/^count must be given /) }),
+          );
+        }
+      });
+
+      it('marks every answer that carries IDs Cache-Control: no-store', async () => {
+        expect((await http.get('/ids/user').expect(200)).headers['cache-control']).toBe('no-store');
+        expect((await http.get('/ids/user?count=3').expect(200)).headers['cache-control']).toBe('no-store');
+        expect((await http.get('/api/segment/get/user').expect(200)).headers['cache-control']).toBe('no-store');
+        const order = await http
+          .post('/orders')
+          .send({ customer: 'Cache', amountCents: 1, currency: 'EUR' })
+          .expect(201);
+        expect(order.headers['cache-control']).toBe('no-store');
+        const user = await http.post('/users').send({ name: 'Cache', email: 'cache@example.com' }).expect(201);
+        expect(user.headers['cache-control']).toBe('no-store');
+        const invoice = await http.post('/invoices').send({ orderId: order.body.id }).expect(201);
+        expect(invoice.headers['cache-control']).toBe('no-store');
+      });
+
+      it('refuses HEAD on the ID routes with 405 and Allow: GET, spending no ID', async () => {
+        const issued = async () =>
+          demo.app
+            .get(IdGenerator)
+            .inspect()
+            .find((s) => s.tag === 'user')!.idsIssued;
+        const before = await issued();
+        for (const path of ['/ids/user', '/ids/user?count=5', '/api/segment/get/user']) {
+          const res = await http.head(path).expect(405);
+          expect(res.headers.allow).toBe('GET');
+          expect(res.headers['cache-control']).toBe('no-store');
+          expect(res.text ?? '').toBe('');
+        }
+        expect(await issued()).toBe(before);
+        // GET still answers, with the next ID.
+        await http.get('/ids/user').expect(200);
+        expect(await issued()).toBe(before + 1);
+      });
+
       it('answers 404 with the library code to an unknown tag', async () => {
         const res = await http.get('/ids/no-such-tag').expect(404);
         expect(res.body).toEqual({
@@ -230,7 +429,7 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
       });
 
       it('serves a tag that is not configured but has a row in leaf_alloc', async () => {
-        const res = await http.get('/ids/invoice?count=3').expect(200);
+        const res = await http.get('/ids/shipment?count=3').expect(200);
         expect(res.body.ids).toEqual(['1', '2', '3']);
       });
     });
@@ -263,6 +462,22 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
         expect(BigInt(order.nextPosition)).toBeGreaterThan(BigInt(order.current.start));
         expect(order.idsIssued).toBeGreaterThan(300);
         expect(order.reservationsByTrigger.startup).toBe(1);
+        expect(order).toEqual(expect.objectContaining({ row: 'order', period: 'none' }));
+      });
+
+      it("shows the period tag on one line: its current period's row, and counters of every period", async () => {
+        const res = await http.get('/monitor/state').expect(200);
+        expect(res.body.timeZone).toBe('UTC');
+        const lines = res.body.tags.filter((t: { tag: string }) => t.tag.startsWith('invoice'));
+        expect(lines.map((t: { tag: string }) => t.tag)).toEqual(['invoice', 'invoice_id']);
+        const [invoice, invoiceId] = lines;
+        expect(invoice).toEqual(
+          expect.objectContaining({ period: 'day', row: expect.stringMatching(/^invoice:\d{8}$/), configured: true }),
+        );
+        expect([`invoice:${todayUtc()}`, `invoice:${todayUtc(-1)}`]).toContain(invoice.row);
+        expect(invoice.idsIssued).toBeGreaterThanOrEqual(38);
+        expect(invoiceId).toEqual(expect.objectContaining({ row: 'invoice_id', period: 'none' }));
+        expect(invoiceId.idsIssued).toBe(invoice.idsIssued);
       });
 
       it('GET /monitor serves the HTML page', async () => {
@@ -270,6 +485,31 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
         expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
         expect(res.text).toContain('<title>nest-leaf · segment monitor</title>');
         expect(res.text).toContain("fetch('/monitor/state'");
+      });
+
+      it('serves the charting library the page loads, from node_modules', async () => {
+        const page = (await http.get('/monitor').expect(200)).text;
+        expect(page).toContain('<script src="/monitor/vendor/uPlot.iife.min.js"></script>');
+        expect(page).toContain('<link rel="stylesheet" href="/monitor/vendor/uPlot.min.css">');
+        const script = await http.get('/monitor/vendor/uPlot.iife.min.js').expect(200);
+        expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+        expect(script.text).toMatch(/uPlot/);
+        const style = await http.get('/monitor/vendor/uPlot.min.css').expect(200);
+        expect(style.headers['content-type']).toBe('text/css; charset=utf-8');
+        expect(style.text).toContain('.uplot');
+      });
+
+      it("GET /monitor/state carries each tag's runway and failed calls", async () => {
+        const res = await http.get('/monitor/state').expect(200);
+        const order = res.body.tags.find((t: { tag: string }) => t.tag === 'order');
+        expect(order).toEqual(
+          expect.objectContaining({
+            runwayIds: order.available,
+            runwayTargetMs: 60_000,
+            failedCalls: 0,
+          }),
+        );
+        expect(order.runwayMs === null || typeof order.runwayMs === 'number').toBe(true);
       });
     });
 
@@ -303,6 +543,22 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
         }
         expect(res.text).toMatch(/^leaf_step\{tag="user"\} \d+$/m);
       });
+
+      it("labels the period tag by its tag alone, never by its period's row", async () => {
+        const res = await http.get('/metrics').expect(200);
+        const issued = demo.app
+          .get(IdGenerator)
+          .inspect()
+          .find((s) => s.tag === 'invoice')!.idsIssued;
+        expect(res.text.match(/^leaf_ids_issued_total\{tag="invoice"\} .*$/gm)).toEqual([
+          `leaf_ids_issued_total{tag="invoice"} ${issued}`,
+        ]);
+        expect(res.text).toContain(
+          'leaf_reservation_duration_seconds_count{tag="invoice",trigger="startup",result="ok"} 1',
+        );
+        expect(res.text).toContain('leaf_reservations_total{tag="invoice_id",trigger="startup"} 1');
+        expect(res.text).not.toMatch(/tag="invoice:/);
+      });
     });
 
     describe('API docs', () => {
@@ -314,6 +570,9 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
           expect.arrayContaining([
             '/orders',
             '/orders/{id}',
+            '/orders/public/{publicId}',
+            '/invoices',
+            '/invoices/{number}',
             '/users',
             '/ids/{tag}',
             '/api/segment/get/{key}',
@@ -321,6 +580,54 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
             '/metrics',
           ]),
         );
+        expect(doc.body.paths['/invoices'].post.summary).toMatch(/invoice/);
+        expect(doc.body.paths['/invoices/{number}'].get.summary).toMatch(/number/);
+        expect(doc.body.paths['/orders/public/{publicId}'].get.summary).toMatch(/public ID/);
+        expect(doc.body.components.schemas.OrderResponse.required).toContain('publicId');
+        expect(Object.keys(doc.body.components.schemas.InvoiceResponse.properties)).toEqual([
+          'id',
+          'number',
+          'orderId',
+          'createdAt',
+        ]);
+      });
+
+      it('gives every operation a summary, and every error response the error body schema', async () => {
+        const doc = (await http.get('/docs-json').expect(200)).body;
+        type Operation = { summary?: string; responses: Record<string, { content?: Record<string, unknown> }> };
+        const operations = Object.entries(doc.paths as Record<string, Record<string, Operation>>).flatMap(
+          ([path, methods]) => Object.entries(methods).map(([method, op]) => ({ at: `${method} ${path}`, op })),
+        );
+        expect(operations.length).toBeGreaterThanOrEqual(17);
+        for (const { at, op } of operations) {
+          expect({ at, summary: op.summary }).toEqual({ at, summary: expect.stringMatching(/\w{3}/) });
+          for (const [status, response] of Object.entries(op.responses)) {
+            // terminus answers its own health document on 503.
+            if (Number(status) < 400 || at.startsWith('get /health/')) continue;
+            expect({ at, status, content: response.content }).toEqual({
+              at,
+              status,
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+            });
+          }
+        }
+        expect(doc.components.schemas.ErrorResponse.required).toEqual(['statusCode', 'error', 'code', 'message']);
+        expect(doc.components.schemas.ErrorResponse.properties.statusCode.type).toBe('integer');
+
+        const statuses = (at: Operation) => Object.keys(at.responses);
+        const ids = doc.paths['/ids/{tag}'].get as Operation & { parameters: Array<{ name: string; schema: object }> };
+        expect(statuses(ids)).toEqual(expect.arrayContaining(['200', '400', '404', '409', '503']));
+        expect(ids.parameters.find((p) => p.name === 'count')!.schema).toEqual(
+          expect.objectContaining({ type: 'integer', minimum: 1, maximum: 10_000 }),
+        );
+        const leaf = doc.paths['/api/segment/get/{key}'].get as Operation;
+        expect(statuses(leaf)).toEqual(expect.arrayContaining(['200', '400', '404', '503']));
+        expect(leaf.responses['200'].content).toEqual({ 'text/plain': expect.anything() });
+        for (const path of ['/orders', '/users', '/invoices']) {
+          expect(statuses(doc.paths[path].post)).toEqual(expect.arrayContaining(['201', '400', '415', '503']));
+        }
+        // HEAD is refused (405), not an operation of its own.
+        expect(doc.paths['/ids/{tag}'].head).toBeUndefined();
       });
     });
 
@@ -339,6 +646,12 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
           .send({ customer: 'late', amountCents: 1, currency: 'EUR' })
           .expect(503);
         expect(order.headers['retry-after']).toBe('1');
+        const [{ id }] = await db.query(`SELECT MIN(id) AS id FROM orders`);
+        const invoice = await http
+          .post('/invoices')
+          .send({ orderId: String(id) })
+          .expect(503);
+        expect(invoice.body.code).toBe('LEAF_UNAVAILABLE');
 
         const ready = await http.get('/health/ready').expect(503);
         expect(ready.body.details.leaf).toEqual(expect.objectContaining({ status: 'down', running: false }));

@@ -4,10 +4,14 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LeafAlloc } from 'nest-leaf';
 import type { DemoConfigService } from '../config/demo.config.js';
+import { AdminToken } from './admin-token.js';
 import { AdminController } from './admin.controller.js';
 import { AdminService } from './admin.service.js';
 
-/** The admin API. Its rate limit guards its own controller only: the ID endpoints are the hot path. */
+/**
+ * The admin API. Its rate limit guards its own controller only (the ID endpoints are the hot path), and counts
+ * failed authentications only (see AdminThrottlerGuard).
+ */
 @Module({
   imports: [
     TypeOrmModule.forFeature([LeafAlloc]),
@@ -19,6 +23,6 @@ import { AdminService } from './admin.service.js';
     }),
   ],
   controllers: [AdminController],
-  providers: [AdminService],
+  providers: [AdminService, AdminToken],
 })
 export class AdminModule {}

@@ -7,7 +7,7 @@ import { MAX_BIZ_TAG_LENGTH } from 'nest-leaf';
  * startAt below 2^63-1) are `LeafAdmin`'s, so each limit and its message live in one place.
  */
 export class CreateTagDto {
-  @ApiProperty({ example: 'invoice', maxLength: MAX_BIZ_TAG_LENGTH, description: 'The biz tag, stored as given' })
+  @ApiProperty({ example: 'shipment', maxLength: MAX_BIZ_TAG_LENGTH, description: 'The biz tag, stored as given' })
   @IsString()
   tag!: string;
 
@@ -16,7 +16,7 @@ export class CreateTagDto {
   @IsInt()
   step?: number;
 
-  @ApiPropertyOptional({ example: 'IDs of invoices', maxLength: 256 })
+  @ApiPropertyOptional({ example: 'IDs of shipments', maxLength: 256 })
   @IsOptional()
   @IsString()
   description?: string;

@@ -3,7 +3,7 @@ import type { LeafAlloc } from 'nest-leaf';
 
 /** A row of `leaf_alloc` as JSON: `max_id` as a decimal string, since JSON numbers lose digits past 2^53. */
 export class LeafAllocView {
-  @ApiProperty({ example: 'invoice' })
+  @ApiProperty({ example: 'shipment' })
   tag!: string;
 
   @ApiProperty({ example: '100000', description: 'max_id: the first ID the next reservation of any node will own' })
@@ -12,7 +12,7 @@ export class LeafAllocView {
   @ApiProperty({ example: 1000, description: 'Base step' })
   step!: number;
 
-  @ApiProperty({ type: String, nullable: true, example: 'IDs of invoices' })
+  @ApiProperty({ type: String, nullable: true, example: 'IDs of shipments' })
   description!: string | null;
 
   @ApiProperty({ example: '2025-01-01T12:00:00.000Z' })

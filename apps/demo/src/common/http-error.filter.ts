@@ -43,12 +43,18 @@ function unreadableRequest(cause: unknown): { code: string; message: string } | 
   if (cause instanceof URIError) {
     return { code: 'MALFORMED_URL', message: `The URL is not valid percent-encoded UTF-8 (${cause.message}).` };
   }
-  const error = cause as { type?: unknown; message?: unknown; length?: unknown; limit?: unknown } | undefined;
+  const error = cause as
+    { type?: unknown; message?: unknown; length?: unknown; limit?: unknown; charset?: unknown } | undefined;
   switch (error?.type) {
     case 'entity.parse.failed':
       return {
         code: 'MALFORMED_JSON',
         message: `The body is not a JSON object or array (${String(error.message)}). Send one, with Content-Type: application/json.`,
+      };
+    case 'charset.unsupported':
+      return {
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: `The body's charset ${JSON.stringify(String(error.charset ?? ''))} is not read here: send JSON in UTF-8 (Content-Type: application/json).`,
       };
     case 'entity.too.large':
       return {

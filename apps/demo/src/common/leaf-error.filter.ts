@@ -43,6 +43,17 @@ export class LeafErrorFilter implements ExceptionFilter<LeafError> {
       .status(status)
       .type('application/json')
       // A store failure may quote the driver; the log has it, the client gets the code.
-      .json(errorBody(status, error.code, internal ? 'The ID generator failed; see the server log.' : error.message));
+      .json(
+        errorBody(
+          status,
+          error.code,
+          internal ? 'The ID generator failed; see the server log.' : this.messageOf(error),
+        ),
+      );
+  }
+
+  /** The message a client gets for an error that is not a 500: the library's, unless a subclass words it for its routes. */
+  protected messageOf(error: LeafError): string {
+    return error.message;
   }
 }

@@ -24,11 +24,24 @@ export interface DemoConfig {
   readonly leaf: {
     readonly step: number;
     readonly threshold: number;
+    /** The IANA zone the `invoice` tag's days start in and its numbers show their date in (checked by the library). */
+    readonly timeZone: string;
   };
+  readonly orders: {
+    /** The secret of the `OpaqueIdCodec` that turns order IDs into the `publicId` of their URL. */
+    readonly urlSecret: string;
+    /** Whether `urlSecret` is the development default: anyone who reads the sources can decode those codes. */
+    readonly urlSecretIsDefault: boolean;
+  };
+  /** `NODE_ENV=production`: the development defaults that are no secret get a warning at startup. */
+  readonly production: boolean;
   readonly admin: {
     /** The bearer token of the admin endpoints; `null` turns them off (they answer 403). */
     readonly token: string | null;
-    /** Admin requests one client IP may make per minute, wrong tokens included. */
+    /**
+     * Failed authentications (a missing or wrong token) one client IP may make per minute; past it, every admin
+     * request from it gets 429 until the minute is over, the right token's included. Successful calls never count.
+     */
     readonly rateLimitPerMinute: number;
   };
 }
@@ -49,13 +62,31 @@ export const DEMO_DEFAULTS = {
   DB_NAME: 'leaf_demo',
   LEAF_STEP: 1000,
   LEAF_THRESHOLD: 0.2,
+  LEAF_TIME_ZONE: 'UTC',
+  /**
+   * So that the demo runs with no set-up. Public, so codes made with it hide nothing from whoever reads this file:
+   * with NODE_ENV=production the demo warns at startup until ORDER_URL_SECRET is set.
+   */
+  ORDER_URL_SECRET: 'nest-leaf-demo-development-only-order-url-secret',
   /** No default: a token everyone can read in the sources is no secret. Unset (or empty), the admin API is off. */
   ADMIN_TOKEN: null,
   ADMIN_RATE_LIMIT: 10,
 } as const;
 
+/** The largest `count` of `GET /ids/:tag?count=`: the library's `maxBatchSize`, set from here so both agree. */
+export const MAX_BATCH_SIZE = 10_000;
+
 /** Shortest accepted ADMIN_TOKEN: 16 random characters are beyond guessing at ADMIN_RATE_LIMIT tries a minute. */
 export const ADMIN_TOKEN_MIN_LENGTH = 16;
 
-/** The biz tags the demo serves; their `leaf_alloc` rows are created at startup when missing. */
-export const BIZ_TAGS = { order: 'order', user: 'user' } as const;
+/** Shortest accepted ORDER_URL_SECRET: what `OpaqueIdCodec` requires. */
+export const ORDER_URL_SECRET_MIN_LENGTH = 16;
+
+/**
+ * The biz tags the demo serves; their `leaf_alloc` rows are created at startup when missing. `invoice` is a period
+ * tag: one row per day (`invoice:20261201`), created on demand; `invoice_id` numbers the invoices' primary keys.
+ */
+export const BIZ_TAGS = { order: 'order', user: 'user', invoice: 'invoice', invoiceId: 'invoice_id' } as const;
+
+/** The invoice numbers: `INV-20261201-000001`, restarting at 1 every day (in LEAF_TIME_ZONE). */
+export const INVOICE_NUMBER_FORMAT = 'INV-{yyyy}{MM}{dd}-{seq:6}';

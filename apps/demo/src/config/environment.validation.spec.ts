@@ -1,13 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
+import { DEMO_DEFAULTS } from './demo.config.js';
 import { InvalidEnvironmentError, validateEnvironment } from './environment.validation.js';
+
+const DEFAULT_ORDERS = { urlSecret: DEMO_DEFAULTS.ORDER_URL_SECRET, urlSecretIsDefault: true };
 
 describe('validateEnvironment', () => {
   it('applies the defaults to an empty environment: SQLite in data/demo.sqlite on port 3000', () => {
     expect(validateEnvironment({})).toEqual({
       http: { port: 3000, shutdownTimeoutMs: 10_000 },
       database: { type: 'sqlite', path: 'data/demo.sqlite' },
-      leaf: { step: 1000, threshold: 0.2 },
+      leaf: { step: 1000, threshold: 0.2, timeZone: 'UTC' },
+      orders: DEFAULT_ORDERS,
       admin: { token: null, rateLimitPerMinute: 10 },
+      production: false,
     });
   });
 
@@ -23,8 +28,10 @@ describe('validateEnvironment', () => {
     ).toEqual({
       http: { port: 3000, shutdownTimeoutMs: 10_000 },
       database: { type: 'mysql', host: 'mysql', port: 3306, user: 'root', password: '', name: 'leaf_demo' },
-      leaf: { step: 500, threshold: 0.5 },
+      leaf: { step: 500, threshold: 0.5, timeZone: 'UTC' },
+      orders: DEFAULT_ORDERS,
       admin: { token: null, rateLimitPerMinute: 10 },
+      production: false,
     });
     expect(validateEnvironment({ DB_TYPE: 'postgres' }).database).toEqual(
       expect.objectContaining({ type: 'postgres', port: 5432, user: 'postgres' }),
@@ -86,5 +93,38 @@ describe('validateEnvironment', () => {
       expect(attempt({ ADMIN_TOKEN: token })).not.toThrow(token);
     }
     expect(attempt({ ADMIN_RATE_LIMIT: '0' })).toThrow('ADMIN_RATE_LIMIT must be an integer from 1 to 10000, got "0".');
+  });
+
+  it('reads LEAF_TIME_ZONE as given (the library checks the zone at bootstrap), refusing an empty one', () => {
+    expect(validateEnvironment({ LEAF_TIME_ZONE: 'Asia/Shanghai' }).leaf.timeZone).toBe('Asia/Shanghai');
+    expect(() => validateEnvironment({ LEAF_TIME_ZONE: ' ' })).toThrow(
+      'LEAF_TIME_ZONE must not be empty (unset it to use the default), got " ".',
+    );
+  });
+
+  it('reads ORDER_URL_SECRET, or takes the development secret when it is unset or empty', () => {
+    const secret = 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdl';
+    expect(validateEnvironment({ ORDER_URL_SECRET: secret }).orders).toEqual({
+      urlSecret: secret,
+      urlSecretIsDefault: false,
+    });
+    expect(validateEnvironment({ ORDER_URL_SECRET: '' }).orders).toEqual(DEFAULT_ORDERS);
+    expect(DEMO_DEFAULTS.ORDER_URL_SECRET).toMatch(/development-only/);
+  });
+
+  it('refuses a short or blank ORDER_URL_SECRET without showing it', () => {
+    for (const secret of ['fifteen-chars!!', ' '.repeat(20)]) {
+      const attempt = () => validateEnvironment({ ORDER_URL_SECRET: secret });
+      expect(attempt).toThrow(
+        `ORDER_URL_SECRET must be at least 16 characters, not all white space (generate one with: openssl rand -base64 32), got ${secret.length} characters (the value is not shown).`,
+      );
+    }
+    // Counted in characters, as OpaqueIdCodec counts them: 15 emoji are 30 UTF-16 units, still too short.
+    expect(() => validateEnvironment({ ORDER_URL_SECRET: '🔑'.repeat(15) })).toThrow('got 15 characters');
+  });
+
+  it('knows production from NODE_ENV', () => {
+    expect(validateEnvironment({ NODE_ENV: 'production' }).production).toBe(true);
+    expect(validateEnvironment({ NODE_ENV: 'development' }).production).toBe(false);
   });
 });

@@ -1,4 +1,10 @@
-import { ADMIN_TOKEN_MIN_LENGTH, DB_TYPES, DEMO_DEFAULTS, type DemoConfig } from './demo.config.js';
+import {
+  ADMIN_TOKEN_MIN_LENGTH,
+  DB_TYPES,
+  DEMO_DEFAULTS,
+  ORDER_URL_SECRET_MIN_LENGTH,
+  type DemoConfig,
+} from './demo.config.js';
 
 type Environment = Record<string, string | undefined>;
 
@@ -26,6 +32,13 @@ export function validateEnvironment(env: Environment): DemoConfig {
   const leaf = {
     step: read.integer('LEAF_STEP', DEMO_DEFAULTS.LEAF_STEP, 1, 1_000_000),
     threshold: read.fraction('LEAF_THRESHOLD', DEMO_DEFAULTS.LEAF_THRESHOLD),
+    // Whether the runtime knows the zone is the library's to say, at bootstrap (InvalidLeafOptionsError).
+    timeZone: read.text('LEAF_TIME_ZONE', DEMO_DEFAULTS.LEAF_TIME_ZONE),
+  };
+  const urlSecret = read.secret('ORDER_URL_SECRET', ORDER_URL_SECRET_MIN_LENGTH);
+  const orders = {
+    urlSecret: urlSecret ?? DEMO_DEFAULTS.ORDER_URL_SECRET,
+    urlSecretIsDefault: urlSecret === null,
   };
   const admin = {
     token: read.bearerToken('ADMIN_TOKEN', ADMIN_TOKEN_MIN_LENGTH),
@@ -44,7 +57,7 @@ export function validateEnvironment(env: Environment): DemoConfig {
         };
 
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
-  return { http, database, leaf, admin };
+  return { http, database, leaf, orders, admin, production: env.NODE_ENV === 'production' };
 }
 
 /** Reads variables, recording a problem (and returning the default) for each unusable one. */
@@ -113,6 +126,22 @@ class Reader {
           `(generate one with: openssl rand -hex 32), got ${usable ? `${value.length} characters` : 'other characters'} (the value is not shown).`,
       );
       return DEMO_DEFAULTS.ADMIN_TOKEN;
+    }
+    return value;
+  }
+
+  /** A secret of any characters; like `bearerToken`, a problem states its length only. Unset or empty: null. */
+  secret(name: string, minLength: number): string | null {
+    const value = this.env[name];
+    if (value === undefined || value === '') return null;
+    // Counted as OpaqueIdCodec counts it: in code points.
+    const length = [...value].length;
+    if (length < minLength || value.trim() === '') {
+      this.problems.push(
+        `${name} must be at least ${minLength} characters, not all white space (generate one with: openssl rand -base64 32), ` +
+          `got ${length} characters (the value is not shown).`,
+      );
+      return null;
     }
     return value;
   }

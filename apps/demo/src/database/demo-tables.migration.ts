@@ -1,6 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-type Engine = 'mysql' | 'postgres' | 'sqlite';
+/** The engines the demo's migrations are written for, by TypeORM driver (see `engineOf`). */
+export type Engine = 'mysql' | 'postgres' | 'sqlite';
 
 /**
  * The demo's own tables, per engine. The primary keys are plain BIGINT columns filled from Leaf IDs: never
@@ -73,7 +74,8 @@ export class DemoTablesMigration1732233600000 implements MigrationInterface {
   }
 }
 
-function engineOf(queryRunner: QueryRunner): Engine {
+/** The engine behind a query runner; throws for a TypeORM driver the demo has no migration for. */
+export function engineOf(queryRunner: QueryRunner): Engine {
   const type = String(queryRunner.connection.options.type);
   switch (type) {
     case 'mysql':

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { LeafTagSnapshot } from 'nest-leaf';
+import type { LeafPeriod, LeafTagSnapshot } from 'nest-leaf';
+
+const PERIODS: LeafPeriod[] = ['day', 'month', 'year', 'none'];
 
 /** A segment `[start, end)`, bounds as decimal strings. */
 export class SegmentView {
@@ -10,6 +12,17 @@ export class SegmentView {
 /** `LeafTagSnapshot` as JSON: bigints as decimal strings, dates as ISO strings. */
 export class TagView {
   @ApiProperty() tag!: string;
+  @ApiProperty({
+    example: 'invoice:20261201',
+    description: "The leaf_alloc row the segments are of: the tag, or for a period tag its current period's row",
+  })
+  row!: string;
+  @ApiProperty({
+    enum: PERIODS,
+    example: 'day',
+    description: 'How often the sequence restarts; the counters of a period tag add up every period served',
+  })
+  period!: LeafPeriod;
   @ApiProperty() configured!: boolean;
   @ApiPropertyOptional({ type: SegmentView, nullable: true }) current!: SegmentView | null;
   @ApiPropertyOptional({ type: String, nullable: true }) nextPosition!: string | null;
@@ -33,10 +46,26 @@ export class TagView {
   lastError!: { message: string; at: string } | null;
   @ApiProperty() waits!: number;
   @ApiProperty() waiting!: number;
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    example: 84_000,
+    description:
+      'How long the IDs in memory last at the peak rate, ms (the runway held now); null before a rate is known',
+  })
+  runwayMs!: number | null;
+  @ApiProperty({ example: '1400', description: 'The IDs in memory that make the runway (as `available`)' })
+  runwayIds!: string;
+  @ApiProperty({ example: 60_000, description: 'The runway the tag keeps when reservations work (runwayMs option)' })
+  runwayTargetMs!: number;
+  @ApiProperty({ description: 'Calls that got an error rather than an ID (timed out or refused with memory empty)' })
+  failedCalls!: number;
 
   static from(s: LeafTagSnapshot): TagView {
     return {
       tag: s.tag,
+      row: s.row,
+      period: s.period,
       configured: s.configured,
       current: segment(s.current),
       nextPosition: s.nextPosition?.toString() ?? null,
@@ -58,6 +87,10 @@ export class TagView {
       lastError: s.lastError && { message: s.lastError.message, at: s.lastError.at.toISOString() },
       waits: s.waits,
       waiting: s.waiting,
+      runwayMs: s.runwayMs,
+      runwayIds: s.runwayIds.toString(),
+      runwayTargetMs: s.runwayTargetMs,
+      failedCalls: s.failedCalls,
     };
   }
 }
@@ -70,6 +103,8 @@ export class MonitorState {
   running!: boolean;
   @ApiProperty({ description: 'Fraction of a segment left when the next one is reserved', example: 0.2 })
   threshold!: number;
+  @ApiProperty({ description: 'The IANA time zone the periods of period tags start in', example: 'UTC' })
+  timeZone!: string;
   @ApiProperty({ type: [TagView] })
   tags!: TagView[];
 }

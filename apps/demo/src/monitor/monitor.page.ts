@@ -1,7 +1,9 @@
 /**
- * The monitor page: one self-contained document (inline CSS and script, no build step, no CDN) that polls
- * `GET /monitor/state` every second. IDs/s is computed here from the `idsIssued` deltas between polls.
- * BigInt arithmetic keeps segment bounds exact in the browser too.
+ * The monitor page: one document (inline CSS and script, no build step, no CDN) that polls `GET /monitor/state`
+ * every second. IDs/s is computed here from the `idsIssued` deltas between polls; BigInt arithmetic keeps segment
+ * bounds exact in the browser too. Tags in trouble (exhausted, reservations failing) come first, and the header
+ * names them. Each card charts its last 5 minutes (IDs/s, IDs in memory, runway) with uPlot, which the demo serves
+ * from node_modules (`/monitor/vendor/`); without it the page works, chartless.
  */
 export const MONITOR_PAGE = String.raw`<!doctype html>
 <html lang="en">
@@ -9,6 +11,8 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>nest-leaf · segment monitor</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/monitor/vendor/uPlot.min.css">
 <style>
   :root {
     --bg: #f4f6fb; --card: #ffffff; --ink: #1b2333; --muted: #6b7588; --line: #e3e7ef;
@@ -29,6 +33,8 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
   .pill.ok { color: #69db7c; background: rgba(105,219,124,.12); }
   .pill.bad { color: #ff8787; background: rgba(255,135,135,.14); }
   .pill.wait { color: #ffd43b; background: rgba(255,212,59,.12); }
+  .pill.warn { color: #ffc078; background: rgba(255,192,120,.16); }
+  .pill.bad, .pill.warn { max-width: 60vw; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
   main { padding: 22px 28px 36px; max-width: 1440px; margin: 0 auto; }
   .summary { display: grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 12px; margin-bottom: 20px; }
   .summary div { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 10px 14px; }
@@ -43,6 +49,10 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
   .badge.degraded { color: var(--warn); background: var(--warn-bg); }
   .badge.exhausted { color: var(--bad); background: var(--bad-bg); }
   .badge.reserving { color: var(--info); background: var(--info-bg); }
+  .badge.idle { color: var(--muted); background: #f1f3f8; }
+  .period { font: 600 11.5px var(--mono); color: var(--accent); background: #eef1ff; border: 1px solid #d5dcff; padding: 1px 8px; border-radius: 6px; }
+  .period[hidden], .row[hidden] { display: none; }
+  .row { font-family: var(--mono); }
   .kind { color: var(--muted); font-size: 12px; margin-left: auto; }
   .segment { display: flex; justify-content: space-between; align-items: baseline; gap: 12px; flex-wrap: wrap; }
   .range { font: 600 16px/1.3 var(--mono); }
@@ -63,7 +73,7 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
   .next.loading .dot { background: var(--info); animation: pulse 1s infinite; }
   .next .range { font-size: 13px; }
   @keyframes pulse { 50% { opacity: .3; } }
-  .stats { display: grid; grid-template-columns: repeat(3, 1fr); gap: 10px 14px; }
+  .stats { display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px 14px; }
   .stat b { display: block; font: 600 16px/1.35 var(--mono); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   .stat .sub { font-size: 12px; color: var(--muted); font-family: var(--mono); }
   .triggers { margin-top: 12px; display: flex; align-items: center; gap: 6px; flex-wrap: wrap; }
@@ -77,6 +87,11 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
   .actions button:hover { background: #e2e8ff; }
   .actions output { font: 12.5px var(--mono); color: var(--muted); margin-left: 4px; }
   .empty-state { padding: 40px; text-align: center; color: var(--muted); background: var(--card); border: 1px dashed var(--line); border-radius: 14px; }
+  .chart { margin-top: 14px; border-top: 1px solid var(--line); padding-top: 10px; }
+  .chart .plot { min-height: 150px; }
+  .chart .uplot { font-family: system-ui, sans-serif; }
+  .chart .u-legend { font-size: 11.5px; text-align: left; }
+  .chart .u-legend .u-series th, .chart .u-legend .u-series td { padding: 0 6px 0 0; }
   footer { margin-top: 22px; color: var(--muted); font-size: 12.5px; }
   footer a { color: var(--accent); text-decoration: none; margin-right: 14px; }
 </style>
@@ -104,8 +119,8 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
 </main>
 <template id="card-template">
   <article class="card">
-    <div class="card-head"><h2 data-field="tag"></h2><span class="badge" data-field="status"></span><span class="kind" data-field="kind"></span></div>
-    <div class="label">Current segment</div>
+    <div class="card-head"><h2 data-field="tag"></h2><span class="period" data-field="period" hidden></span><span class="badge" data-field="status"></span><span class="kind" data-field="kind"></span></div>
+    <div class="label">Current segment<span class="row" data-field="row" hidden></span></div>
     <div class="segment">
       <span class="range" data-field="current"></span>
       <span class="position">next ID <b data-field="position"></b></span>
@@ -120,12 +135,15 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
       <div class="stat"><small>Reservations</small><b data-field="reservations"></b><span class="sub" data-field="failed"></span></div>
       <div class="stat"><small>Last reservation</small><b data-field="latency"></b><span class="sub" data-field="reserved-at"></span></div>
       <div class="stat"><small>Waits</small><b data-field="waits"></b><span class="sub" data-field="waiting"></span></div>
+      <div class="stat"><small>Runway</small><b data-field="runway"></b><span class="sub" data-field="runway-target"></span></div>
+      <div class="stat"><small>Failed calls</small><b data-field="failed-calls"></b><span class="sub">errors instead of IDs</span></div>
     </div>
     <div class="triggers"><span class="label">By trigger</span>
       <span class="chip">startup <b data-field="by-startup"></b></span>
       <span class="chip">prefetch <b data-field="by-prefetch"></b></span>
       <span class="chip">on-demand <b data-field="by-on-demand"></b></span>
     </div>
+    <div class="chart"><span class="label">Last 5 minutes</span><div class="plot" data-field="plot"></div></div>
     <div class="error" data-field="error" hidden></div>
     <div class="actions">
       <span class="label">Take IDs</span>
@@ -136,13 +154,16 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
     </div>
   </article>
 </template>
+<script src="/monitor/vendor/uPlot.iife.min.js"></script>
 <script>
 (function () {
   'use strict';
   var POLL_MS = 1000;
   var WINDOW_MS = 5000;
+  var HISTORY_S = 300;
   var cards = {};
   var samples = {};
+  var charts = {};
   var timer = null;
 
   function fmt(value) {
@@ -166,11 +187,81 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
   function field(card, name) { return card.querySelector('[data-field="' + name + '"]'); }
   function text(card, name, value) { field(card, name).textContent = value; }
 
+  // A period tag serves one leaf_alloc row per period; in a new period its first call reserves.
+  var PERIOD_NAMES = { day: 'daily', month: 'monthly', year: 'yearly' };
+  var THIS_PERIOD = { day: 'today', month: 'this month', year: 'this year' };
+
+  // [badge class, badge text, rank: 0 exhausted, 1 reservations failing, 2 fine; what the header says of it]
   function statusOf(t) {
-    if (BigInt(t.available) === 0n) return ['exhausted', 'Exhausted'];
-    if (!t.lastReservationOk) return ['degraded', 'Degraded'];
-    if (t.loading) return ['reserving', 'Reserving'];
-    return ['healthy', 'Healthy'];
+    if (t.period !== 'none' && t.current === null && t.waiting === 0) return ['idle', 'Unused ' + THIS_PERIOD[t.period], 2];
+    // Out of IDs, unless it is only reserving its first segment (a tag found in leaf_alloc on first use).
+    if (BigInt(t.available) === 0n && !(t.loading && t.lastReservationOk)) return ['exhausted', 'Exhausted', 0, 'exhausted'];
+    if (!t.lastReservationOk) return ['degraded', 'Reservations failing', 1, 'reservations failing'];
+    if (t.loading) return ['reserving', 'Reserving', 2];
+    return ['healthy', 'Healthy', 2];
+  }
+
+  function seconds(ms) {
+    if (ms === null) return '–';
+    var s = ms / 1000;
+    if (s < 120) return num(s, s < 10 ? 1 : 0) + ' s';
+    if (s < 7200) return num(s / 60, 1) + ' min';
+    return num(s / 3600, 1) + ' h';
+  }
+
+  // The chart of one card: the last HISTORY_S seconds of IDs/s, IDs in memory and runway, one scale each.
+  function chartOf(tag, card) {
+    if (charts[tag] || typeof uPlot === 'undefined') return charts[tag];
+    var box = field(card, 'plot');
+    var value = function (digits) { return function (u, v) { return v === null || v === undefined ? '–' : num(v, digits); }; };
+    var axis = { stroke: '#6b7588', grid: { stroke: '#eef0f5' }, ticks: { stroke: '#e3e7ef' }, size: 46, font: '11px system-ui, sans-serif' };
+    var data = [[], [], [], [], []];
+    var chart = new uPlot({
+      width: Math.max(box.clientWidth, 240),
+      height: 150,
+      cursor: { drag: { x: false, y: false } },
+      scales: {
+        x: { time: true },
+        rate: { range: function (u, min, max) { return [0, Math.max(1, max || 0) * 1.1]; } },
+        ids: { range: function (u, min, max) { return [0, Math.max(1, max || 0) * 1.1]; } },
+        s: { range: function (u, min, max) { return [0, Math.max(1, max || 0) * 1.1]; } },
+      },
+      series: [
+        { label: 'at' },
+        { label: 'IDs/s', scale: 'rate', stroke: '#3b5bdb', width: 2, value: value(1) },
+        { label: 'IDs in memory', scale: 'ids', stroke: '#2f9e44', fill: 'rgba(47,158,68,.08)', width: 1.5, value: value(0) },
+        { label: 'runway s', scale: 's', stroke: '#e67700', width: 1.5, value: value(0) },
+        { label: 'target s', scale: 's', stroke: '#e67700', width: 1, dash: [4, 4], value: value(0) },
+      ],
+      axes: [
+        Object.assign({}, axis, { size: 28 }),
+        Object.assign({}, axis, { scale: 'rate', label: 'IDs/s', labelSize: 14, labelFont: '11px system-ui, sans-serif' }),
+        Object.assign({}, axis, { scale: 's', side: 1, grid: { show: false }, label: 'runway s', labelSize: 14, labelFont: '11px system-ui, sans-serif' }),
+      ],
+    }, data, box);
+    if (typeof ResizeObserver !== 'undefined') {
+      new ResizeObserver(function () { chart.setSize({ width: Math.max(box.clientWidth, 240), height: 150 }); }).observe(box);
+    }
+    charts[tag] = { chart: chart, data: data, last: null };
+    return charts[tag];
+  }
+
+  function plot(t, at, card) {
+    var c = chartOf(t.tag, card);
+    if (!c) return;
+    var now = at / 1000;
+    var d = c.data;
+    var rate = c.last && now > c.last.at ? Math.max(0, (t.idsIssued - c.last.issued) / (now - c.last.at)) : null;
+    c.last = { at: now, issued: t.idsIssued };
+    d[0].push(now);
+    d[1].push(rate);
+    d[2].push(Number(t.available));
+    d[3].push(t.runwayMs === null ? null : t.runwayMs / 1000);
+    d[4].push(t.runwayTargetMs > 0 ? t.runwayTargetMs / 1000 : null);
+    while (d[0].length > 1 && d[0][0] < now - HISTORY_S) d.forEach(function (column) { column.shift(); });
+    c.chart.setData(d);
+    // The legend shows the newest values unless the pointer is on the chart.
+    if (c.chart.cursor.left === undefined || c.chart.cursor.left < 0) c.chart.setLegend({ idx: d[0].length - 1 });
   }
 
   function rateOf(tag, at, issued) {
@@ -211,12 +302,19 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
       .catch(function (error) { out.textContent = 'error: ' + error.message; });
   }
 
-  function renderTag(t, at, threshold) {
+  function renderTag(t, at, threshold, timeZone) {
     var card = cardFor(t.tag);
+    var period = field(card, 'period');
+    var row = field(card, 'row');
+    period.hidden = row.hidden = t.period === 'none';
+    period.textContent = t.period === 'none' ? '' : PERIOD_NAMES[t.period] + ' · ' + timeZone;
+    period.title = t.period === 'none' ? '' : 'The sequence restarts every ' + t.period + ' (' + timeZone + '), one leaf_alloc row per ' + t.period;
+    row.textContent = t.period === 'none' ? '' : ' · row ' + t.row;
     var status = statusOf(t);
     var badge = field(card, 'status');
     badge.className = 'badge ' + status[0];
     badge.textContent = status[1];
+    card.dataset.rank = status[2];
     text(card, 'kind', t.configured ? 'configured' : 'found in leaf_alloc');
     field(card, 'current').innerHTML = range(t.current);
     text(card, 'position', t.nextPosition === null ? '–' : fmt(t.nextPosition));
@@ -254,6 +352,10 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
     text(card, 'reserved-at', ago(t.lastReservationAt, at));
     text(card, 'waits', num(t.waits));
     text(card, 'waiting', t.waiting + ' waiting now');
+    text(card, 'runway', seconds(t.runwayMs));
+    text(card, 'runway-target', t.runwayTargetMs > 0 ? 'target ' + seconds(t.runwayTargetMs) : 'no target');
+    text(card, 'failed-calls', num(t.failedCalls));
+    plot(t, at, card);
 
     var error = field(card, 'error');
     if (t.lastError) {
@@ -263,27 +365,55 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
     } else {
       error.hidden = true;
     }
-    return rate;
+    return { rate: rate, status: status };
+  }
+
+  // What the header says: the tags in trouble, worst first; green only when there is none.
+  function renderGenerator(state, troubles) {
+    var pill = document.getElementById('generator');
+    var text = !state.running ? 'generator stopped'
+      : troubles.length === 0 ? 'generator running'
+      : troubles.map(function (trouble) { return trouble.tag + ': ' + trouble.status[3]; }).join(' · ');
+    var worst = troubles.length === 0 ? 2 : troubles[0].status[2];
+    pill.className = 'pill ' + (!state.running || worst === 0 ? 'bad' : worst === 1 ? 'warn' : 'ok');
+    pill.textContent = text;
+    pill.title = text;
+  }
+
+  // Cards in trouble first (exhausted, then reservations failing), then by name; moved only when the order changes.
+  function orderCards(tags, container) {
+    var order = tags.slice().sort(function (a, b) {
+      return cards[a].dataset.rank - cards[b].dataset.rank || (a < b ? -1 : a > b ? 1 : 0);
+    });
+    var shown = Array.prototype.map.call(container.querySelectorAll('.card'), function (card) { return card.dataset.tag; });
+    if (JSON.stringify(shown) === JSON.stringify(order)) return;
+    order.forEach(function (tag) { container.appendChild(cards[tag]); });
   }
 
   function render(state) {
-    var pill = document.getElementById('generator');
-    pill.className = 'pill ' + (state.running ? 'ok' : 'bad');
-    pill.textContent = state.running ? 'generator running' : 'generator stopped';
     document.getElementById('updated').textContent = 'updated ' + new Date(state.at).toLocaleTimeString();
 
     var seen = {};
+    var troubles = [];
     var totalRate = 0, anyRate = false, issued = 0, reservations = 0, errors = 0;
     state.tags.forEach(function (t) {
       seen[t.tag] = true;
-      var rate = renderTag(t, state.at, state.threshold);
-      if (rate !== null) { totalRate += rate; anyRate = true; }
+      var shown = renderTag(t, state.at, state.threshold, state.timeZone);
+      if (shown.rate !== null) { totalRate += shown.rate; anyRate = true; }
+      if (shown.status[2] < 2) troubles.push({ tag: t.tag, status: shown.status });
       issued += t.idsIssued; reservations += t.reservations; errors += t.errors;
     });
+    troubles.sort(function (a, b) { return a.status[2] - b.status[2] || (a.tag < b.tag ? -1 : 1); });
+    renderGenerator(state, troubles);
     Object.keys(cards).forEach(function (tag) {
-      if (!seen[tag]) { cards[tag].remove(); delete cards[tag]; delete samples[tag]; }
+      if (!seen[tag]) {
+        cards[tag].remove();
+        if (charts[tag]) charts[tag].chart.destroy();
+        delete cards[tag]; delete samples[tag]; delete charts[tag];
+      }
     });
     var container = document.getElementById('cards');
+    orderCards(Object.keys(seen), container);
     var empty = container.querySelector('.empty-state');
     if (state.tags.length === 0 && !empty) {
       empty = document.createElement('div');

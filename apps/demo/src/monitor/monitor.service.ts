@@ -12,10 +12,13 @@ export class MonitorService {
   ) {}
 
   state(): MonitorState {
+    const { threshold, timeZone } = this.config.get('leaf', { infer: true });
+    // The library accepted the zone at bootstrap; shown as it canonicalized it ('utc' → 'UTC').
     return {
       at: Date.now(),
       running: this.ids.isRunning,
-      threshold: this.config.get('leaf', { infer: true }).threshold,
+      threshold,
+      timeZone: new Intl.DateTimeFormat('en', { timeZone }).resolvedOptions().timeZone,
       tags: this.ids
         .inspect()
         .map((snapshot) => TagView.from(snapshot))

@@ -1,0 +1,44 @@
+import { Body, Controller, Get, Header, Inject, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, BODY_ERRORS, ID_ERRORS } from '../common/api-errors.js';
+import { NO_STORE } from '../common/id-route.js';
+import { CreateInvoiceDto } from './create-invoice.dto.js';
+import { InvoiceResponse } from './invoice.response.js';
+import { InvoicesService } from './invoices.service.js';
+
+@ApiTags('invoices')
+@Controller('invoices')
+export class InvoicesController {
+  constructor(@Inject(InvoicesService) private readonly invoices: InvoicesService) {}
+
+  @Post()
+  @Header('Cache-Control', NO_STORE)
+  @ApiOperation({
+    summary: 'Invoices an order: an ID of the `invoice_id` tag and a number of the daily `invoice` tag',
+    description:
+      'The number is `INV-<yyyyMMdd>-<n>`: the day (in LEAF_TIME_ZONE), then a sequence that restarts at 000001 ' +
+      'every day (`IdGenerator.nextCode`).',
+  })
+  @ApiCreatedResponse({ type: InvoiceResponse, description: 'The invoice, with its number' })
+  @ApiErrors({
+    400: 'The body is invalid (VALIDATION_FAILED, the message lists every problem) or not JSON (MALFORMED_JSON)',
+    404: 'No order has this id; no number was spent',
+    ...BODY_ERRORS,
+    ...ID_ERRORS,
+  })
+  async create(@Body() dto: CreateInvoiceDto): Promise<InvoiceResponse> {
+    return InvoiceResponse.from(await this.invoices.create(dto));
+  }
+
+  @Get(':number')
+  @ApiOperation({ summary: 'An invoice by its number' })
+  @ApiParam({ name: 'number', type: String, example: 'INV-20261201-000001' })
+  @ApiOkResponse({ type: InvoiceResponse })
+  @ApiErrors({
+    400: 'Not an invoice number (`IdGenerator.parseCode` refuses it, LEAF_INVALID_ARGUMENT): the message says what is wrong',
+    404: 'A well-formed number that no invoice has',
+  })
+  async get(@Param('number') number: string): Promise<InvoiceResponse> {
+    return InvoiceResponse.from(await this.invoices.get(number));
+  }
+}

@@ -25,7 +25,7 @@ const MAX_LAG_MS = 1000;
 
 /** A second process holding `BEGIN IMMEDIATE` on the file, after taking `[start, end)` of the tag as another node would. */
 interface LockHolder {
-  readonly locked: Promise<{ start: bigint; end: bigint }>;
+  readonly locked: Promise<{ start: bigint; end: bigint; until: number }>;
   readonly released: Promise<number>;
   readonly child: ChildProcess;
 }
@@ -56,7 +56,11 @@ function holdLock(file: string, step: number, holdMs: number): LockHolder {
       exited,
     ]);
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const locked = line(/^locked (\d+) (\d+)$/m).then(([, start, end]) => ({ start: BigInt(start), end: BigInt(end) }));
+  const locked = line(/^locked (\d+) (\d+) (\d+)$/m).then(([, start, end, until]) => ({
+    start: BigInt(start),
+    end: BigInt(end),
+    until: Number(until),
+  }));
   const released = line(/^released$/m).then(() => performance.now());
   // A test that fails before awaiting them must not also report an unhandled rejection.
   locked.catch(() => undefined);
@@ -167,6 +171,9 @@ describe('SQLite while another process holds a write lock on the file', () => {
     const loop = watchEventLoop();
 
     const started = performance.now();
+    // How much of the hold was left when this process heard of it: a loaded machine (a GC pause of the test runner)
+    // can hand the message over late, and the calls cannot wait for a lock that is gone.
+    const holdLeftMs = taken.until - Date.now();
     await drain();
     // These need the segment whose reservation is waiting for the lock.
     for (let i = 0; i < 5; i++) await take();
@@ -178,7 +185,7 @@ describe('SQLite while another process holds a write lock on the file', () => {
     const failures = events.slice(firstEvent).filter((event) => !event.ok);
     expect(failures.map((event) => String(event.error))).toEqual([]);
     // The calls did wait for the lock, and no longer than it was held.
-    expect(elapsedMs).toBeGreaterThan(100);
+    expect(elapsedMs).toBeGreaterThan(Math.min(100, holdLeftMs - 20));
     expect(elapsedMs).toBeLessThan(RESERVATION_TIMEOUT_MS + 200);
     const mine = issued.slice(issued.indexOf(before) + 1);
     expect(mine.filter((id) => id >= taken.start && id < taken.end)).toEqual([]);

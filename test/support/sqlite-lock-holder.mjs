@@ -3,7 +3,8 @@
 // a lock held by a connection of the test's own process could not show that the test's event loop keeps turning.
 //
 // Usage: node sqlite-lock-holder.mjs <file> <tag> <step> <holdMs>
-// Prints `locked <start> <end>` once the lock is held ([start, end) is the range it took), `released` after COMMIT.
+// Prints `locked <start> <end> <until>` once the lock is held ([start, end) is the range it took; until: the wall-clock
+// ms it will be released at), `released` after COMMIT.
 import Database from 'better-sqlite3';
 
 const [file, tag, step, holdMs] = process.argv.slice(2);
@@ -14,7 +15,7 @@ const { max_id: end } = db
     'UPDATE leaf_alloc SET max_id = max_id + CAST(? AS INTEGER) WHERE biz_tag = ? RETURNING CAST(max_id AS TEXT) AS max_id',
   )
   .get(step, tag);
-process.stdout.write(`locked ${BigInt(end) - BigInt(step)} ${end}\n`);
+process.stdout.write(`locked ${BigInt(end) - BigInt(step)} ${end} ${Date.now() + Number(holdMs)}\n`);
 setTimeout(() => {
   db.exec('COMMIT');
   db.close();

@@ -114,7 +114,7 @@ describe('nest-leaf installed from its tarball into a new app', () => {
       (path) => !/^(package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts))$/.test(path) || /\.spec\./.test(path),
     );
     expect(unexpected).toEqual([]);
-    for (const entry of ['', 'health/', 'prometheus/', 'redis/', 'testing/']) {
+    for (const entry of ['', 'health/', 'prometheus/', 'redis/', 'testing/', 'server/', 'http/']) {
       expect(paths).toContain(`dist/${entry}index.js`);
       expect(paths).toContain(`dist/${entry}index.d.ts`);
     }

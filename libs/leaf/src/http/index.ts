@@ -1,0 +1,1 @@
+export { HttpLeafStore, type HttpLeafStoreOptions } from './http-leaf.store.js';

@@ -1,0 +1,46 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ResolvedLeafServerClient } from './leaf-server.options.js';
+
+/** A period row's name: the period tag, a colon, and the period (`invoice:20261201`, `invoice:202612`, `invoice:2026`). */
+const PERIOD_ROW = /^(.+):(\d{8}|\d{6}|\d{4})$/;
+
+/**
+ * Finds the client a bearer token belongs to, in time that does not depend on how much of a token matches: both
+ * sides are hashed with SHA-256 (equal lengths, whatever was sent) and compared with `timingSafeEqual`, against every
+ * client, without stopping at the first match. So timing tells an attacker neither a token's prefix nor its length.
+ */
+export class ClientTokens {
+  private readonly digests: ReadonlyArray<{ readonly digest: Buffer; readonly client: ResolvedLeafServerClient }>;
+
+  constructor(clients: readonly ResolvedLeafServerClient[]) {
+    this.digests = clients.map((client) => ({ digest: sha256(client.token), client }));
+  }
+
+  /** The client whose token `token` is, or undefined. */
+  find(token: string): ResolvedLeafServerClient | undefined {
+    const digest = sha256(token);
+    let found: ResolvedLeafServerClient | undefined;
+    for (const entry of this.digests) {
+      // No early exit: every client is compared, so the time spent does not tell which one matched.
+      if (timingSafeEqual(entry.digest, digest) && found === undefined) found = entry.client;
+    }
+    return found;
+  }
+}
+
+/** Whether `tags` (null: every tag) allows `bizTag`, or the period tag whose row `bizTag` is. */
+export function tagAllowed(tags: ReadonlySet<string> | null, bizTag: string): boolean {
+  if (tags === null || tags.has(bizTag)) return true;
+  const row = PERIOD_ROW.exec(bizTag);
+  return row !== null && tags.has(row[1]);
+}
+
+/** Whether `bizTag` is a period row of a tag `tags` allows (a row the client's own period tag creates on demand). */
+export function isOwnPeriodRow(tags: ReadonlySet<string> | null, bizTag: string): boolean {
+  const row = PERIOD_ROW.exec(bizTag);
+  return row !== null && (tags === null || tags.has(row[1]));
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}

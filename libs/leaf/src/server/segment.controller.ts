@@ -1,0 +1,103 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Head,
+  Header,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import { LeafServerContext } from './leaf-server.context.js';
+import { bizTagOf, bodyOf, countOf, stepOf } from './request-body.js';
+import { Access, Caller, ServerAuthGuard, type LeafServerCaller } from './server-auth.guard.js';
+import { LeafJsonErrorFilter, LeafTextErrorFilter } from './server-error.filter.js';
+import { UnknownTags } from './unknown-tags.js';
+
+/** The range a caller reserved, `[start, end)`, as decimal strings (JSON numbers lose precision past 2^53). */
+export interface ReservedRangeBody {
+  readonly start: string;
+  readonly end: string;
+}
+
+/**
+ * Meituan Leaf's route, answered as Leaf's server answers it, so a Leaf client switches with no change: the ID as
+ * `text/plain`, from the generator's memory (the dual buffer). Never cached by a proxy (`no-store`): every GET
+ * spends an ID, which a cache would hand out twice. Errors are one `text/plain` line, `<code>: <message>`.
+ */
+@Controller('api/segment')
+@UseGuards(ServerAuthGuard)
+@UseFilters(LeafTextErrorFilter)
+export class LeafRouteController {
+  constructor(
+    @Inject(LeafServerContext) private readonly ctx: LeafServerContext,
+    @Inject(UnknownTags) private readonly unknownTags: UnknownTags,
+  ) {}
+
+  /**
+   * `HEAD /api/segment/get/:key`: checks the route and the token, spending nothing. Declared before the GET: Express
+   * and Fastify would otherwise answer HEAD by running the GET handler, which takes an ID and drops it.
+   */
+  @Head('get/:key')
+  @Access('leaf-get')
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  head(): void {}
+
+  /** `GET /api/segment/get/:key`: the next ID; with `?count=N`, N IDs one per line (1 to `maxBatchSize`). */
+  @Get('get/:key')
+  @Access('leaf-get')
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  async get(
+    @Param('key') key: string,
+    @Query('count') count: unknown,
+    @Caller() caller: LeafServerCaller,
+  ): Promise<string> {
+    const bizTag = bizTagOf(key);
+    if (count === undefined) {
+      return String(await this.unknownTags.run(caller.label, bizTag, () => this.ctx.ids.nextId(bizTag)));
+    }
+    const n = countOf(count, this.ctx.options.maxBatchSize);
+    const ids = await this.unknownTags.run(caller.label, bizTag, () => this.ctx.ids.nextIds(bizTag, n));
+    return ids.join('\n');
+  }
+}
+
+/**
+ * `POST /api/segment/reserve/:key` with `{ "step": N }`: a contiguous range `[start, end)` reserved for the caller
+ * straight from the store (one `reserve`, under `reservationTimeoutMs`), never from the server's own segments: the
+ * caller keeps it in its own memory, as `HttpLeafStore` does, and the server's buffers stay its own callers'.
+ */
+@Controller('api/segment')
+@UseGuards(ServerAuthGuard)
+@UseFilters(LeafJsonErrorFilter)
+export class ReserveController {
+  constructor(
+    @Inject(LeafServerContext) private readonly ctx: LeafServerContext,
+    @Inject(UnknownTags) private readonly unknownTags: UnknownTags,
+  ) {}
+
+  @Post('reserve/:key')
+  @Access('tag')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  async reserve(
+    @Param('key') key: string,
+    @Body() body: unknown,
+    @Caller() caller: LeafServerCaller,
+  ): Promise<ReservedRangeBody> {
+    const bizTag = bizTagOf(key);
+    const step = stepOf(bodyOf(body, '{ "step": N }').step, this.ctx.options.maxStep, ' (maxStep)');
+    const range = await this.unknownTags.run(caller.label, bizTag, () =>
+      this.ctx.call(`Reserving ${step} IDs of "${bizTag}" for ${caller.label}`, (signal) =>
+        this.ctx.store.reserve(bizTag, step, signal),
+      ),
+    );
+    return { start: String(range.start), end: String(range.end) };
+  }
+}

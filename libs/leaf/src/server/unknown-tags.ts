@@ -1,0 +1,114 @@
+import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
+import { LeafServerHttpError } from './server-errors.js';
+
+/** The window of `maxUnknownTagsPerMinute`. */
+const WINDOW_MS = 60_000;
+/** Bounds of the two sets, so no sequence of requests grows them without end. */
+const MAX_KNOWN = 100_000;
+const SWEEP_AT = 10_000;
+
+/** Tunables of `UnknownTags`. */
+export interface UnknownTagsOptions {
+  /** How long a missing tag is answered from memory; 0: never. */
+  readonly cacheMs: number;
+  /** Distinct missing tags per client per minute before 429. */
+  readonly perMinute: number;
+  /** Monotonic milliseconds; tests move it. */
+  readonly now?: () => number;
+}
+
+/**
+ * Keeps callers from making the server query the database for names they invent:
+ * - a **negative cache**: a tag the store found no row for is answered with the same `UnknownBizTagError` from
+ *   memory for `cacheMs`, so repeating a made-up name costs one lookup per period, however many requests;
+ * - a **per-client cap**: a client that asked for `perMinute` distinct missing tags within a minute gets 429 for any
+ *   tag the server does not know yet, until that minute ends. Tags it knows (found before) are never refused, so a
+ *   client probing names keeps its real traffic.
+ *
+ * "Missing" is what the store says: `findTag` found no row, or `reserve` / the generator threw `UnknownBizTagError`.
+ */
+export class UnknownTags {
+  private readonly missing = new Map<string, { readonly error: UnknownBizTagError; readonly until: number }>();
+  /** Tags the store has answered for: no cap applies to them. */
+  private readonly known = new Set<string>();
+  private readonly windows = new Map<string, { start: number; readonly tags: Set<string> }>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: UnknownTagsOptions) {
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /**
+   * Runs `call`, which may look `bizTag` up in the store, for `client`: refused at once when the tag is cached as
+   * missing (its `UnknownBizTagError`) or the client is past its cap (429); its outcome is remembered.
+   *
+   * @param isMissing tells a result meaning "no row" (findTag's undefined), turned into `UnknownBizTagError`
+   */
+  async run<T>(client: string, bizTag: string, call: () => Promise<T>, isMissing?: (result: T) => boolean): Promise<T> {
+    if (!this.known.has(bizTag)) this.admit(client, bizTag);
+    let result: T;
+    try {
+      result = await call();
+    } catch (error) {
+      if (error instanceof UnknownBizTagError) this.remember(client, bizTag, error);
+      throw error;
+    }
+    if (isMissing?.(result)) {
+      const error = new UnknownBizTagError(bizTag);
+      this.remember(client, bizTag, error);
+      throw error;
+    }
+    if (this.known.size >= MAX_KNOWN) this.known.clear();
+    this.known.add(bizTag);
+    return result;
+  }
+
+  /** Drops what is cached of `bizTag`: its row was just created through this server. */
+  forget(bizTag: string): void {
+    this.missing.delete(bizTag);
+  }
+
+  /** Throws the cached error of a missing tag, or 429 when the client may look up no new tag now. */
+  private admit(client: string, bizTag: string): void {
+    const now = this.now();
+    const cached = this.missing.get(bizTag);
+    if (cached !== undefined) {
+      if (now < cached.until) throw cached.error;
+      this.missing.delete(bizTag);
+    }
+    const window = this.windows.get(client);
+    if (window === undefined || now - window.start >= WINDOW_MS) return;
+    // A tag it already counted (its cache entry expired) adds nothing distinct: it may be asked again.
+    if (window.tags.size >= this.options.perMinute && !window.tags.has(bizTag)) {
+      const retryAfter = Math.max(1, Math.ceil((window.start + WINDOW_MS - now) / 1000));
+      throw LeafServerHttpError.tooManyUnknownTags(client, this.options.perMinute, retryAfter);
+    }
+  }
+
+  private remember(client: string, bizTag: string, error: UnknownBizTagError): void {
+    const now = this.now();
+    this.known.delete(bizTag);
+    if (this.options.cacheMs > 0) {
+      if (this.missing.size >= SWEEP_AT) this.sweep(now);
+      this.missing.set(bizTag, { error, until: now + this.options.cacheMs });
+    }
+    let window = this.windows.get(client);
+    if (window === undefined || now - window.start >= WINDOW_MS) {
+      window = { start: now, tags: new Set() };
+      this.windows.set(client, window);
+    }
+    window.tags.add(bizTag);
+  }
+
+  private sweep(now: number): void {
+    for (const [tag, entry] of this.missing) if (now >= entry.until) this.missing.delete(tag);
+    // Every entry still fresh: the caps let this many in only with many clients; drop the oldest half.
+    if (this.missing.size >= SWEEP_AT) {
+      let drop = this.missing.size / 2;
+      for (const tag of this.missing.keys()) {
+        if (drop-- <= 0) break;
+        this.missing.delete(tag);
+      }
+    }
+  }
+}

@@ -89,7 +89,7 @@ async function createDemoWithEmptyRoute(env: Record<string, string>): Promise<Ne
 const AUTOCANNON_CHILD = fileURLToPath(new URL('../children/autocannon.js', import.meta.url));
 
 /** One autocannon run, in a child process so it loads the other core, not the server's. */
-function autocannon(url: string, connections: number, durationS: number): Promise<AutocannonRun> {
+export function autocannon(url: string, connections: number, durationS: number): Promise<AutocannonRun> {
   return new Promise((resolve, reject) => {
     // No inherited flags: a --cpu-prof of the bench should profile the server, not the load generator.
     const child = fork(AUTOCANNON_CHILD, [url, String(connections), String(durationS)], {

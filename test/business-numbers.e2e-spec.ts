@@ -1,10 +1,9 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { DataSource, type DataSourceOptions } from 'typeorm';
-import { IdGenerator, LeafAllocMigration, TypeOrmLeafStore, type LeafModuleOptions, type LeafStore } from 'nest-leaf';
+import { IdGenerator, type LeafModuleOptions, type LeafStore } from 'nest-leaf';
 import { RedisLeafStore } from 'nest-leaf/redis';
 import { sleep } from './support/assertions.js';
-import { mariadbDatabase, postgresDatabase, sqliteDatabase, type EngineDatabase } from './support/engines.js';
+import { mariadbDatabase, postgresDatabase, sqliteDatabase, typeOrmStoreOn } from './support/engines.js';
 import { captureLogs, deleteKeys, Generators, SHARED_REDIS } from './support/redis.js';
 
 /**
@@ -21,19 +20,6 @@ interface Opened {
   close(): Promise<void>;
 }
 
-async function typeOrm(create: () => Promise<EngineDatabase>): Promise<Opened> {
-  const database = await create();
-  const options = { ...database.options, migrations: [LeafAllocMigration], migrationsRun: true } as DataSourceOptions;
-  const dataSource = await new DataSource(options).initialize();
-  return {
-    store: new TypeOrmLeafStore(dataSource),
-    close: async () => {
-      await dataSource.destroy();
-      await database.dispose();
-    },
-  };
-}
-
 async function redis(): Promise<Opened> {
   const client = new Redis(SHARED_REDIS);
   const keyPrefix = `leaf_test:${SUITE}:${process.pid}:`;
@@ -48,9 +34,9 @@ async function redis(): Promise<Opened> {
 }
 
 const ENGINES: ReadonlyArray<[string, () => Promise<Opened>]> = [
-  ['MariaDB', () => typeOrm(() => mariadbDatabase(SUITE))],
-  ['PostgreSQL', () => typeOrm(() => postgresDatabase(SUITE))],
-  ['SQLite', () => typeOrm(sqliteDatabase)],
+  ['MariaDB', () => typeOrmStoreOn(() => mariadbDatabase(SUITE))],
+  ['PostgreSQL', () => typeOrmStoreOn(() => postgresDatabase(SUITE))],
+  ['SQLite', () => typeOrmStoreOn(sqliteDatabase)],
   ['Redis', redis],
 ];
 

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { LeafAllocMigration, TypeOrmLeafStore } from 'nest-leaf';
 import { mysqlDataSourceOptions } from '../../support/mariadb.js';
 import { POSTGRES } from '../demo/support/postgres.js';
 
@@ -51,5 +52,21 @@ export async function mariadbDatabase(suite: string): Promise<EngineDatabase> {
     engine: 'mariadb',
     options: mysqlDataSourceOptions(db.name),
     dispose: async () => undefined,
+  };
+}
+
+/** `leaf_alloc` created by the shipped migration in a database of the suite's own, and the TypeORM store on it. */
+export async function typeOrmStoreOn(
+  create: () => Promise<EngineDatabase>,
+): Promise<{ readonly store: TypeOrmLeafStore; close(): Promise<void> }> {
+  const database = await create();
+  const options = { ...database.options, migrations: [LeafAllocMigration], migrationsRun: true } as DataSourceOptions;
+  const dataSource = await new DataSource(options).initialize();
+  return {
+    store: new TypeOrmLeafStore(dataSource),
+    close: async () => {
+      await dataSource.destroy();
+      await database.dispose();
+    },
   };
 }

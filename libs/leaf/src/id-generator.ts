@@ -39,10 +39,14 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
       logger: this.logger,
       report: (event: ReservationEvent) => this.listeners.report(event),
     };
-    this.registry = new TagRegistry(context, (tag) => {
-      if (tag === this.lastTag) this.lastTag = this.lastBuffer = undefined;
-    });
-    this.codes = new TagCodes(options, this.registry.calendar);
+    this.codes = new TagCodes(options);
+    this.registry = new TagRegistry(
+      context,
+      (tag) => {
+        if (tag === this.lastTag) this.lastTag = this.lastBuffer = undefined;
+      },
+      this.codes,
+    );
     this.scheduler = new LeafScheduler(
       { tick: (now) => this.registry.tick(now), refreshTags: () => this.refreshTags() },
       options,

@@ -11,7 +11,7 @@ import {
 } from './leaf.options-validation.js';
 import { PERIODS, type LeafPeriod } from './period/calendar.js';
 import { CodeFormat } from './period/code-format.js';
-import { periodOwner } from './period/period-names.js';
+import { periodOwner, periodRowSuffixLength } from './period/period-names.js';
 
 /** A biz tag to serve, with the step and description its `leaf_alloc` row is created with if missing. */
 export interface LeafBizTagOptions {
@@ -54,8 +54,6 @@ interface TagDefaults {
 
 /** The keys of one `bizTags` entry. */
 const ENTRY_KEYS = ['tag', 'step', 'description', 'threshold', 'runwayMs', 'period', 'format'];
-/** The characters a period adds to the tag in its row's name: `:20261201`. */
-const ROW_SUFFIX: Record<LeafPeriod, number> = { day: 9, month: 7, year: 5, none: 0 };
 
 export function resolveBizTags(
   bizTags: unknown,
@@ -130,7 +128,7 @@ function periodOption(period: unknown, tag: string, option: string): LeafPeriod 
       `"${tag}": expected one of ${PERIODS.map((p) => `'${p}'`).join(', ')}, got ${describeValue(period)}`,
     );
   }
-  const longest = MAX_BIZ_TAG_LENGTH - ROW_SUFFIX[period as LeafPeriod];
+  const longest = MAX_BIZ_TAG_LENGTH - periodRowSuffixLength(period as LeafPeriod);
   if ([...tag].length > longest) {
     throw new InvalidLeafOptionsError(
       option,

@@ -1,8 +1,7 @@
 import { LeafError } from './errors/leaf.error.js';
-import { Calendar } from './period/calendar.js';
-import { CodeFormat } from './period/code-format.js';
-import { periodOwner } from './period/period-names.js';
+import { periodOwner, periodRowParts } from './period/period-names.js';
 import { PeriodicTag } from './period/periodic-tag.js';
+import type { TagCodes } from './period/tag-codes.js';
 import { InvalidArgumentError } from './errors/invalid-argument.error.js';
 import { bizTagProblem } from './leaf.options-validation.js';
 import { LeafStoreError } from './errors/leaf-store.error.js';
@@ -27,7 +26,6 @@ export class TagRegistry {
   readonly buffers = new Map<string, SegmentBuffer>();
   /** Tags whose sequence restarts every period: served through their current period's row, never by their name. */
   readonly periodic = new Map<string, PeriodicTag>();
-  readonly calendar: Calendar;
   private readonly lookups: TagLookups;
   /** Tags being closed while idle: a call for one waits until its tail is back, then opens it anew. */
   private readonly closing = new Map<string, Promise<void>>();
@@ -41,13 +39,12 @@ export class TagRegistry {
   constructor(
     private readonly ctx: BufferContext,
     private readonly forget: (bizTag: string) => void,
+    codes: TagCodes,
   ) {
     this.lookups = new TagLookups(ctx.store, ctx.options);
-    this.calendar = new Calendar(ctx.options.timeZone, ctx.options.clock);
     for (const spec of ctx.options.bizTags) {
       if (spec.period === 'none') continue;
-      const format = CodeFormat.compile(spec.format, spec.tag, spec.period, 'format');
-      this.periodic.set(spec.tag, new PeriodicTag(spec, ctx, this.calendar, format));
+      this.periodic.set(spec.tag, new PeriodicTag(spec, ctx, codes.calendar, codes.formatOf(spec.tag)));
     }
   }
 
@@ -125,7 +122,8 @@ export class TagRegistry {
   async refresh(): Promise<void> {
     for (const row of await this.call('Reading leaf_alloc', (signal) => this.ctx.store.listTags(signal))) {
       const buffer = this.buffers.get(row.bizTag);
-      const periodic = this.periodic.get(row.bizTag.slice(0, row.bizTag.lastIndexOf(':')));
+      const owner = periodRowParts(row.bizTag);
+      const periodic = owner && this.periodic.get(owner.tag);
       if (isStep(row.step)) periodic?.setBaseStep(row.bizTag, row.step);
       if (buffer === undefined) continue;
       if (isStep(row.step)) buffer.setBaseStep(row.step);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { InvalidArgumentError } from '../errors/invalid-argument.error.js';
 import { OpaqueIdCodec } from './opaque-id.codec.js';
@@ -101,7 +102,7 @@ describe('OpaqueIdCodec', () => {
       }
       previous = code;
     }
-    console.log(`10^6 encode + decode: ${Math.round(performance.now() - started)} ms`);
+    new Logger('OpaqueIdCodec spec').log(`10^6 encode + decode: ${Math.round(performance.now() - started)} ms`);
     expect(wrong.slice(0, 5)).toEqual([]);
     expect(seen.size).toBe(1_000_000);
     // The first character only takes 0-9 and A (2^63 / 62^10 ≈ 11), so it matches by chance about 1 time in 11:

@@ -23,6 +23,11 @@ const SEARCH_SPAN: Record<Exclude<LeafPeriod, 'none'>, number> = {
   year: 368 * 86_400_000,
 };
 
+/** How many characters name a period: 8 (`yyyyMMdd`), 6 (`yyyyMM`) or 4 (`yyyy`). */
+export function periodKeyLength(period: Exclude<LeafPeriod, 'none'>): number {
+  return KEY_LENGTH[period];
+}
+
 /** The period a day belongs to, as its row is named: `20261201`, `202612` or `2026`. */
 export function periodKey(dayKey: string, period: Exclude<LeafPeriod, 'none'>): string {
   return dayKey.slice(0, KEY_LENGTH[period]);

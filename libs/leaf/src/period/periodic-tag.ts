@@ -5,6 +5,7 @@ import { SegmentBuffer } from '../segment/segment-buffer.js';
 import type { LeafTagSnapshot, ReservationEvent } from '../segment/segment.types.js';
 import { periodKey, type Calendar, type LeafPeriod } from './calendar.js';
 import type { CodeFormat, CodeRendering } from './code-format.js';
+import { periodRowName } from './period-names.js';
 import { PeriodRowStore } from './period-row.store.js';
 
 /**
@@ -166,7 +167,7 @@ export class PeriodicTag {
       // Listeners (metrics) see one tag, whatever the period: the row is in `row`.
       report: (event: ReservationEvent) => this.ctx.report({ ...event, tag: this.spec.tag }),
     };
-    const buffer = new SegmentBuffer(`${this.spec.tag}:${key}`, this.spec.step, true, ctx, this.spec);
+    const buffer = new SegmentBuffer(periodRowName(this.spec.tag, key), this.spec.step, true, ctx, this.spec);
     if (step !== undefined) buffer.inheritStep(step);
     return { key, buffer };
   }

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument.error.js';
 import type { ResolvedLeafOptions } from '../leaf.defaults.js';
 import { bizTagProblem, describeValue } from '../leaf.options-validation.js';
 import { MAX_ID } from '../store/leaf-store.js';
-import { periodKey, type Calendar, type CalendarDay, type LeafPeriod } from './calendar.js';
+import { Calendar, periodKey, type CalendarDay, type LeafPeriod } from './calendar.js';
 import { CodeFormat, type CodeRendering } from './code-format.js';
 
 /** What `IdGenerator.parseCode` reads from a code. */
@@ -31,10 +31,11 @@ export class TagCodes {
   private dayReadAt = 0;
   private readonly renderings = new Map<string, CodeRendering>();
 
-  constructor(
-    options: ResolvedLeafOptions,
-    private readonly calendar: Calendar,
-  ) {
+  /** The calendar of periods and dates: one per generator, shared with its period tags. */
+  readonly calendar: Calendar;
+
+  constructor(options: ResolvedLeafOptions) {
+    this.calendar = new Calendar(options.timeZone, options.clock);
     for (const { tag, format, period } of options.bizTags) {
       this.formats.set(tag, { format: CodeFormat.compile(format, tag, period, 'format'), period });
     }

@@ -44,7 +44,7 @@ export class PeakRate {
  * IDs a tag must hold ahead to cover `runwayMs` at `ratePerMs`: what the standby segment is sized to and what the
  * scheduler refills at, bounded by `maxStep` (one reservation), which bounds memory too (two segments at most).
  */
-export function runwayIds(ratePerMs: number, runwayMs: number, maxStep: number): number {
+export function runwayTargetIds(ratePerMs: number, runwayMs: number, maxStep: number): number {
   return Math.min(Math.ceil(ratePerMs * runwayMs), maxStep);
 }
 

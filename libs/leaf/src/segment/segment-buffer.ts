@@ -23,7 +23,6 @@ export class SegmentBuffer implements ReservationHost {
   private readonly reserver: SegmentReserver;
   closed = false;
   private demandScheduled = false;
-  private readonly runwayTargetMs: number;
   private serving = false;
 
   constructor(
@@ -36,7 +35,6 @@ export class SegmentBuffer implements ReservationHost {
     this.pair = new SegmentPair(() => this.onLow());
     this.waiters = new WaiterQueue(ctx.options.waitTimeoutMs, () => this.timedOut());
     this.reserver = new SegmentReserver(tag, baseStep, ctx, this.pair, this.stats, this, tuning);
-    this.runwayTargetMs = tuning.runwayMs;
   }
 
   /** True once a segment has been reserved (IDs may still have run out since). */
@@ -152,8 +150,8 @@ export class SegmentBuffer implements ReservationHost {
   }
 
   snapshot(): LeafTagSnapshot {
-    const { tag, configured, pair, stats, reserver, runwayTargetMs } = this;
-    return tagSnapshot({ tag, configured, pair, stats, reserver, waiting: this.waiters.size, runwayTargetMs });
+    const { tag, configured, pair, stats, reserver } = this;
+    return tagSnapshot({ tag, configured, pair, stats, reserver, waiting: this.waiters.size });
   }
 
   /** The hot path issued the ID at the threshold: reserve the next segment in the background. */

@@ -7,7 +7,7 @@ import { MAX_ID, type ReservedRange } from '../store/leaf-store.js';
 import { withDeadline } from '../store/store-deadline.js';
 import type { BufferContext } from './buffer-context.js';
 import { prefetchHorizonMs } from './prefetch-policy.js';
-import { runwayIds } from './runway.js';
+import { runwayTargetIds } from './runway.js';
 import { RetryPolicy } from './retry-policy.js';
 import { createSegment } from './segment.js';
 import type { SegmentPair } from './segment-pair.js';
@@ -78,7 +78,12 @@ export class SegmentReserver {
   runwayIds(now: number): number {
     // Without the dynamic step the row's step is the step (Leaf's contract): the runway cannot size it.
     if (!this.ctx.options.dynamicStep) return 0;
-    return runwayIds(this.stats.peak.perMs(now), this.tuning.runwayMs, this.ctx.options.maxStep);
+    return runwayTargetIds(this.stats.peak.perMs(now), this.tuning.runwayMs, this.ctx.options.maxStep);
+  }
+
+  /** The runway this tag keeps (its `runwayMs`). */
+  get runwayMs(): number {
+    return this.tuning.runwayMs;
   }
 
   get base(): number {

@@ -13,19 +13,10 @@ interface BufferParts {
   readonly stats: TagStats;
   readonly reserver: SegmentReserver;
   readonly waiting: number;
-  readonly runwayTargetMs: number;
 }
 
 /** A read-only picture of one tag's buffer (`IdGenerator.inspect`): copies only, nothing that reaches back in. */
-export function tagSnapshot({
-  tag,
-  configured,
-  pair,
-  stats,
-  reserver,
-  waiting,
-  runwayTargetMs,
-}: BufferParts): LeafTagSnapshot {
+export function tagSnapshot({ tag, configured, pair, stats, reserver, waiting }: BufferParts): LeafTagSnapshot {
   const { current, next } = pair;
   const failure = stats.lastFailure;
   return {
@@ -55,7 +46,7 @@ export function tagSnapshot({
     waiting,
     runwayMs: runwayHeldMs(pair.available, stats.peak.perMs(performance.now())),
     runwayIds: BigInt(pair.available),
-    runwayTargetMs,
+    runwayTargetMs: reserver.runwayMs,
     failedCalls: stats.failedCalls,
   };
 }

@@ -1,8 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { periodRowParts } from '../period/period-names.js';
 import type { ResolvedLeafServerClient } from './leaf-server.options.js';
-
-/** A period row's name: the period tag, a colon, and the period (`invoice:20261201`, `invoice:202612`, `invoice:2026`). */
-const PERIOD_ROW = /^(.+):(\d{8}|\d{6}|\d{4})$/;
 
 /**
  * Finds the client a bearer token belongs to, in time that does not depend on how much of a token matches: both
@@ -31,14 +29,14 @@ export class ClientTokens {
 /** Whether `tags` (null: every tag) allows `bizTag`, or the period tag whose row `bizTag` is. */
 export function tagAllowed(tags: ReadonlySet<string> | null, bizTag: string): boolean {
   if (tags === null || tags.has(bizTag)) return true;
-  const row = PERIOD_ROW.exec(bizTag);
-  return row !== null && tags.has(row[1]);
+  const row = periodRowParts(bizTag);
+  return row !== undefined && tags.has(row.tag);
 }
 
 /** Whether `bizTag` is a period row of a tag `tags` allows (a row the client's own period tag creates on demand). */
 export function isOwnPeriodRow(tags: ReadonlySet<string> | null, bizTag: string): boolean {
-  const row = PERIOD_ROW.exec(bizTag);
-  return row !== null && (tags === null || tags.has(row[1]));
+  const row = periodRowParts(bizTag);
+  return row !== undefined && (tags === null || tags.has(row.tag));
 }
 
 function sha256(text: string): Buffer {

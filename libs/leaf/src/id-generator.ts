@@ -78,6 +78,8 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
         this.lastBuffer = buffer;
       }
     }
+    // A period tag is never under its own name: its current period's buffer, after a clock read, the same take.
+    buffer ??= this.state === 'running' ? this.registry.periodic.get(bizTag)?.buffer() : undefined;
     if (buffer !== undefined) {
       const id = buffer.pair.takeOne();
       if (id !== undefined) return Promise.resolve(id);

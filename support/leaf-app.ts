@@ -9,6 +9,7 @@ import {
   type LeafTagSnapshot,
   type ReservationEvent,
 } from 'nest-leaf';
+import { HttpLeafStore, type HttpLeafStoreOptions } from 'nest-leaf/http';
 import { RedisLeafStore } from 'nest-leaf/redis';
 import { MYSQL, mysqlDataSourceOptions } from './mariadb.js';
 import type { RedisTarget } from './redis.js';
@@ -110,6 +111,21 @@ export async function startRedisLeafApp(
     }
   };
   return { app, ids: app.get(IdGenerator), redis, store, close };
+}
+
+/**
+ * `LeafModule.forRoot({ ...options, store: new HttpLeafStore(client) })` in a Nest application context: a service
+ * that reserves through an ID server (`LeafServerModule`) and holds no database credentials. Resolves once the
+ * generator has reserved the first segment of every configured tag, which needs their rows to exist already unless
+ * the client's token is an admin's.
+ */
+export async function startHttpLeafApp(
+  client: HttpLeafStoreOptions,
+  options: LeafModuleOptions,
+  appOptions: LeafAppOptions = {},
+): Promise<LeafApp> {
+  const app = await createLeafContext([], { ...options, store: new HttpLeafStore(client) }, appOptions);
+  return { app, ids: app.get(IdGenerator), close: () => app.close() };
 }
 
 /** `LeafModule.forRoot(options)` after `imports`, with the reservation listener subscribed before the generator starts. */

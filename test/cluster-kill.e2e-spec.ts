@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import type { LeafStore } from 'nest-leaf';
 import { sleep } from './support/assertions.js';
+import { startIdServer, type IdServerApp } from '../support/leaf-server.js';
 import { freshDatabase } from '../support/mariadb.js';
 import { freshRedisKeys } from '../support/redis.js';
 import { account, type Accounting } from './support/cluster-accounting.js';
@@ -8,8 +11,9 @@ import { selectStores } from './support/stores.js';
 
 /**
  * Many nodes, killed at random: NODES processes, each a Nest application context with its own DataSource or
- * Redis client (test/support/cluster-node.ts), issue IDs of three tags from many loops while the test SIGKILLs
- * random ones at random times and starts a new process in their place. At the end every node stops gracefully.
+ * Redis client, or an HttpLeafStore reserving through an ID server (test/support/cluster-node.ts), issue IDs of
+ * three tags from many loops while the test SIGKILLs random ones at random times and starts a new process in
+ * their place. At the end every node stops gracefully.
  * Every node records each reservation and each issued ID before using it; test/support/cluster-accounting.ts
  * checks the records against each other and against the store's final `max_id`. The same run, on each store.
  */
@@ -40,7 +44,7 @@ interface KillStore {
   close(passed: boolean): Promise<void>;
 }
 
-const STORES = selectStores<{ readonly name: string; open(): Promise<KillStore> }>([
+const STORES = selectStores<{ readonly name: string; readonly key?: string; open(): Promise<KillStore> }>([
   {
     name: 'MariaDB',
     async open() {
@@ -62,6 +66,38 @@ const STORES = selectStores<{ readonly name: string; open(): Promise<KillStore> 
         node: { store: { kind: 'redis', ...keys.target } },
         maxId: (tag) => keys.maxId(tag),
         close: (passed) => keys.close({ keep: !passed }),
+      };
+    },
+  },
+  {
+    name: 'MariaDB through the ID server',
+    key: 'server',
+    async open() {
+      const db = await freshDatabase('cluster_kill_server');
+      const token = randomBytes(32).toString('base64url');
+      let server: IdServerApp<LeafStore> | undefined;
+      try {
+        // The server is never killed, its clients are. It declares a tag of its own: declaring theirs would have it
+        // reserve a segment of each for itself at boot, a hole in the table that no node reported.
+        server = await startIdServer({
+          database: db.name,
+          platform: 'fastify',
+          leaf: { bizTags: ['server_boot'] },
+          server: { clients: [{ name: 'cluster-kill nodes', token, tags: TAGS }] },
+          wrapStore: (store) => store,
+        });
+        // The rows an operator inserts: the nodes' client is no admin, so their createMissingTags may not create them.
+        for (const tag of TAGS) await server.store.insertTag({ bizTag: tag, maxId: 1n, step: STEP, description: null });
+      } catch (error) {
+        await server?.close();
+        await db.close();
+        throw error;
+      }
+      const running = server;
+      return {
+        node: { store: { kind: 'http', baseUrl: running.url, token } },
+        maxId: (tag) => db.maxId(tag),
+        close: () => running.close().finally(() => db.close()),
       };
     },
   },

@@ -1,7 +1,7 @@
 /**
  * The inside of a node process: one Nest app with LeafModule and its own DataSource (or, with `store`, its own
- * Redis client), as one node of a cluster has, driven by a workload (the kill test's loops, the bench's timed
- * rounds). See process.ts for the outside.
+ * Redis client, or the address of an ID server and a token for it), as one node of a cluster has, driven by a
+ * workload (the kill test's loops, the bench's timed rounds). See process.ts for the outside.
  *
  * The node reads its configuration from LEAF_NODE (JSON), exits when the parent goes (the IPC channel is its
  * lifeline), sends { type: 'ready' } once booted, and on SIGTERM or { type: 'close' } closes the app (giving
@@ -10,7 +10,9 @@
 import 'reflect-metadata';
 import type { LogLevel } from '@nestjs/common';
 import type { IdGenerator, LeafModuleOptions, ReservationEvent } from 'nest-leaf';
+import type { HttpLeafStoreOptions } from 'nest-leaf/http';
 import {
+  startHttpLeafApp,
   startLeafApp,
   startRedisLeafApp,
   type LeafApp,
@@ -24,12 +26,19 @@ export interface RedisNodeStore extends RedisTarget {
   readonly kind: 'redis';
 }
 
+/** A node on `HttpLeafStore`: it reserves through the ID server at `baseUrl` with `token`, and knows no database. */
+export interface HttpNodeStore extends HttpLeafStoreOptions {
+  readonly kind: 'http';
+  // A string: LEAF_NODE is JSON, which a URL does not survive.
+  readonly baseUrl: string;
+}
+
 /** What every node reads from LEAF_NODE; a workload adds its own fields. */
 export interface LeafNodeConfig {
   /** The MariaDB database of the default store (TypeORM's `leaf_alloc`); required unless `store` says otherwise. */
   readonly database?: string;
-  /** Another store than the default: Redis at an address, under a key prefix. */
-  readonly store?: RedisNodeStore;
+  /** Another store than the default: Redis at an address, under a key prefix; or an ID server. */
+  readonly store?: RedisNodeStore | HttpNodeStore;
   readonly leaf: LeafModuleOptions;
   /** How the default store reaches MariaDB; unused with `store`. */
   readonly connection?: LeafAppConnection;
@@ -105,6 +114,7 @@ export async function hostLeafNode<C extends LeafNodeConfig>(workload: (config: 
 /** The node's app on the store its configuration names. */
 function startApp(config: LeafNodeConfig, options: LeafAppOptions): Promise<LeafApp> {
   if (config.store?.kind === 'redis') return startRedisLeafApp(config.store, config.leaf, options);
+  if (config.store?.kind === 'http') return startHttpLeafApp(config.store, config.leaf, options);
   if (config.store !== undefined) throw new Error(`Unknown node store ${JSON.stringify(config.store)}`);
   if (config.database === undefined) throw new Error('A node on the default store needs a database.');
   return startLeafApp(config.database, config.leaf, config.connection, options);

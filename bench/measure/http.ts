@@ -1,8 +1,7 @@
 import { fork } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Controller, Get, type DynamicModule } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Controller, Get, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { IdGenerator } from 'nest-leaf';
 import { createApp } from '../../apps/demo/src/app.factory.js';
 import { AppModule } from '../../apps/demo/src/app.module.js';
@@ -73,7 +72,7 @@ class EmptyController {
  * The demo app exactly as `createApp()` builds it (middleware, global pipe and filter, Swagger), with the
  * empty controller added to its AppModule: `AppModule.forRoot` is wrapped for the duration of the boot only.
  */
-async function createDemoWithEmptyRoute(env: Record<string, string>): Promise<NestExpressApplication> {
+async function createDemoWithEmptyRoute(env: Record<string, string>): Promise<INestApplication> {
   const forRoot = AppModule.forRoot;
   AppModule.forRoot = (options) => {
     const module: DynamicModule = forRoot.call(AppModule, options);

@@ -7,14 +7,14 @@ import {
 } from './support/api-contract.js';
 import { tempSqlite } from './support/sqlite.js';
 
-async function prepare(suite: string): Promise<ContractDatabase> {
+async function prepare(suite: string, env: Record<string, string> = {}): Promise<ContractDatabase> {
   const file = tempSqlite(suite);
   file.exec(createTableSql('better-sqlite3'));
   file.exec(
     `INSERT INTO leaf_alloc (biz_tag, max_id, step, description) VALUES ('order', ${BEYOND_DOUBLE}, 1000, 'seeded'), ('shipment', 1, 100, 'seeded')`,
   );
   return {
-    env: { DB_TYPE: 'sqlite', SQLITE_PATH: file.path },
+    env: { DB_TYPE: 'sqlite', SQLITE_PATH: file.path, ...env },
     query: async (sql) => file.exec<Record<string, unknown>>(sql),
     close: async () => file.remove(),
   };
@@ -22,3 +22,6 @@ async function prepare(suite: string): Promise<ContractDatabase> {
 
 describeDemoApi('SQLite', () => prepare('api'));
 describeGracefulShutdown('SQLite', () => prepare('shutdown'));
+// The demo runs on Fastify by default; Express, which it also supports, answers the same contract.
+describeDemoApi('SQLite on Express', () => prepare('api_express', { HTTP_PLATFORM: 'express' }));
+describeGracefulShutdown('SQLite on Express', () => prepare('shutdown_express', { HTTP_PLATFORM: 'express' }));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { freshDatabase, mysqlDemoEnv, type TestDatabase } from '../../support/mariadb.js';
+import { HTTP_PLATFORMS } from '../../apps/demo/src/config/demo.config.js';
 import { bearer, newAdminToken } from './support/admin-token.js';
 import { startDemo, type RunningDemo } from './support/demo-app.js';
 
@@ -659,72 +660,81 @@ const CASES: BadInput[] = [
   },
 ];
 
-describe('bad input over HTTP: a clear 4xx each, and /ids/order keeps serving', () => {
-  const token = newAdminToken();
-  let db: TestDatabase;
-  let demo: RunningDemo;
-  let http: ReturnType<typeof request>;
-  let lastId = 0n;
+// On both platforms: each reads bodies and URLs its own way, and each failure must still read the same.
+describe.each(HTTP_PLATFORMS)(
+  'bad input over HTTP on %s: a clear 4xx each, and /ids/order keeps serving',
+  (platform) => {
+    const token = newAdminToken();
+    let db: TestDatabase;
+    let demo: RunningDemo;
+    let http: ReturnType<typeof request>;
+    let lastId = 0n;
 
-  beforeAll(async () => {
-    db = await freshDatabase('demo_http_bad_input');
-    demo = await startDemo({ ...mysqlDemoEnv(db.name), ADMIN_TOKEN: token, ADMIN_RATE_LIMIT: '1000' });
-    http = request(demo.url);
-  });
-
-  afterAll(async () => {
-    await demo?.close();
-    await db?.close();
-  });
-
-  it('has a table of at least 20 cases', () => {
-    expect(CASES.length).toBeGreaterThanOrEqual(20);
-    expect(new Set(CASES.map((c) => c.title)).size).toBe(CASES.length);
-  });
-
-  it.each(CASES)('$method $title: $status $code', async (bad) => {
-    let sent = http[bad.method === 'GET' ? 'get' : bad.method === 'POST' ? 'post' : 'patch'](bad.path);
-    if (bad.admin) sent = sent.set(bearer(token));
-    if (bad.raw !== undefined) sent = sent.set('Content-Type', bad.type ?? 'application/json').send(bad.raw);
-    else if (bad.json !== undefined) sent = sent.send(bad.json as object);
-    const res = await sent;
-
-    expect({ status: res.status, type: res.headers['content-type'] }).toEqual({
-      status: bad.status,
-      type: 'application/json; charset=utf-8',
+    beforeAll(async () => {
+      db = await freshDatabase(`demo_http_bad_input_${platform}`);
+      demo = await startDemo({
+        ...mysqlDemoEnv(db.name),
+        HTTP_PLATFORM: platform,
+        ADMIN_TOKEN: token,
+        ADMIN_RATE_LIMIT: '1000',
+      });
+      http = request(demo.url);
     });
-    expect(res.body).toEqual({
-      statusCode: bad.status,
-      error: expect.any(String),
-      code: bad.code,
-      message: expect.anything(),
+
+    afterAll(async () => {
+      await demo?.close();
+      await db?.close();
     });
-    const message = [res.body.message].flat().join('\n');
-    expect(message).toContain(bad.message);
-    // One clear message, never the validation's list of every property.
-    if (bad.status === 415 || bad.code === 'INVALID_COUNT' || bad.code === 'MISSING_BODY')
-      expect(typeof res.body.message).toBe('string');
-    if (bad.header) expect(res.headers[bad.header[0]]).toBe(bad.header[1]);
 
-    const next = await http.get('/ids/order').expect(200);
-    const id = BigInt(next.body.id);
-    expect(id).toBeGreaterThan(lastId);
-    lastId = id;
-  });
+    it('has a table of at least 20 cases', () => {
+      expect(CASES.length).toBeGreaterThanOrEqual(20);
+      expect(new Set(CASES.map((c) => c.title)).size).toBe(CASES.length);
+    });
 
-  it('changed nothing in the database: no row was added, the table is intact', async () => {
-    const rows = await db.query<Array<{ biz_tag: string; step: number }>>(
-      'SELECT biz_tag, step FROM leaf_alloc ORDER BY biz_tag',
-    );
-    expect(rows).toEqual([
-      { biz_tag: expect.stringMatching(/^invoice:\d{8}$/), step: 1000 },
-      { biz_tag: 'invoice_id', step: 1000 },
-      { biz_tag: 'order', step: 1000 },
-      { biz_tag: 'user', step: 1000 },
-    ]);
-    const [{ n }] = await db.query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM orders');
-    expect(Number(n)).toBe(0);
-    const [{ invoices }] = await db.query<Array<{ invoices: number }>>('SELECT COUNT(*) AS invoices FROM invoices');
-    expect(Number(invoices)).toBe(0);
-  });
-});
+    it.each(CASES)('$method $title: $status $code', async (bad) => {
+      let sent = http[bad.method === 'GET' ? 'get' : bad.method === 'POST' ? 'post' : 'patch'](bad.path);
+      if (bad.admin) sent = sent.set(bearer(token));
+      if (bad.raw !== undefined) sent = sent.set('Content-Type', bad.type ?? 'application/json').send(bad.raw);
+      else if (bad.json !== undefined) sent = sent.send(bad.json as object);
+      const res = await sent;
+
+      expect({ status: res.status, type: res.headers['content-type'] }).toEqual({
+        status: bad.status,
+        type: 'application/json; charset=utf-8',
+      });
+      expect(res.body).toEqual({
+        statusCode: bad.status,
+        error: expect.any(String),
+        code: bad.code,
+        message: expect.anything(),
+      });
+      const message = [res.body.message].flat().join('\n');
+      expect(message).toContain(bad.message);
+      // One clear message, never the validation's list of every property.
+      if (bad.status === 415 || bad.code === 'INVALID_COUNT' || bad.code === 'MISSING_BODY')
+        expect(typeof res.body.message).toBe('string');
+      if (bad.header) expect(res.headers[bad.header[0]]).toBe(bad.header[1]);
+
+      const next = await http.get('/ids/order').expect(200);
+      const id = BigInt(next.body.id);
+      expect(id).toBeGreaterThan(lastId);
+      lastId = id;
+    });
+
+    it('changed nothing in the database: no row was added, the table is intact', async () => {
+      const rows = await db.query<Array<{ biz_tag: string; step: number }>>(
+        'SELECT biz_tag, step FROM leaf_alloc ORDER BY biz_tag',
+      );
+      expect(rows).toEqual([
+        { biz_tag: expect.stringMatching(/^invoice:\d{8}$/), step: 1000 },
+        { biz_tag: 'invoice_id', step: 1000 },
+        { biz_tag: 'order', step: 1000 },
+        { biz_tag: 'user', step: 1000 },
+      ]);
+      const [{ n }] = await db.query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM orders');
+      expect(Number(n)).toBe(0);
+      const [{ invoices }] = await db.query<Array<{ invoices: number }>>('SELECT COUNT(*) AS invoices FROM invoices');
+      expect(Number(invoices)).toBe(0);
+    });
+  },
+);

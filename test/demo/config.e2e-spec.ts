@@ -114,16 +114,15 @@ describe('demo configuration at startup', () => {
       warn: (message: unknown) => void warnings.push(String(message)),
     };
     const publicIdOf = async (env: Record<string, string>) => {
-      const app = await createApp({ env: { DB_TYPE: 'sqlite', SQLITE_PATH: file.path, ...env }, logger });
+      const demo = await startDemo({ DB_TYPE: 'sqlite', SQLITE_PATH: file.path, ...env }, { logger });
       try {
-        await app.init();
-        const created = await request(app.getHttpServer())
+        const created = await request(demo.url)
           .post('/orders')
           .send({ customer: 'Secretive', amountCents: 1, currency: 'EUR' })
           .expect(201);
         return { id: BigInt(created.body.id), publicId: created.body.publicId as string };
       } finally {
-        await app.close();
+        await demo.close();
       }
     };
 

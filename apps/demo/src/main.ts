@@ -13,7 +13,8 @@ try {
   app.enableShutdownHooks([ShutdownSignal.SIGTERM, ShutdownSignal.SIGINT], { useProcessExit: true });
   const config = app.get<DemoConfigService>(ConfigService);
   const { port } = config.get('http', { infer: true });
-  await app.listen(port);
+  // Every interface, as Express listens by default (Fastify alone would listen on localhost only: not in a container).
+  await app.listen(port, '0.0.0.0');
   const url = `http://localhost:${port}`;
   logger.log(`Listening on ${url} · monitor ${url}/monitor · API docs ${url}/docs · metrics ${url}/metrics`);
   logger.log(adminApiHint(config.get('admin', { infer: true }).token, url));

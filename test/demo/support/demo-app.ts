@@ -1,18 +1,22 @@
 import type { AddressInfo } from 'node:net';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createApp } from '../../../apps/demo/src/app.factory.js';
+import type { INestApplication } from '@nestjs/common';
+import { createApp, type CreateAppOptions } from '../../../apps/demo/src/app.factory.js';
 
 /** The demo application listening on a free loopback port, as `main.ts` builds it. */
 export interface RunningDemo {
-  readonly app: NestExpressApplication;
+  readonly app: INestApplication;
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
   /** Closes the app once; later calls share that shutdown. */
   close(): Promise<void>;
 }
 
-export async function startDemo(env: Record<string, string>): Promise<RunningDemo> {
-  const app = await createApp({ env, logger: false });
+/** `logger`: Nest's logger option, silent by default. */
+export async function startDemo(
+  env: Record<string, string>,
+  { logger = false }: Pick<CreateAppOptions, 'logger'> = {},
+): Promise<RunningDemo> {
+  const app = await createApp({ env, logger });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   let closing: Promise<void> | undefined;

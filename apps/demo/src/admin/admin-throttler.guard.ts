@@ -10,7 +10,7 @@ import {
   type ThrottlerRequest,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { AdminToken } from './admin-token.js';
 
 /**
@@ -19,8 +19,8 @@ import { AdminToken } from './admin-token.js';
  * to ADMIN_RATE_LIMIT tries a minute. Once an address is over the limit, every admin request from it gets 429
  * until the block ends, the right token's included: a guess that happened to be right must not be told apart.
  *
- * Clients are keyed by the socket's address (Express' `req.ip` without `trust proxy`; IPv6 by its /64), never by
- * X-Forwarded-For, which any client can write.
+ * Clients are keyed by the socket's address (`req.ip`, on Express without `trust proxy`, on Fastify without
+ * `trustProxy`; IPv6 by its /64), never by X-Forwarded-For, which any client can write.
  */
 @Injectable()
 export class AdminThrottlerGuard extends ThrottlerGuard {
@@ -41,7 +41,7 @@ export class AdminThrottlerGuard extends ThrottlerGuard {
   protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
     const { context, throttler, limit, ttl, getTracker, generateKey } = request;
     const { req, res } = this.getRequestResponse(context);
-    const credential = this.token.check(req as Request);
+    const credential = this.token.check(req as { headers: IncomingHttpHeaders });
     // A missing or wrong token is a failed authentication: counted, and refused with 429 past the limit.
     if (credential === 'missing' || credential === 'wrong') return super.handleRequest(request);
 

@@ -6,8 +6,9 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { ADMIN_TOKEN_MIN_LENGTH } from '../config/demo.config.js';
+import { withHeaders } from '../common/error-response.js';
 import { AdminToken } from './admin-token.js';
 
 /** The name of the admin API's security scheme in the OpenAPI document. */
@@ -22,8 +23,7 @@ export class AdminTokenGuard implements CanActivate {
   constructor(@Inject(AdminToken) private readonly token: AdminToken) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const http = context.switchToHttp();
-    const credential = this.token.check(http.getRequest<Request>());
+    const credential = this.token.check(context.switchToHttp().getRequest<{ headers: IncomingHttpHeaders }>());
     if (credential === 'accepted') return true;
     if (credential === 'off') {
       throw new ForbiddenException({
@@ -33,18 +33,18 @@ export class AdminTokenGuard implements CanActivate {
           `least ${ADMIN_TOKEN_MIN_LENGTH} characters (openssl rand -hex 32) and restart.`,
       });
     }
-    http
-      .getResponse<Response>()
-      .setHeader(
-        'WWW-Authenticate',
-        credential === 'missing' ? 'Bearer realm="admin"' : 'Bearer realm="admin", error="invalid_token"',
-      );
-    throw new UnauthorizedException({
-      code: 'ADMIN_UNAUTHORIZED',
-      message:
-        credential === 'missing'
-          ? 'The admin API needs the header "Authorization: Bearer <ADMIN_TOKEN>"; no other scheme is accepted.'
-          : "The bearer token is not the server's ADMIN_TOKEN.",
-    });
+    throw withHeaders(
+      new UnauthorizedException({
+        code: 'ADMIN_UNAUTHORIZED',
+        message:
+          credential === 'missing'
+            ? 'The admin API needs the header "Authorization: Bearer <ADMIN_TOKEN>"; no other scheme is accepted.'
+            : "The bearer token is not the server's ADMIN_TOKEN.",
+      }),
+      {
+        'WWW-Authenticate':
+          credential === 'missing' ? 'Bearer realm="admin"' : 'Bearer realm="admin", error="invalid_token"',
+      },
+    );
   }
 }

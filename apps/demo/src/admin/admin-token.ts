@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { DemoConfigService } from '../config/demo.config.js';
 
 /** `Authorization: Bearer <token68>` (RFC 6750); the scheme is case-insensitive (RFC 9110). */
@@ -24,7 +24,7 @@ export class AdminToken {
     this.expected = token === null ? null : sha256(token);
   }
 
-  check(request: Request): AdminCredential {
+  check(request: { readonly headers: IncomingHttpHeaders }): AdminCredential {
     if (this.expected === null) return 'off';
     const presented = BEARER.exec(request.headers.authorization ?? '')?.[1];
     if (presented === undefined) return 'missing';

@@ -1,6 +1,9 @@
-import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Catch, HttpException, HttpStatus, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { errorBody } from './error-body.js';
+import { headersOf, sendError } from './error-response.js';
+import { unreadableRequest } from './unreadable-request.js';
 
 /**
  * Gives Nest's HTTP errors (validation, pipes, guards, unknown routes, unreadable requests) the body of every
@@ -10,58 +13,34 @@ import { errorBody } from './error-body.js';
  */
 @Catch(HttpException)
 export class HttpErrorFilter implements ExceptionFilter<HttpException> {
+  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
+
   catch(exception: HttpException, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const adapter = this.adapterHost.httpAdapter;
+    const response = http.getResponse<unknown>();
     const status = exception.getStatus();
     const body = exception.getResponse();
     if (typeof body === 'object' && !('message' in body)) {
-      response.status(status).json(body);
+      sendError(adapter, response, status, body, headersOf(exception));
       return;
     }
     const thrown = (typeof body === 'string' ? { message: body } : body) as {
       message: string | string[];
       code?: unknown;
     };
-    const { code, message } = unreadableRequest(exception.cause) ?? {
-      code: typeof thrown.code === 'string' ? thrown.code : (HttpStatus[status] ?? 'HTTP_ERROR'),
-      message: thrown.message,
-    };
-    // Routes that answer text/plain (the Leaf-compatible one) have set Content-Type already: errors are JSON.
-    response
-      .status(status)
-      .type('application/json')
-      .json(errorBody(status, code, message));
-  }
-}
-
-/**
- * What Express failed to read, which Nest's adapter wraps in an HttpException with the original as `cause`:
- * body-parser's errors (http-errors with a `type`) and a path with a broken percent-encoding. Their own messages
- * ("request entity too large", "Failed to decode param") do not say what to change.
- */
-function unreadableRequest(cause: unknown): { code: string; message: string } | undefined {
-  if (cause instanceof URIError) {
-    return { code: 'MALFORMED_URL', message: `The URL is not valid percent-encoded UTF-8 (${cause.message}).` };
-  }
-  const error = cause as
-    { type?: unknown; message?: unknown; length?: unknown; limit?: unknown; charset?: unknown } | undefined;
-  switch (error?.type) {
-    case 'entity.parse.failed':
-      return {
-        code: 'MALFORMED_JSON',
-        message: `The body is not a JSON object or array (${String(error.message)}). Send one, with Content-Type: application/json.`,
-      };
-    case 'charset.unsupported':
-      return {
-        code: 'UNSUPPORTED_MEDIA_TYPE',
-        message: `The body's charset ${JSON.stringify(String(error.charset ?? ''))} is not read here: send JSON in UTF-8 (Content-Type: application/json).`,
-      };
-    case 'entity.too.large':
-      return {
-        code: 'PAYLOAD_TOO_LARGE',
-        message: `The body has ${String(error.length)} bytes, more than the limit of ${String(error.limit)}.`,
-      };
-    default:
-      return undefined;
+    const request = http.getRequest<{ headers: IncomingHttpHeaders }>();
+    const unreadable = unreadableRequest(exception.cause ?? thrown, {
+      method: adapter.getRequestMethod(request),
+      path: adapter.getRequestUrl(request).split('?')[0],
+      contentType: request.headers['content-type'],
+    });
+    const code =
+      unreadable?.code ?? (typeof thrown.code === 'string' ? thrown.code : (HttpStatus[status] ?? 'HTTP_ERROR'));
+    const message = unreadable?.message ?? thrown.message;
+    sendError(adapter, response, status, errorBody(status, code, message), {
+      ...headersOf(exception),
+      ...unreadable?.headers,
+    });
   }
 }

@@ -1,5 +1,5 @@
-import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import { Catch, HttpStatus, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import {
   BizTagExistsError,
   IdOverflowError,
@@ -9,6 +9,7 @@ import {
   UnknownBizTagError,
 } from 'nest-leaf';
 import { errorBody } from './error-body.js';
+import { sendError } from './error-response.js';
 
 /** Seconds a client should wait before retrying after a 503 from the generator. */
 export const RETRY_AFTER_SECONDS = 1;
@@ -32,24 +33,20 @@ export function statusOf(error: LeafError): HttpStatus {
 export class LeafErrorFilter implements ExceptionFilter<LeafError> {
   private readonly logger = new Logger(LeafErrorFilter.name);
 
+  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
+
   catch(error: LeafError, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
     const status = statusOf(error);
     const internal = status === HttpStatus.INTERNAL_SERVER_ERROR;
     if (internal) this.logger.error(`${error.code}: ${error.message}`, error.stack);
-    if (status === HttpStatus.SERVICE_UNAVAILABLE) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-    // Routes that answer text/plain (the Leaf-compatible one) have set Content-Type already: errors are JSON.
-    response
-      .status(status)
-      .type('application/json')
+    sendError(
+      this.adapterHost.httpAdapter,
+      host.switchToHttp().getResponse<unknown>(),
+      status,
       // A store failure may quote the driver; the log has it, the client gets the code.
-      .json(
-        errorBody(
-          status,
-          error.code,
-          internal ? 'The ID generator failed; see the server log.' : this.messageOf(error),
-        ),
-      );
+      errorBody(status, error.code, internal ? 'The ID generator failed; see the server log.' : this.messageOf(error)),
+      status === HttpStatus.SERVICE_UNAVAILABLE ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : {},
+    );
   }
 
   /** The message a client gets for an error that is not a 500: the library's, unless a subclass words it for its routes. */

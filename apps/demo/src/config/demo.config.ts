@@ -4,9 +4,15 @@ import type { ConfigService } from '@nestjs/config';
 export const DB_TYPES = ['sqlite', 'mysql', 'postgres'] as const;
 export type DbType = (typeof DB_TYPES)[number];
 
+/** The HTTP platforms the demo runs on: Fastify by default (faster), Express as well. */
+export const HTTP_PLATFORMS = ['fastify', 'express'] as const;
+export type HttpPlatform = (typeof HTTP_PLATFORMS)[number];
+
 /** The demo's configuration, after validation of the environment (see `validateEnvironment`). */
 export interface DemoConfig {
   readonly http: {
+    /** `@nestjs/platform-fastify` or `@nestjs/platform-express`. */
+    readonly platform: HttpPlatform;
     readonly port: number;
     /** How long shutdown waits for in-flight requests before closing the generator and the database. */
     readonly shutdownTimeoutMs: number;
@@ -51,6 +57,7 @@ export type DemoConfigService = ConfigService<DemoConfig, true>;
 
 /** Every default of the demo, in one place. Each key is the environment variable that overrides it. */
 export const DEMO_DEFAULTS = {
+  HTTP_PLATFORM: 'fastify',
   PORT: 3000,
   SHUTDOWN_TIMEOUT_MS: 10_000,
   DB_TYPE: 'sqlite',

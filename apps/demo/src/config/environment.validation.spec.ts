@@ -7,7 +7,7 @@ const DEFAULT_ORDERS = { urlSecret: DEMO_DEFAULTS.ORDER_URL_SECRET, urlSecretIsD
 describe('validateEnvironment', () => {
   it('applies the defaults to an empty environment: SQLite in data/demo.sqlite on port 3000', () => {
     expect(validateEnvironment({})).toEqual({
-      http: { port: 3000, shutdownTimeoutMs: 10_000 },
+      http: { platform: 'fastify', port: 3000, shutdownTimeoutMs: 10_000 },
       database: { type: 'sqlite', path: 'data/demo.sqlite' },
       leaf: { step: 1000, threshold: 0.2, timeZone: 'UTC' },
       orders: DEFAULT_ORDERS,
@@ -19,6 +19,7 @@ describe('validateEnvironment', () => {
   it("reads a MySQL configuration, with the engine's default port and user", () => {
     expect(
       validateEnvironment({
+        HTTP_PLATFORM: 'Express',
         DB_TYPE: 'MySQL',
         DB_HOST: 'mysql',
         DB_PASSWORD: '',
@@ -26,7 +27,7 @@ describe('validateEnvironment', () => {
         LEAF_THRESHOLD: '0.5',
       }),
     ).toEqual({
-      http: { port: 3000, shutdownTimeoutMs: 10_000 },
+      http: { platform: 'express', port: 3000, shutdownTimeoutMs: 10_000 },
       database: { type: 'mysql', host: 'mysql', port: 3306, user: 'root', password: '', name: 'leaf_demo' },
       leaf: { step: 500, threshold: 0.5, timeZone: 'UTC' },
       orders: DEFAULT_ORDERS,

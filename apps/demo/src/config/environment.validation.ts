@@ -2,6 +2,7 @@ import {
   ADMIN_TOKEN_MIN_LENGTH,
   DB_TYPES,
   DEMO_DEFAULTS,
+  HTTP_PLATFORMS,
   ORDER_URL_SECRET_MIN_LENGTH,
   type DemoConfig,
 } from './demo.config.js';
@@ -26,6 +27,7 @@ export function validateEnvironment(env: Environment): DemoConfig {
 
   const type = read.oneOf('DB_TYPE', DB_TYPES, DEMO_DEFAULTS.DB_TYPE);
   const http = {
+    platform: read.oneOf('HTTP_PLATFORM', HTTP_PLATFORMS, DEMO_DEFAULTS.HTTP_PLATFORM),
     port: read.integer('PORT', DEMO_DEFAULTS.PORT, 0, 65_535),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', DEMO_DEFAULTS.SHUTDOWN_TIMEOUT_MS, 0, 600_000),
   };

@@ -1,4 +1,4 @@
-import { Controller, Get, Head, Header, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Head, Header, Inject, Param, Query } from '@nestjs/common';
 import {
   ApiExcludeEndpoint,
   ApiExtraModels,
@@ -9,7 +9,6 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { IdGenerator } from 'nest-leaf';
 import { ApiErrors, ID_ERRORS } from '../common/api-errors.js';
 import { NO_STORE, refuseHead } from '../common/id-route.js';
@@ -23,11 +22,11 @@ import { ParseCountPipe } from './parse-count.pipe.js';
 export class IdsController {
   constructor(@Inject(IdGenerator) private readonly ids: IdGenerator) {}
 
-  // Declared before the GET handler, which Express would otherwise run for HEAD too (see refuseHead).
+  // Declared before the GET handler, which Express and Fastify would otherwise run for HEAD too (see refuseHead).
   @Head(':tag')
   @ApiExcludeEndpoint()
-  head(@Res() response: Response): never {
-    refuseHead(response);
+  head(): never {
+    refuseHead();
   }
 
   @Get(':tag')

@@ -1,6 +1,5 @@
-import { Controller, Get, Head, Header, Inject, Param, Res } from '@nestjs/common';
+import { Controller, Get, Head, Header, Inject, Param } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { IdGenerator } from 'nest-leaf';
 import { ApiErrors, ID_ERRORS } from '../common/api-errors.js';
 import { NO_STORE, refuseHead } from '../common/id-route.js';
@@ -11,11 +10,11 @@ import { NO_STORE, refuseHead } from '../common/id-route.js';
 export class SegmentController {
   constructor(@Inject(IdGenerator) private readonly ids: IdGenerator) {}
 
-  // Declared before the GET handler, which Express would otherwise run for HEAD too (see refuseHead).
+  // Declared before the GET handler, which Express and Fastify would otherwise run for HEAD too (see refuseHead).
   @Head('get/:key')
   @ApiExcludeEndpoint()
-  head(@Res() response: Response): never {
-    refuseHead(response);
+  head(): never {
+    refuseHead();
   }
 
   @Get('get/:key')

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DemoConfigService } from '../config/demo.config.js';
 
 /**
@@ -18,8 +18,11 @@ export class RequestDrain implements OnModuleDestroy {
 
   constructor(@Inject(ConfigService) private readonly config: DemoConfigService) {}
 
-  /** Express middleware counting a request from its arrival (before its body is read) to its end. */
-  readonly track = (_request: Request, response: Response, next: NextFunction): void => {
+  /**
+   * Middleware counting a request from its arrival (before its body is read) to its end. On Node's own request and
+   * response, which Express passes to middleware and Fastify too (through @fastify/middie).
+   */
+  readonly track = (_request: IncomingMessage, response: ServerResponse, next: () => void): void => {
     this.inFlight++;
     let done = false;
     response.once('close', () => {

@@ -1,19 +1,22 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { MetricsService } from './metrics.service.js';
 
 @ApiTags('metrics')
 @Controller('metrics')
 export class MetricsController {
-  constructor(@Inject(MetricsService) private readonly metrics: MetricsService) {}
+  constructor(
+    @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Prometheus metrics: Node defaults and leaf_* per biz tag' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format' })
-  async scrape(@Res({ passthrough: true }) response: Response): Promise<string> {
-    response.type(this.metrics.contentType);
+  async scrape(@Res({ passthrough: true }) response: unknown): Promise<string> {
+    this.adapterHost.httpAdapter.setHeader(response, 'Content-Type', this.metrics.contentType);
     return this.metrics.metrics();
   }
 }

@@ -19,7 +19,8 @@ import { serverTimeoutFor } from '../libs/leaf/src/store/server-bound.js';
 import { mysqlDialect } from '../libs/leaf/src/store/sql-dialect.js';
 import { MYSQL } from '../support/mariadb.js';
 import { POSTGRES } from './demo/support/postgres.js';
-import { sleep } from './support/assertions.js';
+import { expectUnique, sleep } from './support/assertions.js';
+import { openLoad } from './support/load.js';
 import { captureLogs } from './support/redis.js';
 import { mariadbDatabase, postgresDatabase, type EngineDatabase } from './support/engines.js';
 
@@ -35,6 +36,9 @@ const STEP = 100;
 const RESERVATION_TIMEOUT_MS = 1000;
 /** Long enough for several reservations to give up (about four on each side of the deadline). */
 const HOLD_MS = 4000;
+// Issue #13, item 4: a long lock under steady load must not inflate the dynamic step.
+const STEADY_HOLD_MS = Number(process.env.LEAF_LOCK_SECONDS ?? 25) * 1000;
+const STEADY_RATE = 2000;
 
 /** A plain client of the test's own, beside the store's pool: it holds the row lock and reads `max_id`. */
 interface RowHolder {
@@ -233,6 +237,68 @@ describe.each(ENGINES)('an abandoned reservation on $name', (engine) => {
       logs.restore();
     }
   }, 60_000);
+
+  it(
+    `keeps its step through a row lock of ${STEADY_HOLD_MS / 1000} s under steady load: within 2x of before`,
+    async () => {
+      const tag = 'steady';
+      const logs = captureLogs();
+      const store = new TypeOrmLeafStore(dataSource, { serverTimeoutMs: serverTimeoutFor(RESERVATION_TIMEOUT_MS) });
+      await store.insertTag({ bizTag: tag, maxId: 1n, step: STEP, description: null });
+      // Leaf's dynamic step settles where a segment lasts about segmentDurationMs; no runway, so memory runs dry during
+      // the lock and callers wait, fail and pile up demand: what must not be mistaken for traffic.
+      const ids = new IdGenerator(
+        resolveLeafOptions({
+          bizTags: [tag],
+          step: STEP,
+          segmentDurationMs: 2000,
+          runwayMs: 0,
+          reservationTimeoutMs: RESERVATION_TIMEOUT_MS,
+          waitTimeoutMs: 1000,
+        }),
+        store,
+      );
+      const events: ReservationEvent[] = [];
+      ids.onReservation((event) => events.push(event));
+      try {
+        await ids.start();
+        const load = openLoad(ids, tag, { rate: STEADY_RATE });
+        await sleep(8000);
+        const stepBefore = events.findLast((event) => event.ok)!.step;
+        await holder.lock(tag);
+        load.phase('locked');
+        const lockedAt = events.length;
+        await sleep(STEADY_HOLD_MS);
+        await holder.release();
+        load.phase('released');
+        await sleep(6000);
+        await load.stop();
+
+        const failed = events.slice(lockedAt).filter((event) => !event.ok);
+        const after = events.slice(lockedAt).filter((event) => event.ok);
+        const locked = load.phases.get('locked')!;
+        const released = load.phases.get('released')!;
+        report([
+          `${engine.name}, a ${STEADY_HOLD_MS / 1000} s row lock at ${STEADY_RATE} calls/s: ${failed.length} reservation(s) ` +
+            `failed, ${locked.failures} of ${locked.calls} calls failed meanwhile; step ${stepBefore} before, ` +
+            `${after.map((event) => event.step).join(', ')} after`,
+        ]);
+
+        expect(failed.length).toBeGreaterThanOrEqual(5);
+        expect(locked.failures).toBeGreaterThan(0);
+        expect(released.failures).toBe(0);
+        expect(after.length).toBeGreaterThanOrEqual(2);
+        // The first reservation after the lock covers the callers then waiting, once; the step itself stays within 2x.
+        expect(after[0].step).toBeLessThanOrEqual(Math.max(2 * stepBefore, STEADY_RATE * 2));
+        for (const event of after.slice(1)) expect(event.step).toBeLessThanOrEqual(2 * stepBefore);
+        expectUnique(load.ids);
+      } finally {
+        await ids.close();
+        logs.restore();
+      }
+    },
+    STEADY_HOLD_MS + 40_000,
+  );
 
   it('fails a reservation the server gave up on as transient, and leaves the pooled session as it was', async () => {
     const tag = 'session';

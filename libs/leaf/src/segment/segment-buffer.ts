@@ -88,7 +88,7 @@ export class SegmentBuffer implements ReservationHost {
       void this.reserve('on-demand');
       return;
     }
-    const horizon = prefetchHorizonMs(this.stats.lastLatencyMs, this.ctx.options.checkIntervalMs);
+    const horizon = prefetchHorizonMs(this.stats.plannedLatencyMs, this.ctx.options.checkIntervalMs);
     if (prefetchDue(this.pair, this.stats.ratePerMs, horizon, this.reserver.runwayIds(now))) {
       void this.reserve('prefetch');
     }
@@ -205,11 +205,13 @@ export class SegmentBuffer implements ReservationHost {
 
   /**
    * For the reserver: a segment landed. Serves the waiters in arrival order, then reserves again if they or the
-   * threshold need it.
+   * threshold need it. After an outage the waiters are calls piled up over seconds: served at once they are no
+   * measure of the rate, and counted as one they would size the next segments for a burst that never came.
    */
-  landed(): void {
+  landed(afterOutage: boolean): void {
     this.serving = true;
     const { pair, waiters } = this;
+    const issuedBefore = pair.issued;
     for (let waiter = waiters.peek(); waiter !== undefined; waiter = waiters.peek()) {
       if (waiter.ids === null) {
         const id = pair.takeOne();
@@ -224,6 +226,10 @@ export class SegmentBuffer implements ReservationHost {
       }
     }
     this.serving = false;
+    if (afterOutage) {
+      this.stats.servedBacklog(pair.issued - issuedBefore);
+      pair.restartPace(performance.now());
+    }
     if (waiters.size > 0) void this.reserve('on-demand');
     else if (pair.next === null && pair.pastThreshold) void this.reserve('prefetch');
   }

@@ -25,8 +25,9 @@ export class SegmentPair {
   private issuedBefore = 0;
   current: Segment | null = null;
   next: Segment | null = null;
-  /** When the current segment was installed, on the monotonic clock. */
-  installedAt = 0;
+  /** Since when, on the monotonic clock, and from which offset the current segment's pace is measured. */
+  private paceSince = 0;
+  private paceFrom = 0;
 
   /** @param onLow called (once per segment) when the IDs left fall to the threshold: time to reserve the next. */
   constructor(private readonly onLow: () => void) {}
@@ -96,8 +97,14 @@ export class SegmentPair {
 
   /** IDs issued per ms from the current segment so far: shows a burst before the scheduler's sample does. */
   segmentRate(now: number): number {
-    const elapsed = now - this.installedAt;
-    return elapsed > 0 ? this.offset / elapsed : 0;
+    const elapsed = now - this.paceSince;
+    return elapsed > 0 ? (this.offset - this.paceFrom) / elapsed : 0;
+  }
+
+  /** Measures the current segment's pace from now on, leaving out what it has issued so far. */
+  restartPace(now: number): void {
+    this.paceSince = now;
+    this.paceFrom = this.offset;
   }
 
   /**
@@ -136,7 +143,8 @@ export class SegmentPair {
 
   private install(segment: Segment): void {
     this.issuedBefore += this.offset;
-    this.installedAt = performance.now();
+    this.paceSince = performance.now();
+    this.paceFrom = 0;
     this.current = segment;
     this.base = segment.start;
     this.offset = 0;

@@ -28,8 +28,8 @@ export interface ReservationHost {
   readonly closed: boolean;
   /** IDs owed to waiting callers: a reservation for them is sized to cover it. */
   readonly demand: number;
-  /** A segment was added to the pair. */
-  landed(): void;
+  /** A segment was added to the pair; `afterOutage` when it is the first after failed attempts. */
+  landed(afterOutage: boolean): void;
   /** A failure that retrying will not cure: callers hear of it at once instead of at their timeout. */
   refused(error: unknown): void;
   /** IDs left in memory, for the log line of an outage. */
@@ -166,7 +166,7 @@ export class SegmentReserver {
         maxStep,
         // The tick's sample lags a sudden burst; the current segment's own pace shows it at once.
         ratePerMs: Math.max(this.stats.ratePerMs, this.pair.segmentRate(now)),
-        horizonMs: prefetchHorizonMs(this.stats.lastLatencyMs, checkIntervalMs),
+        horizonMs: prefetchHorizonMs(this.stats.plannedLatencyMs, checkIntervalMs),
         runwayIds: this.runwayIds(now),
       });
     }
@@ -178,14 +178,15 @@ export class SegmentReserver {
 
   private reserved(range: ReservedRange, trigger: ReservationTrigger, step: number, latencyMs: number): void {
     const now = performance.now();
-    if (this.outage !== null) this.recovered(now);
-    this.stats.reserved(trigger, latencyMs, now);
+    const afterOutage = this.outage !== null;
+    if (afterOutage) this.recovered(now);
+    this.stats.reserved(trigger, latencyMs, now, afterOutage);
     this.retry.succeeded();
     this.ctx.report({ tag: this.tag, row: this.tag, trigger, step, latencyMs, ok: true, range });
     if (this.floor === null || range.end > this.floor) this.floor = range.end;
     // Kept even when closing: the shutdown gives it back.
     this.pair.add(createSegment(range.start, range.end, this.tuning.threshold));
-    this.host.landed();
+    this.host.landed(afterOutage);
   }
 
   private failed(error: unknown, trigger: ReservationTrigger, step: number, latencyMs: number): void {

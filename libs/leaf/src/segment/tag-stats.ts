@@ -11,6 +11,11 @@ export class TagStats {
   errors = 0;
   waits = 0;
   lastLatencyMs: number | null = null;
+  /**
+   * The latency prefetching plans for: the last one, unless that reservation ended an outage. One that waited out a
+   * row lock or a failover is no measure of the next, and would size segments for a horizon of seconds.
+   */
+  plannedLatencyMs: number | null = null;
   /** Monotonic ms of the last successful reservation (meaningful once `reservations > 0`). */
   lastReservationAt = 0;
   /** Wall-clock ms of the same, for display. */
@@ -26,11 +31,14 @@ export class TagStats {
   failedCalls = 0;
   private sampleIssued = 0;
   private sampleAt: number | null = null;
+  /** IDs served at once to calls an outage kept waiting: demand that piled up, left out of the rates. */
+  private backlog = 0;
 
-  reserved(trigger: ReservationTrigger, latencyMs: number, now: number): void {
+  reserved(trigger: ReservationTrigger, latencyMs: number, now: number, afterOutage: boolean): void {
     this.reservations++;
     this.byTrigger[trigger]++;
     this.lastLatencyMs = latencyMs;
+    if (!afterOutage || this.plannedLatencyMs === null) this.plannedLatencyMs = latencyMs;
     this.lastReservationAt = now;
     this.lastReservationWallAt = Date.now();
   }
@@ -40,8 +48,13 @@ export class TagStats {
     this.lastFailure = { error, at: Date.now() };
   }
 
+  servedBacklog(ids: number): void {
+    this.backlog += ids;
+  }
+
   /** Samples the rate at a scheduler tick, from the total IDs issued so far. */
-  sample(issued: number, now: number): void {
+  sample(total: number, now: number): void {
+    const issued = total - this.backlog;
     if (this.sampleAt === null) this.idleSince = now;
     else if (now > this.sampleAt) this.ratePerMs = (issued - this.sampleIssued) / (now - this.sampleAt);
     if (issued !== this.sampleIssued) this.idleSince = now;

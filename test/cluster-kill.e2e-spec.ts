@@ -16,6 +16,8 @@ import { selectStores } from './support/stores.js';
  * their place. At the end every node stops gracefully.
  * Every node records each reservation and each issued ID before using it; test/support/cluster-accounting.ts
  * checks the records against each other and against the store's final `max_id`. The same run, on each store.
+ * A second test states what the runway costs a kill: one node with the default dynamic step and runway, killed
+ * every few seconds, loses what it held; its gaps are printed in IDs and in seconds of its traffic.
  */
 
 const SECONDS = Number(process.env.LEAF_KILL_SECONDS ?? 30);
@@ -34,6 +36,11 @@ const THRESHOLD = 0.5;
 // and a kill at any instant leaves at most the current segment plus the next (or the one in flight).
 const LOOPS_PER_TAG = 8;
 const MAX_BATCH = 8;
+// The runway's cost: one node on tags of their own with the default dynamic step and runway, killed every few
+// seconds. Segments then grow to cover the runway at the node's peak rate, and a kill loses what it held.
+const RUNWAY_TAGS = ['payment', 'refund'];
+const RUNWAY_MS = 60_000;
+const RUNWAY_KILLS = Number(process.env.LEAF_RUNWAY_KILLS ?? 4);
 
 /** Where the nodes reserve, made afresh for the run: what each node's configuration says about it, and the end state. */
 interface KillStore {
@@ -83,11 +90,12 @@ const STORES = selectStores<{ readonly name: string; readonly key?: string; open
           database: db.name,
           platform: 'fastify',
           leaf: { bizTags: ['server_boot'] },
-          server: { clients: [{ name: 'cluster-kill nodes', token, tags: TAGS }] },
+          server: { clients: [{ name: 'cluster-kill nodes', token, tags: [...TAGS, ...RUNWAY_TAGS] }] },
           wrapStore: (store) => store,
         });
         // The rows an operator inserts: the nodes' client is no admin, so their createMissingTags may not create them.
-        for (const tag of TAGS) await server.store.insertTag({ bizTag: tag, maxId: 1n, step: STEP, description: null });
+        for (const tag of [...TAGS, ...RUNWAY_TAGS])
+          await server.store.insertTag({ bizTag: tag, maxId: 1n, step: STEP, description: null });
       } catch (error) {
         await server?.close();
         await db.close();
@@ -105,59 +113,65 @@ const STORES = selectStores<{ readonly name: string; readonly key?: string; open
 
 describe.each(STORES)('many nodes, killed at random, on $name', (backend) => {
   let store: KillStore | undefined;
-  let cluster: Cluster | undefined;
-  let passed = false;
+  const clusters: Cluster[] = [];
+  let passed = 0;
+
+  /** Nodes on the suite's store, with the same loops. */
+  const newCluster = (leaf: NodeConfig['leaf']) => {
+    const cluster = new Cluster({
+      ...store!.node,
+      logger: ['error', 'warn'],
+      leaf,
+      loopsPerTag: LOOPS_PER_TAG,
+      maxBatch: MAX_BATCH,
+    });
+    clusters.push(cluster);
+    return cluster;
+  };
 
   beforeAll(async () => {
     buildNodeScript();
     store = await backend.open();
-    cluster = new Cluster({
-      ...store.node,
-      logger: ['error', 'warn'],
-      leaf: { bizTags: TAGS, step: STEP, dynamicStep: false, threshold: THRESHOLD },
-      loopsPerTag: LOOPS_PER_TAG,
-      maxBatch: MAX_BATCH,
-    });
   });
 
   afterAll(async () => {
-    await cluster?.dispose({ keepRecords: !passed });
-    await store?.close(passed);
+    const keep = passed < clusters.length;
+    for (const cluster of clusters) await cluster.dispose({ keepRecords: keep });
+    await store?.close(!keep);
   });
 
   it(
     `never issues an ID twice, and a SIGKILL costs at most ${2 * STEP} IDs (2 segments) per tag`,
     async () => {
       const began = Date.now();
-      cluster!.start(NODES);
-      await cluster!.allReady(30_000);
+      const cluster = newCluster({ bizTags: TAGS, step: STEP, dynamicStep: false, threshold: THRESHOLD });
+      cluster.start(NODES);
+      await cluster.allReady(30_000);
       const killsEnd = Date.now() + SECONDS * 1000;
       let kills = 0;
       while (Date.now() < killsEnd) {
         await sleep(100 + Math.random() * 1400);
-        cluster!.check();
+        cluster.check();
         // Now and then two at once, so restarts overlap and several nodes boot while others reserve.
-        const live = [...cluster!.live].sort(() => Math.random() - 0.5);
+        const live = [...cluster.live].sort(() => Math.random() - 0.5);
         for (const victim of live.slice(0, Math.random() < 0.2 ? 2 : 1)) {
-          cluster!.killAndRestart(victim);
+          cluster.killAndRestart(victim);
           kills++;
         }
       }
       // The last restarts serve for a while, then every node stops gracefully and gives back what it can.
-      await cluster!.allReady(30_000);
+      await cluster.allReady(30_000);
       await sleep(500);
-      await cluster!.stopAll(20_000);
+      await cluster.stopAll(20_000);
 
-      const finalMaxIds = new Map<string, number>();
-      for (const tag of TAGS) finalMaxIds.set(tag, Number(await store!.maxId(tag)));
-      const result = account(cluster!.incarnations, TAGS, STEP, finalMaxIds);
-      const stops = cluster!.incarnations.filter((node) => node.fate === 'stopped').length;
+      const result = account(cluster.incarnations, TAGS, STEP, await finalMaxIds(TAGS));
+      const stops = cluster.incarnations.filter((node) => node.fate === 'stopped').length;
       process.stdout.write(
         summary(result, {
           store: backend.name,
           kills,
           stops,
-          incarnations: cluster!.incarnations.length,
+          incarnations: cluster.incarnations.length,
           ms: Date.now() - began,
         }),
       );
@@ -176,11 +190,72 @@ describe.each(STORES)('many nodes, killed at random, on $name', (backend) => {
           [...t.killGaps, ...t.stopGaps].filter((g) => !bound(g.gap)).map((g) => ({ tag: t.tag, ...g })),
         );
       expect(outside((gap) => gap >= 0 && gap <= 2 * STEP)).toEqual([]);
-      passed = true;
+      passed++;
     },
     (SECONDS + 90) * 1000,
   );
+
+  it(
+    `a SIGKILL costs what the node held: its runway (${RUNWAY_MS / 1000} s), at most two segments per tag`,
+    async () => {
+      const cluster = newCluster({ bizTags: RUNWAY_TAGS, step: STEP, threshold: THRESHOLD, runwayMs: RUNWAY_MS });
+      cluster.start(1);
+      await cluster.allReady(30_000);
+      for (let kill = 0; kill < RUNWAY_KILLS; kill++) {
+        // Long enough for the node to measure its rate (one-second windows) and size a standby to the runway.
+        await sleep(3000 + Math.random() * 2000);
+        cluster.check();
+        cluster.killAndRestart(cluster.live[0]);
+        await cluster.allReady(30_000);
+      }
+      await sleep(3000);
+      await cluster.stopAll(20_000);
+
+      const result = account(cluster.incarnations, RUNWAY_TAGS, null, await finalMaxIds(RUNWAY_TAGS));
+      process.stdout.write(runwaySummary(result, backend.name, cluster));
+
+      expect(result.problems.slice(0, 10)).toEqual([]);
+      for (const tag of result.tags) {
+        expect({ tag: tag.tag, duplicates: tag.duplicates }).toEqual({ tag: tag.tag, duplicates: [] });
+        expect(tag.killGaps).toHaveLength(RUNWAY_KILLS);
+        // A dual buffer holds the current segment's rest and one standby, or a reservation in flight instead.
+        const beyondTwo = tag.killGaps.filter((g) => g.gap < 0 || g.gap > g.lastTwoRanges + g.lostInFlight);
+        expect({ tag: tag.tag, beyondTwo }).toEqual({ tag: tag.tag, beyondTwo: [] });
+        // The runway is what made the segments large: without it a kill here loses at most 2 × STEP.
+        expect(Math.max(...tag.killGaps.map((g) => g.gap))).toBeGreaterThan(2 * STEP);
+        // Alone, the last node's graceful stop gives back everything it held, from its newest segment.
+        expect(tag.stopGaps.map((g) => g.gap)).toEqual([0]);
+      }
+      passed++;
+    },
+    (RUNWAY_KILLS * 5 + 60) * 1000,
+  );
+
+  async function finalMaxIds(tags: readonly string[]): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    for (const tag of tags) ids.set(tag, Number(await store!.maxId(tag)));
+    return ids;
+  }
 });
+
+/** Per tag: each kill's gap in IDs, in seconds of the node's own traffic, and in runways. */
+function runwaySummary(result: Accounting, store: string, cluster: Cluster): string {
+  const lines = [
+    '',
+    `cluster-kill runway on ${store}: 1 node, ${RUNWAY_KILLS} kills, runway ${RUNWAY_MS / 1000} s, base step ${STEP}`,
+    "  tag        issued   kill gaps: IDs = seconds of the node's traffic (runways)",
+  ];
+  for (const tag of result.tags) {
+    const gaps = tag.killGaps.map((g) => {
+      const node = cluster.incarnations[g.node];
+      const perSecond = g.issued / ((node.signalledAt! - g.servingSince) / 1000);
+      const seconds = g.gap / perSecond;
+      return `${g.gap} = ${seconds.toFixed(0)} s (${(seconds / (RUNWAY_MS / 1000)).toFixed(2)})`;
+    });
+    lines.push(`  ${tag.tag.padEnd(8)} ${String(tag.issued).padStart(8)}   ${gaps.join(', ')}`);
+  }
+  return `${lines.join('\n')}\n\n`;
+}
 
 function summary(
   result: Accounting,

@@ -46,6 +46,12 @@ export interface TagAccount {
 export interface IncarnationGap {
   readonly node: number;
   readonly gap: number;
+  /** IDs the incarnation recorded as issued, since it heard of its first range (epoch ms; NaN if none). */
+  readonly issued: number;
+  readonly servingSince: number;
+  /** The sizes of its last two ranges: the most a dual buffer holds, apart from a reservation lost in flight. */
+  readonly lastTwoRanges: number;
+  readonly lostInFlight: number;
 }
 
 export interface Accounting {
@@ -65,11 +71,13 @@ const ATTRIBUTION_SLACK_MS = 1000;
  * range its own incarnation reserved, none issued twice, none at or above the final `max_id`; ranges overlap
  * only where a gracefully stopped node gave its untouched tail back; every hole in the table is one range
  * lost in flight by a killed node. Gaps are counted per incarnation for the caller to bound.
+ * `step` is the fixed segment size, or null where sizes vary (a dynamic step, a runway): a hole is then one
+ * reservation lost in flight, whatever its size.
  */
 export function account(
   incarnations: readonly Incarnation[],
   tags: readonly string[],
-  step: number,
+  step: number | null,
   finalMaxIds: ReadonlyMap<string, number>,
 ): Accounting {
   const problems: string[] = [];
@@ -100,7 +108,14 @@ export function account(
 
     const gap = (log: IncarnationLog) => {
       const t = log.tags[index];
-      return { node: log.node.id, gap: sumRanges(t.ranges) - t.ids.length - t.givenBack + t.lostInFlight };
+      return {
+        node: log.node.id,
+        gap: sumRanges(t.ranges) - t.ids.length - t.givenBack + t.lostInFlight,
+        issued: t.ids.length,
+        servingSince: t.ranges[0]?.at ?? NaN,
+        lastTwoRanges: sumRanges(t.ranges.slice(-2)),
+        lostInFlight: t.lostInFlight,
+      };
     };
     return {
       tag,
@@ -208,7 +223,8 @@ function checkGiveBacks(
 
 /**
  * Every ID below the final `max_id` that no recorded range covers was reserved by a node killed before it
- * heard of the reservation. Each such step-sized range goes to a distinct killed incarnation that was alive
+ * heard of the reservation. Each such segment (step-sized, or the whole hole where steps vary) goes to a distinct
+ * killed incarnation that was alive
  * then, was killed near the time the range was reserved, and had recorded no range above it.
  */
 function attributeHoles(
@@ -216,7 +232,7 @@ function attributeHoles(
   logs: readonly IncarnationLog[],
   index: number,
   tag: string,
-  step: number,
+  step: number | null,
   finalMaxId: number,
   problems: string[],
 ): void {
@@ -234,13 +250,14 @@ function attributeHoles(
     holes.push({ start: covered, end: finalMaxId, after: below?.at ?? -Infinity, before: Infinity });
 
   for (const hole of holes) {
-    if ((hole.end - hole.start) % step !== 0) {
+    const size = step ?? hole.end - hole.start;
+    if ((hole.end - hole.start) % size !== 0) {
       problems.push(
         `${tag}: [${hole.start}, ${hole.end}) was reserved by nobody who reported it, and is not whole segments`,
       );
       continue;
     }
-    for (let start = hole.start; start < hole.end; start += step) {
+    for (let start = hole.start; start < hole.end; start += size) {
       const distance = (log: IncarnationLog) => {
         const at = log.node.signalledAt!;
         return at < hole.after ? hole.after - at : at > hole.before ? at - hole.before : 0;
@@ -258,10 +275,10 @@ function attributeHoles(
       // A node holding a standby segment has no reservation in flight, so among the kills near enough in time
       // (two nodes killed in the same millisecond tie) the culprit is one that could have been reserving.
       const couldReserve = (log: IncarnationLog) =>
-        Number(sumRanges(log.tags[index].ranges) - log.tags[index].ids.length <= step);
+        Number(sumRanges(log.tags[index].ranges) - log.tags[index].ids.length <= size);
       const culprit = candidates.sort((a, b) => couldReserve(b) - couldReserve(a) || distance(a) - distance(b))[0];
-      if (culprit === undefined) problems.push(`${tag}: [${start}, ${start + step}) is a hole no kill explains`);
-      else culprit.tags[index].lostInFlight = step;
+      if (culprit === undefined) problems.push(`${tag}: [${start}, ${start + size}) is a hole no kill explains`);
+      else culprit.tags[index].lostInFlight = size;
     }
   }
 }

@@ -270,14 +270,17 @@ describe.each(ENGINES)('an abandoned reservation on $name', (engine) => {
         const lockedAt = events.length;
         await sleep(STEADY_HOLD_MS);
         await holder.release();
+        // Calls of the first second may still fail: the retry after the release waits out its backoff (up to 1 s).
         load.phase('released');
-        await sleep(6000);
+        await sleep(2000);
+        load.phase('recovered');
+        await sleep(4000);
         await load.stop();
 
         const failed = events.slice(lockedAt).filter((event) => !event.ok);
         const after = events.slice(lockedAt).filter((event) => event.ok);
         const locked = load.phases.get('locked')!;
-        const released = load.phases.get('released')!;
+        const recovered = load.phases.get('recovered')!;
         report([
           `${engine.name}, a ${STEADY_HOLD_MS / 1000} s row lock at ${STEADY_RATE} calls/s: ${failed.length} reservation(s) ` +
             `failed, ${locked.failures} of ${locked.calls} calls failed meanwhile; step ${stepBefore} before, ` +
@@ -286,7 +289,7 @@ describe.each(ENGINES)('an abandoned reservation on $name', (engine) => {
 
         expect(failed.length).toBeGreaterThanOrEqual(5);
         expect(locked.failures).toBeGreaterThan(0);
-        expect(released.failures).toBe(0);
+        expect(recovered.failures).toBe(0);
         expect(after.length).toBeGreaterThanOrEqual(2);
         // The first reservation after the lock covers the callers then waiting, once; the step itself stays within 2x.
         expect(after[0].step).toBeLessThanOrEqual(Math.max(2 * stepBefore, STEADY_RATE * 2));

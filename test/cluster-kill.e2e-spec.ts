@@ -196,7 +196,7 @@ describe.each(STORES)('many nodes, killed at random, on $name', (backend) => {
   );
 
   it(
-    `a SIGKILL costs what the node held: its runway (${RUNWAY_MS / 1000} s), at most two segments per tag`,
+    `with a ${RUNWAY_MS / 1000} s runway, a SIGKILL costs what the node held: at most two segments per tag`,
     async () => {
       const cluster = newCluster({ bizTags: RUNWAY_TAGS, step: STEP, threshold: THRESHOLD, runwayMs: RUNWAY_MS });
       cluster.start(1);

@@ -28,6 +28,13 @@ function watchEventLoop(): { stop(): { maxLagMs: number; ticks: number } } {
   };
 }
 
+/**
+ * The most the event loop may stall while a statement waits for a lock. Blocking in SQLite's own busy handler would
+ * hold it for the whole lock, the connection's 5,000 ms here; each attempt holds it for `busyMs` (5 ms). The bound
+ * sits far from the first and well above the second, since a loaded machine stalls a loop on its own (CI saw 133 ms).
+ */
+const MAX_LAG_MS = 250;
+
 const reserve = (step: number, tag = 'order') => [sqliteDialect.reserveSql, [step, tag, step]] as const;
 
 describe.each(['delete', 'wal'])('runSqliteStatement (journal_mode %s)', (journalMode) => {
@@ -100,7 +107,7 @@ describe.each(['delete', 'wal'])('runSqliteStatement (journal_mode %s)', (journa
     expect(elapsed).toBeGreaterThanOrEqual(140);
     // Retries are at most 50 ms apart, so it ran soon after the commit.
     expect(elapsed).toBeLessThan(400);
-    expect(maxLagMs).toBeLessThan(50);
+    expect(maxLagMs).toBeLessThan(MAX_LAG_MS);
     expect(ticks).toBeGreaterThan(10);
     expect(busyTimeout()).toBe(5000);
     expect(maxId()).toBe('111');
@@ -116,7 +123,7 @@ describe.each(['delete', 'wal'])('runSqliteStatement (journal_mode %s)', (journa
 
     const error = await runSqliteStatement(ours, ...reserve(10), controller.signal).catch((e: unknown) => e);
     const elapsed = performance.now() - started;
-    expect(loop.stop().maxLagMs).toBeLessThan(50);
+    expect(loop.stop().maxLagMs).toBeLessThan(MAX_LAG_MS);
 
     expect(error).toBeInstanceOf(SqliteBusyError);
     const busy = error as SqliteBusyError;

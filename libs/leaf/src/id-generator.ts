@@ -155,8 +155,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
 
   /** A read-only picture of every tag served now (a period tag as its current period), for health and metrics. */
   inspect(): LeafTagSnapshot[] {
-    const plain = [...this.registry.buffers.values()].map((buffer) => buffer.snapshot());
-    return [...plain, ...[...this.registry.periodic.values()].map((tag) => tag.snapshot())];
+    return this.registry.snapshots();
   }
 
   /** Whether startup has completed and shutdown has not begun. */
@@ -238,7 +237,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     resolve: (value: never) => void,
     reject: (error: unknown) => void,
   ): void {
-    const buffer = this.state === 'running' ? this.servedBuffer(bizTag) : undefined;
+    const buffer = this.state === 'running' ? this.registry.served(bizTag) : undefined;
     if (buffer !== undefined) return buffer.request(remaining, ids, resolve, reject);
     this.bufferFor(bizTag).then((found) => found.request(remaining, ids, resolve, reject), reject);
   }
@@ -246,11 +245,6 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
   /** The buffer of a tag met for the first time, or during startup. */
   private async bufferFor(bizTag: string): Promise<SegmentBuffer> {
     await this.whenRunning(bizTag);
-    return this.servedBuffer(bizTag) ?? this.registry.open(bizTag, () => this.state === 'running');
-  }
-
-  /** The buffer serving `bizTag` now, if it is served: a period tag's is its current period's. */
-  private servedBuffer(bizTag: string): SegmentBuffer | undefined {
-    return this.registry.buffers.get(bizTag) ?? this.registry.periodic.get(bizTag)?.buffer();
+    return this.registry.served(bizTag) ?? this.registry.open(bizTag, () => this.state === 'running');
   }
 }

@@ -9,6 +9,7 @@ import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
 import { UnknownBizTagError } from './errors/unknown-biz-tag.error.js';
 import { sqlLiteral } from './errors/sql-literal.js';
 import type { BufferContext } from './segment/buffer-context.js';
+import type { LeafTagSnapshot } from './segment/segment.types.js';
 import { giveBack } from './segment/give-back.js';
 import { SegmentBuffer } from './segment/segment-buffer.js';
 import type { LeafAllocRow } from './store/leaf-store.js';
@@ -104,6 +105,19 @@ export class TagRegistry {
       this.buffers.set(bizTag, buffer);
     }
     return buffer;
+  }
+
+  /** The buffer serving `bizTag` now, if it is served: a period tag's is its current period's. */
+  served(bizTag: string): SegmentBuffer | undefined {
+    return this.buffers.get(bizTag) ?? this.periodic.get(bizTag)?.buffer();
+  }
+
+  /** A picture of every tag served now, a period tag as its current period. */
+  snapshots(): LeafTagSnapshot[] {
+    return [
+      ...[...this.buffers.values()].map((b) => b.snapshot()),
+      ...[...this.periodic.values()].map((t) => t.snapshot()),
+    ];
   }
 
   /** The scheduler's look at every tag: retries, prefetch, and closing tags found on first use that went idle. */

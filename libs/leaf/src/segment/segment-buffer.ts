@@ -211,7 +211,7 @@ export class SegmentBuffer implements ReservationHost {
   landed(afterOutage: boolean): void {
     this.serving = true;
     const { pair, waiters } = this;
-    const issuedBefore = pair.issued;
+    const issuedBefore = afterOutage ? pair.issued : 0;
     for (let waiter = waiters.peek(); waiter !== undefined; waiter = waiters.peek()) {
       if (waiter.ids === null) {
         const id = pair.takeOne();

@@ -236,14 +236,23 @@ describe.each(STORES)('store faults between the library and $name', (store) => {
 
       let heapEarly = 0;
       let maxWaiting = 0;
+      // A full collection forced by the test stops the whole process, callers' timers included: on the heap of a long
+      // in-band run it took over 500 ms. That pause is the test's, not the library's, and the bound below allows it.
+      let testPauseMs = 0;
+      const measureHeap = () => {
+        const at = performance.now();
+        const heap = retainedHeap();
+        testPauseMs = Math.max(testPauseMs, performance.now() - at);
+        return heap;
+      };
       const ready: number[] = [];
       while (performance.now() - cutAt < CUT_MS) {
         await sleep(1_000);
         maxWaiting = Math.max(maxWaiting, snapshotOf(ids, 'order').waiting);
-        if (heapEarly === 0 && performance.now() - cutAt > 5_000) heapEarly = retainedHeap();
+        if (heapEarly === 0 && performance.now() - cutAt > 5_000) heapEarly = measureHeap();
         ready.push(await serving.ready());
       }
-      const heapLate = retainedHeap();
+      const heapLate = measureHeap();
 
       proxy.restore();
       load.phase('restored');
@@ -271,14 +280,15 @@ describe.each(STORES)('store faults between the library and $name', (store) => {
         `${store.name}, cut ${CUT_MS / 1000} s at ${rate} calls/s: ${servedFromMemory} IDs served from memory after the cut, ` +
           `then ${cut.failures} of ${cut.calls} calls failed`,
         `slowest failure ${cut.slowestFailureMs.toFixed(0)} ms (waitTimeoutMs ${waitTimeoutMs}), ` +
-          `most callers waiting at once ${maxWaiting}, retained heap ${((heapLate - heapEarly) / 1024).toFixed(0)} KiB apart`,
+          `most callers waiting at once ${maxWaiting}, retained heap ${((heapLate - heapEarly) / 1024).toFixed(0)} KiB apart ` +
+          `(the test's forced collections paused the process up to ${testPauseMs.toFixed(0)} ms)`,
         `readiness during the cut: ${ready.join(' ')}; IDs again ${(recoveredAt - restoredAt).toFixed(0)} ms after the restore`,
         `${used.length} ranges used; ${abandoned} IDs reserved in the store that no caller got (reservations landed after being given up)`,
       ]);
 
       expect(cut.failures).toBeGreaterThan(0);
       expect([...cut.errorTypes]).toEqual([LeafUnavailableError]);
-      expect(cut.slowestFailureMs).toBeLessThan(waitTimeoutMs + 500);
+      expect(cut.slowestFailureMs).toBeLessThan(waitTimeoutMs + 500 + testPauseMs);
       // Nothing piles up: a caller waits waitTimeoutMs at most, so the queue holds about rate × waitTimeoutMs
       // however long the outage lasts, and what the heap retains does not grow with it.
       expect(maxWaiting).toBeLessThanOrEqual((rate * (waitTimeoutMs + 1000)) / 1000);

@@ -12,7 +12,6 @@ import type { DynamicModule, LoggerService } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import net from 'node:net';
 import { inspect } from 'node:util';
 import { isNativeError } from 'node:util/types';
 import { DataSource, type DataSourceOptions } from 'typeorm';
@@ -32,6 +31,7 @@ import {
   type LeafModuleOptions,
 } from 'nest-leaf';
 import { expectStrictlyIncreasing, expectUnique, sleep } from './support/assertions.js';
+import { freePort } from './support/ports.js';
 import { freshDatabase, mysqlDataSourceOptions, type TestDatabase } from '../support/mariadb.js';
 
 const MAX_BATCH = 100;
@@ -185,14 +185,6 @@ async function bootFailure(leaf: DynamicModule, dataSource: Record<string, unkno
 }
 
 /** A port on which nothing listens. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // The catalogue
 // ---------------------------------------------------------------------------------------------------------
@@ -262,7 +254,15 @@ const TAG_CASES: ReadonlyArray<readonly [name: string, tag: unknown, expected: E
   ['Cyrillic, no row', 'заказ', unknownTag('заказ')],
   ['CJK, no row', '库存', unknownTag('库存')],
   ['an emoji (astral plane), no row', '🧾', unknownTag('🧾')],
-  ['a ZWJ emoji sequence, no row', '👨‍👩‍👧', unknownTag('👨‍👩‍👧')],
+  ['a ZWJ emoji sequence', '👨\u200d👩', invalidTag(INVISIBLE, '"👨\\u200d👩" has \\u200d (U+200D) at character 2')],
+  [
+    "'order' with a zero-width joiner inside",
+    'ord\u200der',
+    invalidTag(INVISIBLE, 'has \\u200d (U+200D) at character 4'),
+  ],
+  ["'order' with a zero-width non-joiner", 'order\u200c', invalidTag(INVISIBLE, 'has \\u200c (U+200C) at character 6')],
+  ['a tag character (invisible)', 'order\u{e0061}', invalidTag(INVISIBLE, 'has \\u{e0061} (U+E0061) at character 6')],
+  ['50,000,000 characters', 'x'.repeat(50_000_000), invalidTag('at most 128 characters', 'got more than 1000000')],
   ['a lone surrogate', '\ud800', invalidTag(SURROGATE, '"\\ud800" has \\ud800 (U+D800) at character 1')],
   ["'order' and a lone low surrogate", 'order\udc00', invalidTag(SURROGATE, 'has \\udc00 (U+DC00) at character 6')],
   ['a NUL inside', 'a\0b', invalidTag(CONTROL, '"a\\u0000b" has \\u0000 (U+0000) at character 2')],
@@ -990,7 +990,7 @@ describe('bad input through the library', () => {
       ],
       [
         'a port nothing listens on',
-        async () => ({ ...mysqlDataSourceOptions(db.name), port: await closedPort() }),
+        async () => ({ ...mysqlDataSourceOptions(db.name), port: await freePort() }),
         /^ECONNREFUSED$/,
         /ECONNREFUSED 127\.0\.0\.1:\d+/,
       ],

@@ -11,11 +11,11 @@ export const MAX_BIZ_TAG_LENGTH = 128;
 /** C0 and C1 controls, DEL, and the Unicode line and paragraph separators: they break logs, URLs and SQL scripts. */
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 /**
- * Format characters render as nothing, so "order\u200b" would look like "order" yet name another row. Zero-width
- * joiner and non-joiner are spared (emoji sequences, Persian and Indic spelling), and so are tag characters
- * (subdivision flag emoji).
+ * Format characters render as nothing, so "order\u200b" or "ord\u200der" would look like "order" yet name another
+ * row. All of them are refused, zero-width joiner and non-joiner and tag characters included: an emoji sequence or a
+ * Persian spelling is worth less in a row name than a tag that cannot pass for another.
  */
-const INVISIBLE = /(?!\u200c|\u200d|[\u{e0020}-\u{e007f}])\p{Cf}/u;
+const INVISIBLE = /\p{Cf}/u;
 /** In `u` mode `\p{Cs}` matches only a surrogate that has no partner: no UTF-8 can hold it. */
 const LONE_SURROGATE = /\p{Cs}/u;
 /** What a message shows escaped rather than raw (JSON.stringify escapes C0 and lone surrogates, not these). */
@@ -24,11 +24,12 @@ const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
 /** Why a biz tag is unusable, or `undefined` when it is fine. Shared by option validation, `nextId` and `LeafAdmin`. */
 export function bizTagProblem(tag: unknown): string | undefined {
   if (typeof tag !== 'string') return `a biz tag must be a string, got ${describeValue(tag)}`;
-  if (tag.trim().length === 0) return 'a biz tag must not be empty or only white space';
-  // varchar counts characters, not UTF-16 units: an emoji is one character but two units.
-  if (tag.length > MAX_BIZ_TAG_LENGTH && codePoints(tag) > MAX_BIZ_TAG_LENGTH) {
-    return `a biz tag has at most ${MAX_BIZ_TAG_LENGTH} characters (leaf_alloc.biz_tag is varchar(128)), got ${codePoints(tag)}`;
+  // varchar counts characters, not UTF-16 units: an emoji is one character but two units. Checked first, and
+  // counted no further than needed, so a string of megabytes costs no more than a tag.
+  if (tag.length > MAX_BIZ_TAG_LENGTH && codePointsUpTo(tag, 2 * MAX_BIZ_TAG_LENGTH) > MAX_BIZ_TAG_LENGTH) {
+    return `a biz tag has at most ${MAX_BIZ_TAG_LENGTH} characters (leaf_alloc.biz_tag is varchar(128)), got ${countShown(tag)}`;
   }
+  if (tag.trim().length === 0) return 'a biz tag must not be empty or only white space';
   if (CONTROL.test(tag)) {
     return `a biz tag must not contain control characters or line breaks; ${pointAt(tag, CONTROL)}`;
   }
@@ -181,10 +182,38 @@ function describeStore(value: unknown): string {
   return typeof name === 'string' && name !== 'Object' ? `an instance of ${name}` : 'an object';
 }
 
-function codePoints(text: string): number {
+/** The code points of `text`, counted up to `limit` + 1 at most. */
+function codePointsUpTo(text: string, limit: number): number {
   let count = 0;
-  for (const _ of text) count++;
+  for (const _ of text) if (++count > limit) break;
   return count;
+}
+
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+/** Past this many characters a message says "more than": counting a string of megabytes would cost its length. */
+const COUNTED_AT_MOST = 1_000_000;
+
+/** The length of an over-long tag as a message shows it: exact up to a size worth counting. */
+function countShown(tag: string): string {
+  const counted = codePointsUpTo(tag, COUNTED_AT_MOST);
+  return counted > COUNTED_AT_MOST ? `more than ${COUNTED_AT_MOST}` : String(counted);
+}
+
+/** The first `count` code points of `text`, reading no further than them. */
+function leadingCodePoints(text: string, count: number): string {
+  let end = 0;
+  for (let taken = 0; taken < count && end < text.length; taken++) {
+    const pair = isHighSurrogate(text.charCodeAt(end)) && isLowSurrogate(text.charCodeAt(end + 1));
+    end += pair ? 2 : 1;
+  }
+  return text.slice(0, end);
 }
 
 /** `text` as a quoted literal with every control, format or unpaired character escaped (`\n`, `\u200b`). */
@@ -199,7 +228,9 @@ function escapeText(text: string): string {
 /** A value as a message shows it: strings quoted and escaped, bigints with their n, arrays and objects by kind. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') {
-    const shown = value.length > 40 ? `${[...value].slice(0, 40).join('')}…` : value;
+    // Only the shown part is read: quoting a string of megabytes costs what quoting 40 characters does.
+    const head = leadingCodePoints(value, 40);
+    const shown = head.length < value.length ? `${head}…` : value;
     return `"${escapeText(shown)}"`;
   }
   if (typeof value === 'bigint') return `${value}n`;

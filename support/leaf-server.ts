@@ -1,7 +1,7 @@
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { LeafModule, serverTimeoutFor, TypeOrmLeafStore, type LeafModuleOptions, type LeafStore } from 'nest-leaf';
 import { LeafServerModule, type LeafServerOptions } from 'nest-leaf/server';
 import { mysqlDataSourceOptions } from './mariadb.js';
@@ -18,8 +18,8 @@ export async function availablePlatforms(): Promise<Platform[]> {
 }
 
 export interface IdServerOptions<S extends LeafStore> {
-  /** The MariaDB database holding `leaf_alloc`. */
-  readonly database: string;
+  /** The MariaDB database holding `leaf_alloc`, or the TypeORM options of another engine's. */
+  readonly database: string | DataSourceOptions;
   readonly leaf: Omit<LeafModuleOptions, 'store'>;
   readonly server: LeafServerOptions;
   readonly platform?: Platform;
@@ -44,10 +44,11 @@ export interface IdServerApp<S extends LeafStore> {
  */
 export async function startIdServer<S extends LeafStore>(options: IdServerOptions<S>): Promise<IdServerApp<S>> {
   const leaf = { ...options.leaf };
-  const dataSource = await new DataSource({
-    ...mysqlDataSourceOptions(options.database),
-    extra: { connectionLimit: 10 },
-  }).initialize();
+  const dataSource = await new DataSource(
+    typeof options.database === 'string'
+      ? { ...mysqlDataSourceOptions(options.database), extra: { connectionLimit: 10 } }
+      : options.database,
+  ).initialize();
   const store = options.wrapStore(
     new TypeOrmLeafStore(dataSource, { serverTimeoutMs: serverTimeoutFor(Number(leaf.reservationTimeoutMs ?? 5000)) }),
   );

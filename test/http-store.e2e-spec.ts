@@ -1,13 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import { LeafError, LeafStoreError, UnknownBizTagError, type IdGenerator, type LeafModuleOptions } from 'nest-leaf';
+import {
+  LeafError,
+  LeafForbiddenError,
+  LeafStoreError,
+  UnknownBizTagError,
+  type IdGenerator,
+  type LeafModuleOptions,
+} from 'nest-leaf';
 import { HttpLeafStore } from 'nest-leaf/http';
 import { describeLeafStoreContract } from 'nest-leaf/testing';
 import { freshDatabase, type TestDatabase } from '../support/mariadb.js';
 import { expectStrictlyIncreasing, expectUnique, sleep } from './support/assertions.js';
 import { startLeafServer, type LeafServerApp } from './support/leaf-server.js';
-import { Generators } from './support/redis.js';
+import { freePort } from './support/ports.js';
+import { captureLogs, Generators } from './support/redis.js';
 
 /**
  * HttpLeafStore against a LeafServerModule on MariaDB: the store contract every store passes, then the way it is
@@ -127,9 +135,11 @@ describe('IdGenerators of 8 services on HttpLeafStore, one server', () => {
     expect(wrongToken).toBeInstanceOf(LeafStoreError);
     expect((wrongToken as Error).message).toMatch(/answered 401: the server refused the token/);
     const otherTag = await refusal(store(SERVICE).reserve('contract_only', 1));
-    expect(otherTag).toBeInstanceOf(LeafStoreError);
+    expect(otherTag).toBeInstanceOf(LeafForbiddenError);
+    expect(otherTag).toMatchObject({ code: 'LEAF_FORBIDDEN', bizTag: 'contract_only' });
     expect((otherTag as Error).message).toMatch(/answered 403: .*Add the tag to that client's tags/);
     const notAdmin = await refusal(store(SERVICE).setStep('alpha', 10));
+    expect(notAdmin).toBeInstanceOf(LeafForbiddenError);
     expect((notAdmin as Error).message).toMatch(/is not an admin/);
     const tooBig = await refusal(store(SERVICE).reserve('alpha', 2_000_000));
     expect(tooBig).toBeInstanceOf(LeafStoreError);
@@ -146,6 +156,74 @@ describe('IdGenerators of 8 services on HttpLeafStore, one server', () => {
     expect(down).not.toBeInstanceOf(LeafError);
     expect(() => new HttpLeafStore({ baseUrl: 'ids:3000', token: SERVICE })).toThrow(/http: or https:/);
   });
+
+  it("a service's callers get LeafForbiddenError for a tag its token may not use, at once", async () => {
+    const [ids] = await Promise.all([
+      generators.start(new HttpLeafStore({ baseUrl: server.url, token: SERVICE }), { bizTags: TAGS }),
+    ]);
+    for (const call of [() => ids.nextId('contract_only'), () => ids.nextIds('contract_only', 3)]) {
+      const started = performance.now();
+      const error = await call().then(
+        () => assert.fail('resolved'),
+        (refused: unknown) => refused,
+      );
+      expect(error).toBeInstanceOf(LeafForbiddenError);
+      expect(error).toMatchObject({ code: 'LEAF_FORBIDDEN', bizTag: 'contract_only' });
+      expect(performance.now() - started).toBeLessThan(1000); // refused at once, not at waitTimeoutMs
+    }
+    expect(await ids.nextId('alpha')).toBeGreaterThan(0n);
+    await generators.closeAll();
+  });
+
+  it('warns of a step the row does not have only when the service set one, and without SQL it cannot run', async () => {
+    const logs = captureLogs();
+    try {
+      const store = () => new HttpLeafStore({ baseUrl: server.url, token: SERVICE });
+      await generators.start(store(), { bizTags: TAGS }); // the default step, 1000, against rows of 500
+      expect(logs.warn.filter((line) => line.includes('is configured with step'))).toEqual([]);
+      await generators.start(store(), { bizTags: TAGS, step: 200 });
+      const warned = logs.warn.filter((line) => line.includes('is configured with step'));
+      expect(warned).toHaveLength(TAGS.length);
+      expect(warned[0]).toMatch(
+        /^"alpha" is configured with step 200 but its row in the ID server at http:\/\/127\.0\.0\.1:\d+ says 500; the row wins\. To change it: LeafAdmin\.setStep\("alpha", 200\) with the token of an admin client of the ID server\.$/,
+      );
+      expect(warned.join('\n')).not.toMatch(/UPDATE|leaf_alloc|SQL/);
+    } finally {
+      logs.restore();
+      await generators.closeAll();
+    }
+  });
+
+  it('boots while the server comes up within bootTimeoutMs; past it, fails naming the server, not a database', async () => {
+    const port = await freePort();
+    const store = new HttpLeafStore({ baseUrl: `http://127.0.0.1:${port}`, token: SERVICE });
+    const giveUp = await generators.start(store, { bizTags: TAGS, bootTimeoutMs: 800 }).then(
+      () => assert.fail('booted without a server'),
+      (error: unknown) => error,
+    );
+    expect(giveUp).toBeInstanceOf(LeafStoreError);
+    expect((giveUp as Error).message).toMatch(
+      new RegExp(
+        `^Could not read the tags from the ID server at http://127\\.0\\.0\\.1:${port} at startup \\(retried for up ` +
+          'to bootTimeoutMs, 800 ms\\): connection refused: .*\\. Check that the ID server at .* is up and reachable',
+      ),
+    );
+    expect((giveUp as Error).message).not.toMatch(/database|leaf_alloc|SELECT/);
+
+    // The server comes up 1.5 s after the service starts booting: the boot waits for it.
+    const booting = generators.start(new HttpLeafStore({ baseUrl: `http://127.0.0.1:${port}`, token: SERVICE }), {
+      bizTags: TAGS,
+    });
+    await sleep(1500);
+    const late = await startServer(port);
+    try {
+      const ids = await booting;
+      expect(await ids.nextId('alpha')).toBeGreaterThan(0n);
+    } finally {
+      await generators.closeAll();
+      await late.close();
+    }
+  }, 30_000);
 
   it('hammering 3 tags for 3 s: no duplicate, every client increasing, every range reserved through the server', async () => {
     // Small fixed segments (the rows' step, 500), so the clients come back to the server often while they hammer it.

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import {
@@ -14,6 +14,7 @@ import { describeLeafStoreContract } from 'nest-leaf/testing';
 import { resolveLeafOptions } from '../libs/leaf/src/leaf.options.js';
 import { expectStrictlyIncreasing, expectUnique } from './support/assertions.js';
 import { mariadbDatabase } from './support/engines.js';
+import { PrivateRedis } from './support/redis-server.js';
 import {
   captureLogs,
   deleteKeys,
@@ -353,4 +354,60 @@ describe('RedisLeafStore (Redis 6379)', () => {
       await database.dispose();
     }
   });
+});
+
+describe('RedisLeafStore while Redis is down at boot', () => {
+  let redis: PrivateRedis;
+  const generators = new Generators();
+  const clients: Redis[] = [];
+  const client = () => {
+    const made = redis.client();
+    clients.push(made);
+    return made;
+  };
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    await redis.kill();
+  });
+
+  afterAll(async () => {
+    await generators.closeAll();
+    for (const made of clients) made.disconnect();
+    await redis?.dispose();
+  });
+
+  it('fails after bootTimeoutMs naming the address, without a database in sight or ioredis printing errors', async () => {
+    const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const store = new RedisLeafStore(client(), { keyPrefix: 'boot:' });
+      const options = { bizTags: ['b'], bootTimeoutMs: 800, reservationTimeoutMs: 1000 };
+      const error = await generators.start(store, options).then(
+        () => Promise.reject(new Error('booted without Redis')),
+        (refused: unknown) => refused as Error,
+      );
+      expect(error).toBeInstanceOf(LeafStoreError);
+      expect(error.message).toMatch(
+        new RegExp(
+          `^Could not read the tags from Redis at 127\\.0\\.0\\.1:${redis.port} \\(keys boot:\\*\\) at startup ` +
+            '\\(retried for up to bootTimeoutMs, 800 ms\\): connection refused: .*is not reachable: .*ECONNREFUSED',
+        ),
+      );
+      expect(error.message).not.toMatch(/database|leaf_alloc|SELECT|SQL/);
+      expect(printed.mock.calls.map((args) => String(args[0])).filter((line) => line.includes('ioredis'))).toEqual([]);
+    } finally {
+      printed.mockRestore();
+    }
+  }, 20_000);
+
+  it('boots once Redis comes up within bootTimeoutMs', async () => {
+    const booting = generators.start(new RedisLeafStore(client(), { keyPrefix: 'boot:' }), {
+      bizTags: ['b'],
+      reservationTimeoutMs: 1000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await redis.start();
+    const ids = await booting;
+    expect(await ids.nextId('b')).toBe(1n);
+  }, 20_000);
 });

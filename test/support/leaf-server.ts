@@ -3,7 +3,7 @@ import { startIdServer, type IdServerApp, type IdServerOptions } from '../../sup
 
 export { availablePlatforms, type Platform } from '../../support/leaf-server.js';
 
-type StoreMethod = Exclude<keyof LeafStore, 'engine'>;
+type StoreMethod = Exclude<keyof LeafStore, 'engine' | 'location'>;
 
 /**
  * A store that counts the calls it passes on (per method, and `findTag` per tag), and can fail the next calls of a
@@ -20,12 +20,18 @@ export class CountingStore implements LeafStore {
     setStep: 0,
   };
   readonly findTagCalls = new Map<string, number>();
+  /** Added to every `findTag`, as a database far away or under load would: lookups then overlap. */
+  findTagDelayMs = 0;
   private readonly failures = new Map<StoreMethod, unknown[]>();
 
   constructor(private readonly inner: LeafStore) {}
 
   get engine(): string {
     return this.inner.engine;
+  }
+
+  get location(): string | undefined {
+    return this.inner.location;
   }
 
   /** The next call of `method` rejects with `error` instead of reaching the database. */
@@ -41,7 +47,10 @@ export class CountingStore implements LeafStore {
 
   findTag(bizTag: string, signal?: AbortSignal): Promise<LeafAllocRow | undefined> {
     this.findTagCalls.set(bizTag, (this.findTagCalls.get(bizTag) ?? 0) + 1);
-    return this.pass('findTag', () => this.inner.findTag(bizTag, signal));
+    return this.pass('findTag', async () => {
+      if (this.findTagDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.findTagDelayMs));
+      return this.inner.findTag(bizTag, signal);
+    });
   }
 
   createTags(tags: readonly ResolvedBizTag[], signal?: AbortSignal): Promise<void> {

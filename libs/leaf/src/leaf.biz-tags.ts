@@ -47,6 +47,8 @@ export interface LeafBizTagOptions {
 /** The module's values a `bizTags` entry falls back on. */
 interface TagDefaults {
   readonly step: number;
+  /** Whether the module's `step` was given. */
+  readonly stepConfigured: boolean;
   readonly threshold: number;
   readonly maxStep: number;
   readonly runwayMs: number;
@@ -57,7 +59,7 @@ const ENTRY_KEYS = ['tag', 'step', 'description', 'threshold', 'runwayMs', 'peri
 
 export function resolveBizTags(
   bizTags: unknown,
-  { step, threshold, maxStep, runwayMs }: TagDefaults,
+  { step, stepConfigured, threshold, maxStep, runwayMs }: TagDefaults,
 ): ResolvedBizTag[] {
   if (!Array.isArray(bizTags) || bizTags.length === 0) {
     throw new InvalidLeafOptionsError(
@@ -97,6 +99,7 @@ export function resolveBizTags(
     return {
       tag,
       step: ownStep === undefined ? step : integerOption(ownStep, `${where}.step`, 1, maxStep, step, ' (maxStep)'),
+      stepConfigured: stepConfigured || ownStep !== undefined,
       description: description ?? null,
       threshold: ownThreshold === undefined ? threshold : fractionOption(ownThreshold, `${where}.threshold`),
       runwayMs:

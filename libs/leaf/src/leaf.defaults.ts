@@ -8,6 +8,11 @@ export interface ResolvedBizTag {
   readonly tag: string;
   /** The step the row is created with. */
   readonly step: number;
+  /**
+   * Whether the host chose the step (the entry's or the module's `step`) rather than leaving the default: only then
+   * is a row whose step differs worth a warning.
+   */
+  readonly stepConfigured: boolean;
   /** Written to the row when it is created. */
   readonly description: string | null;
   /** Fraction of this tag's segment left when the next one is reserved: its own, or the module's `threshold`. */
@@ -33,6 +38,7 @@ export interface ResolvedLeafOptions {
   readonly maxWaiters: number;
   readonly maxBatchSize: number;
   readonly reservationTimeoutMs: number;
+  readonly bootTimeoutMs: number;
   readonly retryMinDelayMs: number;
   readonly retryMaxDelayMs: number;
   readonly checkIntervalMs: number;
@@ -59,6 +65,7 @@ export const LEAF_DEFAULTS = {
   maxWaiters: 100_000,
   maxBatchSize: 10_000,
   reservationTimeoutMs: 5000,
+  bootTimeoutMs: 10_000,
   retryMinDelayMs: 100,
   retryMaxDelayMs: 1000,
   checkIntervalMs: 100,

@@ -18,6 +18,9 @@ function refusal(options: unknown, option: string): string {
   return message;
 }
 
+/** What a plain tag without its own tuning resolves to, besides its tag, step and description. */
+const PLAIN = { threshold: 0.2, period: 'none', format: '{seq}', runwayMs: 60_000 } as const;
+
 describe('resolveLeafOptions', () => {
   it('applies the defaults and normalises the tags', () => {
     const options = resolveLeafOptions({ bizTags: ['order', { tag: 'user', step: 500, description: 'users' }] });
@@ -26,6 +29,7 @@ describe('resolveLeafOptions', () => {
       {
         tag: 'order',
         step: 1000,
+        stepConfigured: false,
         description: null,
         threshold: 0.2,
         period: 'none',
@@ -35,6 +39,7 @@ describe('resolveLeafOptions', () => {
       {
         tag: 'user',
         step: 500,
+        stepConfigured: true,
         description: 'users',
         threshold: 0.2,
         period: 'none',
@@ -128,8 +133,8 @@ describe('options from the environment (strings, as ConfigService.get() gives th
     });
     expect(options).toMatchObject({ dynamicStep: false, createMissingTags: true, giveBackOnShutdown: false });
     expect(options.bizTags).toEqual([
-      { tag: 'a', step: 500, description: null, threshold: 0.2, period: 'none', format: '{seq}', runwayMs: 60_000 },
-      { tag: 'b', step: 20, description: null, threshold: 0.2, period: 'none', format: '{seq}', runwayMs: 60_000 },
+      { tag: 'a', step: 500, stepConfigured: true, description: null, ...PLAIN },
+      { tag: 'b', step: 20, stepConfigured: true, description: null, ...PLAIN },
     ]);
   });
 

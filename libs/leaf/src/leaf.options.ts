@@ -68,6 +68,14 @@ export interface LeafModuleOptions {
    * is destroyed, the retry runs on a fresh one, and its range, should it land later, is never used. Default 5000 ms.
    */
   reservationTimeoutMs?: number | string;
+  /**
+   * How long startup keeps retrying what fails for a while (a refused connection, a lock wait, a deadlock or a
+   * Galera certification conflict, an ID server or Redis restarting): reading the tags, creating the missing rows
+   * and the first reservations are tried again with backoff until then, and the boot fails with the last error
+   * after it. What retrying cannot cure (a missing table or permission, a token refused) fails at once. Default
+   * 10,000 ms; 0 tries once.
+   */
+  bootTimeoutMs?: number | string;
   /** First delay before retrying a failed reservation; doubles up to `retryMaxDelayMs`. Default 100 ms. */
   retryMinDelayMs?: number | string;
   /** Longest delay between retries of a failed reservation. Default 1000 ms. */
@@ -154,7 +162,13 @@ export function resolveLeafOptions(options: LeafModuleOptions | undefined): Reso
   const threshold = fractionOption(options.threshold ?? LEAF_DEFAULTS.threshold, 'threshold');
   const runwayMs = integer(options, 'runwayMs', 0, 24 * 3_600_000);
   const resolved: ResolvedLeafOptions = {
-    bizTags: resolveBizTags(options.bizTags, { step, threshold, maxStep, runwayMs }),
+    bizTags: resolveBizTags(options.bizTags, {
+      step,
+      stepConfigured: options.step !== undefined,
+      threshold,
+      maxStep,
+      runwayMs,
+    }),
     step,
     threshold,
     runwayMs,
@@ -165,6 +179,7 @@ export function resolveLeafOptions(options: LeafModuleOptions | undefined): Reso
     maxWaiters: integer(options, 'maxWaiters', 1, 100_000_000),
     maxBatchSize: integer(options, 'maxBatchSize', 1, 10_000_000),
     reservationTimeoutMs: integer(options, 'reservationTimeoutMs', 1, 600_000),
+    bootTimeoutMs: integer(options, 'bootTimeoutMs', 0, 3_600_000),
     retryMinDelayMs: integer(options, 'retryMinDelayMs', 1, 600_000),
     retryMaxDelayMs: integer(options, 'retryMaxDelayMs', 1, 600_000),
     checkIntervalMs: integer(options, 'checkIntervalMs', 1, 60_000),

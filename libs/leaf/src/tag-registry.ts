@@ -7,7 +7,6 @@ import { bizTagProblem } from './leaf.options-validation.js';
 import { LeafStoreError } from './errors/leaf-store.error.js';
 import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
 import { UnknownBizTagError } from './errors/unknown-biz-tag.error.js';
-import { sqlLiteral } from './errors/sql-literal.js';
 import type { BufferContext } from './segment/buffer-context.js';
 import type { LeafTagSnapshot } from './segment/segment.types.js';
 import { giveBack } from './segment/give-back.js';
@@ -15,6 +14,10 @@ import { SegmentBuffer } from './segment/segment-buffer.js';
 import type { LeafAllocRow } from './store/leaf-store.js';
 import { withDeadline } from './store/store-deadline.js';
 import { TagLookups } from './tag-lookups.js';
+import { BootRetry } from './boot-retry.js';
+import { describeStoreFailure } from './errors/store-failure.js';
+import { sentence } from './errors/error-message.js';
+import { reachAdvice, setStepAdvice, storeLocation } from './store/store-advice.js';
 
 /** Reservations at boot run this many at a time, so 10,000 tags do not open 10,000 queries at once. */
 const STARTUP_CONCURRENCY = 16;
@@ -49,11 +52,15 @@ export class TagRegistry {
     }
   }
 
-  /** Creates missing rows and reserves the first segment of every configured tag. */
+  /**
+   * Creates missing rows and reserves the first segment of every configured tag, retrying what fails for a while
+   * within `bootTimeoutMs` (`BootRetry`).
+   */
   async boot(): Promise<void> {
     const { createMissingTags } = this.ctx.options;
+    const retry = new BootRetry(this.ctx.options);
     const bizTags = this.ctx.options.bizTags.filter((tag) => tag.period === 'none');
-    const rows = new Map((await this.readTable()).map((row) => [row.bizTag, row]));
+    const rows = new Map((await this.readTable(retry)).map((row) => [row.bizTag, row]));
     const missing = bizTags.filter((tag) => !rows.has(tag.tag));
     if (missing.length > 0) {
       if (!createMissingTags) {
@@ -62,29 +69,42 @@ export class TagRegistry {
             'Insert the rows, or turn createMissingTags on.',
         );
       }
-      await this.call('Creating the missing leaf_alloc rows', (signal) => this.ctx.store.createTags(missing, signal));
-      for (const row of await this.readTable()) rows.set(row.bizTag, row);
+      await retry.run(() =>
+        this.call('Creating the missing leaf_alloc rows', (signal) => this.ctx.store.createTags(missing, signal)),
+      );
+      for (const row of await this.readTable(retry)) rows.set(row.bizTag, row);
     }
     for (const spec of bizTags) {
       const { tag, step } = spec;
       const row = rows.get(tag);
       if (row === undefined) throw await this.noRowOfItsOwn(tag);
-      if (row.step !== step) {
-        this.ctx.logger.warn(
-          `"${tag}" is configured with step ${step} but its leaf_alloc row says ${row.step}; the row wins. ` +
-            `To change it: UPDATE leaf_alloc SET step = ${step} WHERE biz_tag = ${sqlLiteral(tag)}.`,
-        );
-      }
+      if (row.step !== step && spec.stepConfigured) this.ctx.logger.warn(this.stepDiffers(tag, step, row.step));
       this.buffers.set(tag, new SegmentBuffer(tag, validStep(row), true, this.ctx, spec));
     }
     const pending = [...this.buffers.values(), ...[...this.periodic.values()].map((tag) => tag.current.buffer)];
     const workers = Array.from({ length: Math.min(STARTUP_CONCURRENCY, pending.length) }, async () => {
       for (let buffer = pending.shift(); buffer !== undefined; buffer = pending.shift()) {
-        await buffer.reserve('startup');
-        if (!buffer.hasSegment) throw firstSegmentFailed(buffer);
+        const first = buffer;
+        await retry
+          .run(async () => {
+            await first.reserve('startup');
+            if (!first.hasSegment) throw first.failure;
+          })
+          .catch((cause: unknown) => {
+            throw this.firstSegmentFailed(first.tag, cause, retry);
+          });
       }
     });
     await Promise.all(workers);
+  }
+
+  /** A configured step the row does not have: the row wins; how to change it, in what this store understands. */
+  private stepDiffers(tag: string, step: number, rowStep: number): string {
+    const { store } = this.ctx;
+    return (
+      `"${tag}" is configured with step ${step} but its row in ${storeLocation(store)} says ${rowStep}; the row ` +
+      `wins. To change it: ${setStepAdvice(store, tag, step)}.`
+    );
   }
 
   /** The buffer of a tag that is not served yet: one lookup in the table, shared by concurrent callers. */
@@ -176,17 +196,28 @@ export class TagRegistry {
     return done;
   }
 
-  private async readTable(): Promise<LeafAllocRow[]> {
+  private async readTable(retry: BootRetry): Promise<LeafAllocRow[]> {
     try {
-      return await this.call('Reading leaf_alloc', (signal) => this.ctx.store.listTags(signal));
+      return await retry.run(() => this.call('Reading the tags', (signal) => this.ctx.store.listTags(signal)));
     } catch (error) {
       if (error instanceof LeafError) throw error;
+      const { store } = this.ctx;
       throw new LeafStoreError(
-        `Could not read leaf_alloc at startup: ${String(error)}. ` +
-          'Check that the database is reachable and the user may SELECT from leaf_alloc.',
+        `Could not read the tags from ${storeLocation(store)} at startup${retry.tried}: ` +
+          `${sentence(describeStoreFailure(error))} ${reachAdvice(store, 'SELECT')}`,
         { cause: error },
       );
     }
+  }
+
+  private firstSegmentFailed(tag: string, cause: unknown, retry: BootRetry): Error {
+    if (cause instanceof LeafError) return cause;
+    const { store } = this.ctx;
+    return new LeafStoreError(
+      `Could not reserve the first segment of "${tag}" from ${storeLocation(store)} at startup${retry.tried}: ` +
+        `${sentence(describeStoreFailure(cause))} ${reachAdvice(store, 'UPDATE')}`,
+      { cause },
+    );
   }
 
   /**
@@ -218,14 +249,4 @@ function isStep(step: number): boolean {
 function validStep(row: LeafAllocRow): number {
   if (isStep(row.step)) return row.step;
   throw LeafStoreError.badStep(row.bizTag, row.step);
-}
-
-function firstSegmentFailed(buffer: SegmentBuffer): Error {
-  const cause = buffer.failure;
-  if (cause instanceof LeafError) return cause;
-  return new LeafStoreError(
-    `Could not reserve the first segment of "${buffer.tag}" at startup: ${String(cause)}. ` +
-      'Check that the database is reachable and the user may UPDATE leaf_alloc.',
-    { cause },
-  );
 }

@@ -6,3 +6,4 @@ export * from './invalid-leaf-options.error.js';
 export * from './invalid-argument.error.js';
 export * from './leaf-store.error.js';
 export * from './biz-tag-exists.error.js';
+export * from './leaf-forbidden.error.js';

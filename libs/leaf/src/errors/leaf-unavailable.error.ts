@@ -1,4 +1,4 @@
-import { messageOf } from './error-message.js';
+import { messageOf, sentence } from './error-message.js';
 import { describeStoreFailure } from './store-failure.js';
 import { LeafError } from './leaf.error.js';
 
@@ -33,7 +33,8 @@ export class LeafUnavailableError extends LeafError {
       `No ID of "${bizTag}" became available within waitTimeoutMs (${waitTimeoutMs} ms)` +
         (cause === undefined
           ? ': the reservation is slow. Raise step or threshold, or waitTimeoutMs.'
-          : `: reserving a segment keeps failing (${describeStoreFailure(cause)}). Check the database.`),
+          : `: reserving a segment keeps failing (${describeStoreFailure(cause).replace(/\.$/, '')}). Check the store it ` +
+            'reserves from.'),
       { cause },
     );
   }
@@ -54,7 +55,7 @@ export class LeafUnavailableError extends LeafError {
     return new LeafUnavailableError(
       bizTag,
       'unreachable',
-      `Could not look up "${bizTag}" in leaf_alloc: ${messageOf(cause)}. Check the database; the call may be retried.`,
+      `Could not look up "${bizTag}" in the store: ${sentence(messageOf(cause))} Check the store; the call may be retried.`,
       { cause },
     );
   }

@@ -1,4 +1,5 @@
 import { IdOverflowError } from '../errors/id-overflow.error.js';
+import { LeafForbiddenError } from '../errors/leaf-forbidden.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 
@@ -10,6 +11,11 @@ export interface ServerErrorBody {
   readonly similar?: unknown;
   readonly maxId?: unknown;
   readonly step?: unknown;
+}
+
+/** The server would not take a tail back (409 `LEAF_GIVE_BACK_REFUSED`); `giveBack` resolves false for it. */
+export class GiveBackRefused extends Error {
+  override readonly name = 'GiveBackRefused';
 }
 
 /** Where a failed request went, for messages. */
@@ -25,8 +31,10 @@ export interface FailedRequest {
  * retry logic works as it does on a database:
  * - 404 `LEAF_UNKNOWN_BIZ_TAG` → `UnknownBizTagError` (with `similar`); 409 `LEAF_ID_OVERFLOW` → `IdOverflowError`
  *   (with `maxId` and `step`): refused at once, as the server's store refused them;
- * - 400, 401, 403, 500 `LEAF_STORE` and any other 4xx → `LeafStoreError` saying what to fix (the token, the tag's
- *   permission, the server's table): retrying cannot cure them;
+ * - 403 → `LeafForbiddenError`: the token is valid but not allowed that tag or route, which the service's caller
+ *   hears as such (a typed 403, not a 500);
+ * - 400, 401, 500 `LEAF_STORE` and any other 4xx → `LeafStoreError` saying what to fix (the token, the server's
+ *   table): retrying cannot cure them;
  * - 429, 502, 503, 504 and other 5xx → a plain `Error`: transient (the server restarting, its database failing
  *   over, a proxy between), retried with backoff while the generator serves from memory.
  */
@@ -50,6 +58,7 @@ export function errorFromResponse(status: number, body: ServerErrorBody | undefi
     const bizTag = typeof body.bizTag === 'string' ? body.bizTag : (request.bizTag ?? '');
     return new IdOverflowError(bizTag, BigInt(body.maxId), body.step);
   }
+  if (status === 409 && code === 'LEAF_GIVE_BACK_REFUSED') return new GiveBackRefused(`${where}${said}`);
   if (status === 401) {
     return new LeafStoreError(
       `${where}: the server refused the token${said}. Give HttpLeafStore the token of a client configured in the ` +
@@ -57,7 +66,8 @@ export function errorFromResponse(status: number, body: ServerErrorBody | undefi
     );
   }
   if (status === 403) {
-    return new LeafStoreError(
+    return new LeafForbiddenError(
+      request.bizTag ?? null,
       `${where}: the token is valid but not allowed this${said}. Add the tag to that client's tags on the server, ` +
         'or give it admin: true for creating rows and setting steps.',
     );

@@ -3,7 +3,7 @@ import { messageOf } from '../errors/error-message.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import type { ResolvedBizTag } from '../leaf.defaults.js';
 import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange } from '../store/leaf-store.js';
-import { errorFromResponse, type ServerErrorBody } from './http-errors.js';
+import { errorFromResponse, GiveBackRefused, type ServerErrorBody } from './http-errors.js';
 
 /** Options of `HttpLeafStore`. */
 export interface HttpLeafStoreOptions {
@@ -43,6 +43,8 @@ type Method = 'GET' | 'POST' | 'PUT';
  */
 export class HttpLeafStore implements LeafStore {
   readonly engine = 'http';
+  /** `the ID server at <baseUrl>`: what messages name. */
+  readonly location: string;
   private readonly base: string;
   private readonly authorization: string;
   private readonly timeoutMs: number;
@@ -64,7 +66,9 @@ export class HttpLeafStore implements LeafStore {
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
       throw new TypeError(`HttpLeafStore: timeoutMs must be a positive integer (ms), got ${timeoutMs}.`);
     }
-    this.base = `${url.origin}${url.pathname.replace(/\/+$/, '')}/api/segment`;
+    const root = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    this.base = `${root}/api/segment`;
+    this.location = `the ID server at ${root}`;
     this.authorization = `Bearer ${options.token}`;
     this.timeoutMs = timeoutMs;
   }
@@ -105,7 +109,14 @@ export class HttpLeafStore implements LeafStore {
 
   async giveBack(bizTag: string, firstUnused: bigint, end: bigint, signal?: AbortSignal): Promise<boolean> {
     const body = { firstUnused: String(firstUnused), end: String(end) };
-    return this.flag(await this.request('POST', `/give-back/${path(bizTag)}`, body, signal, bizTag), 'givenBack');
+    try {
+      return this.flag(await this.request('POST', `/give-back/${path(bizTag)}`, body, signal, bizTag), 'givenBack');
+    } catch (error) {
+      // The server takes back only a range it handed this client and still remembers (not after its restart):
+      // otherwise nothing changed, which is a give-back that did not happen.
+      if (error instanceof GiveBackRefused) return false;
+      throw error;
+    }
   }
 
   async insertTag({ bizTag, maxId, step, description }: NewLeafAllocRow, signal?: AbortSignal): Promise<boolean> {

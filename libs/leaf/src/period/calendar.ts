@@ -33,6 +33,25 @@ export function periodKey(dayKey: string, period: Exclude<LeafPeriod, 'none'>): 
   return dayKey.slice(0, KEY_LENGTH[period]);
 }
 
+/** Whether the year, month and day name a date of the proleptic Gregorian calendar: 20260229 does not. */
+export function validDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const last = new Date(0);
+  last.setUTCFullYear(year, month, 0); // day 0 of the next month: the last of this one (and no 19xx for year < 100)
+  return day <= last.getUTCDate();
+}
+
+/**
+ * Whether `key` names a real period of `period`: `20261231` a day, `202612` a month, `2026` a year; not `20261232`,
+ * nor year `0000`, which no calendar of the common era has.
+ */
+export function isPeriodKey(key: string, period: Exclude<LeafPeriod, 'none'>): boolean {
+  if (key.length !== KEY_LENGTH[period] || !/^\d+$/.test(key) || key.startsWith('0000')) return false;
+  const month = period === 'year' ? 1 : Number(key.slice(4, 6));
+  const day = period === 'day' ? Number(key.slice(6, 8)) : 1;
+  return validDate(Number(key.slice(0, 4)), month, day);
+}
+
 /**
  * Dates in one IANA time zone on the host's clock. Dates are read through `Intl.DateTimeFormat`, which knows each
  * zone's daylight-saving rules; the instant a day or period ends is found by bisection on that same reading, so a

@@ -9,6 +9,7 @@ import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange } from '..
  */
 export class PeriodRowStore implements LeafStore {
   readonly engine: string;
+  readonly location?: string;
   private found = false;
 
   constructor(
@@ -17,6 +18,7 @@ export class PeriodRowStore implements LeafStore {
     private readonly spec: ResolvedBizTag,
   ) {
     this.engine = store.engine;
+    this.location = store.location;
   }
 
   async reserve(bizTag: string, step: number, signal?: AbortSignal): Promise<ReservedRange> {

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument.error.js';
 import type { ResolvedLeafOptions } from '../leaf.defaults.js';
 import { bizTagProblem, describeValue } from '../leaf.options-validation.js';
 import { MAX_ID } from '../store/leaf-store.js';
-import { Calendar, periodKey, type CalendarDay, type LeafPeriod } from './calendar.js';
+import { Calendar, periodKey, validDate, type CalendarDay, type LeafPeriod } from './calendar.js';
 import { CodeFormat, type CodeRendering } from './code-format.js';
 
 /** What `IdGenerator.parseCode` reads from a code. */
@@ -108,11 +108,4 @@ export class TagCodes {
     const year = latest - ((((latest - Number(yy)) % 100) + 100) % 100);
     return String(year).padStart(4, '0');
   }
-}
-
-function validDate(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
-  const last = new Date(0);
-  last.setUTCFullYear(year, month, 0); // day 0 of the next month: the last of this one (and no 19xx for year < 100)
-  return day <= last.getUTCDate();
 }

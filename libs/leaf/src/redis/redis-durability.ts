@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { LoggerService } from '@nestjs/common';
 import { messageOf } from '../errors/error-message.js';
 
 /**
@@ -117,4 +118,26 @@ function costOf(node: RedisNodeDurability, redis: string): string {
         `handing out every ID issued so far a second time. ${FIX}`
       );
   }
+}
+
+/**
+ * Reads the durability of every master once and logs what a Redis crash would cost under it: a warning unless it
+ * costs nothing. Never rejects: a server whose `CONFIG` is disabled is reported as `unknown`.
+ */
+export async function readDurability(
+  masters: () => Promise<Redis[]>,
+  engine: string,
+  logger: LoggerService,
+): Promise<RedisDurability> {
+  let nodes: RedisNodeDurability[];
+  try {
+    nodes = await Promise.all((await masters()).map(readNodeDurability));
+    if (nodes.length === 0) throw new Error('the cluster lists no master');
+  } catch (error) {
+    nodes = [{ node: engine, persistence: 'unknown', error: String((error as Error)?.message ?? error) }];
+  }
+  const durability = summarize(nodes);
+  if (durability.persistence === 'aof-always') logger.log(durability.message);
+  else logger.warn(durability.message);
+  return durability;
 }

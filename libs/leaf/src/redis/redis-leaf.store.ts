@@ -5,8 +5,8 @@ import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import type { ResolvedBizTag } from '../leaf.options.js';
 import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange } from '../store/leaf-store.js';
-import { readNodeDurability, summarize, type RedisDurability, type RedisNodeDurability } from './redis-durability.js';
-import { badMaxId, badStep, escapeGlob, notAHash, unknownTag } from './redis-messages.js';
+import { readDurability, type RedisDurability } from './redis-durability.js';
+import { addressOf, badMaxId, badStep, escapeGlob, notAHash, unknownTag } from './redis-messages.js';
 import { SCRIPTS, type ReserveReply, type ScriptName } from './redis-scripts.js';
 
 /** Options of `RedisLeafStore`. */
@@ -39,10 +39,15 @@ type ScriptCall = (key: string, ...args: string[]) => Promise<unknown>;
  *
  * Cancelling: an aborted `AbortSignal` rejects the call at once, but a command already sent cannot be taken back.
  * A reservation that lands after its caller gave up is a gap, never a duplicate: the generator never uses it.
+ *
+ * The store listens to the client's `error` events, so that ioredis does not print every failed reconnection as
+ * an unhandled error: a call that fails while the client is not connected names the address and the last such error.
  */
 export class RedisLeafStore implements LeafStore {
   /** `redis` or `redis-cluster`. */
   readonly engine: string;
+  /** `Redis at <host>:<port> (keys <prefix>*)`, or the cluster's: what messages name. */
+  readonly location: string;
   /** The prefix of every tag's key (the store's own; a client's `keyPrefix` comes in front of it). */
   readonly keyPrefix: string;
   private readonly logger = new Logger('Leaf');
@@ -50,6 +55,8 @@ export class RedisLeafStore implements LeafStore {
   private durability?: Promise<RedisDurability>;
   /** Tags whose hash listTags left out, warned about once. */
   private readonly skipped = new Set<string>();
+  /** The client's newest connection error, named when a call fails while it is not connected. */
+  private connectionError: Error | undefined;
 
   /**
    * @param client an ioredis `Redis` or `Cluster`, owned by the caller (the store never connects or quits it)
@@ -61,6 +68,10 @@ export class RedisLeafStore implements LeafStore {
   ) {
     this.keyPrefix = options.keyPrefix ?? 'leaf_alloc:';
     this.engine = client.isCluster ? 'redis-cluster' : 'redis';
+    this.location = `${addressOf(client)} (keys ${String(client.options.keyPrefix ?? '')}${this.keyPrefix}*)`;
+    client.on('error', (error: Error) => {
+      this.connectionError = error;
+    });
     // defineCommand sends EVAL the first time on each connection and EVALSHA after: one round trip either way.
     for (const [name, lua] of Object.entries(SCRIPTS)) client.defineCommand(name, { numberOfKeys: 1, lua });
     const commands = client as unknown as Record<ScriptName, ScriptCall>;
@@ -145,19 +156,7 @@ export class RedisLeafStore implements LeafStore {
    * never rejects, and never fails the store: a server whose `CONFIG` is disabled is reported as `unknown`.
    */
   checkDurability(): Promise<RedisDurability> {
-    this.durability ??= (async () => {
-      let nodes: RedisNodeDurability[];
-      try {
-        nodes = await Promise.all((await this.masters()).map(readNodeDurability));
-        if (nodes.length === 0) throw new Error('the cluster lists no master');
-      } catch (error) {
-        nodes = [{ node: this.engine, persistence: 'unknown', error: String((error as Error)?.message ?? error) }];
-      }
-      const durability = summarize(nodes);
-      if (durability.persistence === 'aof-always') this.logger.log(durability.message);
-      else this.logger.warn(durability.message);
-      return durability;
-    })();
+    this.durability ??= readDurability(() => this.masters(), this.engine, this.logger);
     return this.durability;
   }
 
@@ -219,7 +218,7 @@ export class RedisLeafStore implements LeafStore {
   private async run<T>(signal: AbortSignal | undefined, key: string, call: () => Promise<T>): Promise<T> {
     signal?.throwIfAborted();
     const pending = call().catch((error: unknown) => {
-      throw notAHash(error, key);
+      throw this.unreachable(notAHash(error, key));
     });
     if (this.durability === undefined)
       void pending.then(
@@ -230,7 +229,7 @@ export class RedisLeafStore implements LeafStore {
     pending.catch(() => undefined);
     let onAbort: () => void = () => undefined;
     const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
+      onAbort = () => reject(this.unreachable(signal.reason));
       signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
@@ -238,5 +237,12 @@ export class RedisLeafStore implements LeafStore {
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** `error`, or while the client is not connected an error naming the address and why it is not (the cause). */
+  private unreachable(error: unknown): unknown {
+    const cause = this.connectionError;
+    if (cause === undefined || this.client.status === 'ready') return error;
+    return new Error(`${this.location} is not reachable: ${cause.message}`, { cause });
   }
 }

@@ -1,3 +1,4 @@
+import type { Cluster, Redis } from 'ioredis';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 
 /** The errors of `RedisLeafStore`, each naming the key and the Redis command that fixes it. */
@@ -39,4 +40,11 @@ export function badStep(key: string, step: string | null): LeafStoreError {
     `Redis hash ${key} has step ${step === null ? '(none)' : `"${step}"`}; a step must be a positive integer. ` +
       `Fix it with: HSET ${key} step 1000.`,
   );
+}
+
+/** `Redis at 127.0.0.1:6379` (or its socket path), or `the Redis Cluster`: where a store's messages say it is. */
+export function addressOf(client: Redis | Cluster): string {
+  if (client.isCluster) return 'the Redis Cluster';
+  const { host, port, path } = (client as Redis).options;
+  return path ? `Redis at ${path}` : `Redis at ${host ?? '127.0.0.1'}:${port ?? 6379}`;
 }

@@ -1,3 +1,4 @@
+import { sentence } from '../errors/error-message.js';
 import { withDeadline } from '../store/store-deadline.js';
 import type { BufferContext } from './buffer-context.js';
 import type { UnusedTail } from './segment-pair.js';
@@ -19,7 +20,7 @@ export async function giveBack(ctx: BufferContext, bizTag: string, { firstUnused
     );
     return returned;
   } catch (error) {
-    ctx.logger.warn(`Could not give back the unused IDs of "${bizTag}": ${String(error)}. They stay a gap.`);
+    ctx.logger.warn(`Could not give back the unused IDs of "${bizTag}": ${sentence(String(error))} They stay a gap.`);
     return false;
   }
 }

@@ -1,5 +1,6 @@
 import { messageOf } from '../errors/error-message.js';
 import { IdOverflowError } from '../errors/id-overflow.error.js';
+import { LeafForbiddenError } from '../errors/leaf-forbidden.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { describeStoreFailure, storeFailureKind } from '../errors/store-failure.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
@@ -38,7 +39,12 @@ export interface ReservationHost {
 
 /** Errors that retrying will not cure. */
 export function isPermanent(error: unknown): boolean {
-  return error instanceof UnknownBizTagError || error instanceof IdOverflowError || error instanceof LeafStoreError;
+  return (
+    error instanceof UnknownBizTagError ||
+    error instanceof IdOverflowError ||
+    error instanceof LeafStoreError ||
+    error instanceof LeafForbiddenError
+  );
 }
 
 /**

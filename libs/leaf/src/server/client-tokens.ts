@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { periodRowParts } from '../period/period-names.js';
 import type { ResolvedLeafServerClient } from './leaf-server.options.js';
 
 /**
@@ -24,19 +23,6 @@ export class ClientTokens {
     }
     return found;
   }
-}
-
-/** Whether `tags` (null: every tag) allows `bizTag`, or the period tag whose row `bizTag` is. */
-export function tagAllowed(tags: ReadonlySet<string> | null, bizTag: string): boolean {
-  if (tags === null || tags.has(bizTag)) return true;
-  const row = periodRowParts(bizTag);
-  return row !== undefined && tags.has(row.tag);
-}
-
-/** Whether `bizTag` is a period row of a tag `tags` allows (a row the client's own period tag creates on demand). */
-export function isOwnPeriodRow(tags: ReadonlySet<string> | null, bizTag: string): boolean {
-  const row = periodRowParts(bizTag);
-  return row !== undefined && (tags === null || tags.has(row.tag));
 }
 
 function sha256(text: string): Buffer {

@@ -6,6 +6,7 @@ import type { ResolvedLeafOptions } from '../leaf.defaults.js';
 import type { LeafStore } from '../store/leaf-store.js';
 import { withDeadline } from '../store/store-deadline.js';
 import { InvalidLeafServerOptionsError } from './leaf-server-options.error.js';
+import { TagAccess } from './tag-access.js';
 
 /**
  * What the server serves: the `IdGenerator`, `LeafStore` and resolved options of the application's `LeafModule`.
@@ -16,15 +17,18 @@ import { InvalidLeafServerOptionsError } from './leaf-server-options.error.js';
  */
 @Injectable()
 export class LeafServerContext implements OnModuleInit {
-  private found: { ids: IdGenerator; store: LeafStore; options: ResolvedLeafOptions } | undefined;
+  private found: { ids: IdGenerator; store: LeafStore; options: ResolvedLeafOptions; access: TagAccess } | undefined;
 
   constructor(@Inject(ModuleRef) private readonly moduleRef: ModuleRef) {}
 
   onModuleInit(): void {
+    const options = this.lookUp<ResolvedLeafOptions>(LEAF_OPTIONS, 'LeafModule options');
     this.found = {
       ids: this.lookUp<IdGenerator>(IdGenerator, 'IdGenerator'),
       store: this.lookUp<LeafStore>(LEAF_STORE, 'LeafStore'),
-      options: this.lookUp<ResolvedLeafOptions>(LEAF_OPTIONS, 'LeafModule options'),
+      options,
+      // The period tags, steps, zone and clock of the server's LeafModule decide which rows a client's tags reach.
+      access: new TagAccess(options.bizTags, options.timeZone, options.clock),
     };
   }
 
@@ -38,6 +42,11 @@ export class LeafServerContext implements OnModuleInit {
 
   get options(): ResolvedLeafOptions {
     return this.ready().options;
+  }
+
+  /** Which rows each client's tags reach. */
+  get access(): TagAccess {
+    return this.ready().access;
   }
 
   /**

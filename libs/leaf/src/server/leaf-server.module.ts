@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ClientTokens } from './client-tokens.js';
 import { LEAF_SERVER_OPTIONS } from './leaf-server.constants.js';
+import { ExactTags } from './exact-tags.js';
+import { HandedRanges } from './handed-ranges.js';
 import { LeafServerContext } from './leaf-server.context.js';
 import {
   ConfigurableLeafServerModule,
@@ -61,6 +63,12 @@ import { UnknownTags } from './unknown-tags.js';
         new UnknownTags({ cacheMs: options.unknownTagCacheMs, perMinute: options.maxUnknownTagsPerMinute }),
       inject: [LEAF_SERVER_OPTIONS],
     },
+    {
+      provide: ExactTags,
+      useFactory: (ctx: LeafServerContext, unknownTags: UnknownTags) => new ExactTags(ctx, unknownTags),
+      inject: [LeafServerContext, UnknownTags],
+    },
+    { provide: HandedRanges, useFactory: () => new HandedRanges() },
   ],
 })
 export class LeafServerModule extends ConfigurableLeafServerModule {

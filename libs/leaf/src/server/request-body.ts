@@ -23,14 +23,29 @@ export function bizTagOf(key: string): string {
   return key;
 }
 
-/** The JSON body as an object. */
-export function bodyOf(body: unknown, expected: string): Record<string, unknown> {
+/**
+ * The JSON body as an object. With `contentType` (the request's header), a body sent as anything but JSON is refused
+ * naming what it was sent as: a form body parses into an object too, whose fields would all read as missing.
+ */
+export function bodyOf(body: unknown, expected: string, contentType?: string | null): Record<string, unknown> {
+  if (contentType !== undefined && !isJson(contentType)) {
+    throw LeafServerHttpError.badRequest(
+      `Expected a JSON body ${expected} sent with Content-Type: application/json; this request was sent ` +
+        `${contentType === null || contentType === '' ? 'with no Content-Type' : `as ${describeValue(contentType)}`}.`,
+    );
+  }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw LeafServerHttpError.badRequest(
       `Expected a JSON body ${expected} (Content-Type: application/json), got ${describeValue(body)}.`,
     );
   }
   return body as Record<string, unknown>;
+}
+
+/** `application/json`, or a JSON media type such as `application/merge-patch+json`; parameters ignored. */
+function isJson(contentType: string | null): boolean {
+  const type = (contentType ?? '').split(';', 1)[0].trim().toLowerCase();
+  return type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type);
 }
 
 /** `?count=N` of Leaf's GET route: decimal digits, 1 to `maxBatchSize`. */
@@ -80,8 +95,9 @@ function descriptionOf(value: unknown, where: string): string | null {
 }
 
 /** The body of `insertTag`: `{ maxId, step, description? }`. */
-export function newRowOf(bizTag: string, body: unknown): NewLeafAllocRow {
-  const { maxId, step, description } = bodyOf(body, '{ "maxId": "<decimal>", "step": N, "description"?: "…" }');
+export function newRowOf(bizTag: string, body: unknown, contentType: string | null): NewLeafAllocRow {
+  const expected = '{ "maxId": "<decimal>", "step": N, "description"?: "…" }';
+  const { maxId, step, description } = bodyOf(body, expected, contentType);
   return {
     bizTag,
     maxId: idOf(maxId, 'maxId'),
@@ -94,8 +110,8 @@ export function newRowOf(bizTag: string, body: unknown): NewLeafAllocRow {
  * The body of `createTags`: `{ rows: [{ tag, step, description? }] }`, as the rows a store creates. The fields only
  * the generator reads are filled with neutral values: a store reads `tag`, `step` and `description`.
  */
-export function createRowsOf(body: unknown): ResolvedBizTag[] {
-  const { rows } = bodyOf(body, '{ "rows": [{ "tag": "…", "step": N, "description"?: "…" }] }');
+export function createRowsOf(body: unknown, contentType: string | null): ResolvedBizTag[] {
+  const { rows } = bodyOf(body, '{ "rows": [{ "tag": "…", "step": N, "description"?: "…" }] }', contentType);
   if (!Array.isArray(rows) || rows.length === 0 || rows.length > MAX_ROWS) {
     throw LeafServerHttpError.badRequest(`rows must be an array of 1 to ${MAX_ROWS} rows, got ${describeValue(rows)}.`);
   }
@@ -107,6 +123,7 @@ export function createRowsOf(body: unknown): ResolvedBizTag[] {
     return {
       tag: tag as string,
       step: rowStepOf(step),
+      stepConfigured: true,
       description: descriptionOf(description, where),
       threshold: 0.2,
       runwayMs: 0,

@@ -4,6 +4,7 @@ import {
   Get,
   Head,
   Header,
+  Headers,
   HttpCode,
   Inject,
   Param,
@@ -12,6 +13,8 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
+import { ExactTags } from './exact-tags.js';
+import { HandedRanges } from './handed-ranges.js';
 import { LeafServerContext } from './leaf-server.context.js';
 import { bizTagOf, bodyOf, countOf, stepOf } from './request-body.js';
 import { Access, Caller, ServerAuthGuard, type LeafServerCaller } from './server-auth.guard.js';
@@ -36,17 +39,21 @@ export class LeafRouteController {
   constructor(
     @Inject(LeafServerContext) private readonly ctx: LeafServerContext,
     @Inject(UnknownTags) private readonly unknownTags: UnknownTags,
+    @Inject(ExactTags) private readonly exact: ExactTags,
   ) {}
 
   /**
-   * `HEAD /api/segment/get/:key`: checks the route and the token, spending nothing. Declared before the GET: Express
-   * and Fastify would otherwise answer HEAD by running the GET handler, which takes an ID and drops it.
+   * `HEAD /api/segment/get/:key`: checks the route, the token and that the tag has a row of exactly that name,
+   * spending nothing. Declared before the GET: Express and Fastify would otherwise answer HEAD by running the GET
+   * handler, which takes an ID and drops it.
    */
   @Head('get/:key')
   @Access('leaf-get')
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @Header('Cache-Control', 'no-store')
-  head(): void {}
+  async head(@Param('key') key: string, @Caller() caller: LeafServerCaller): Promise<void> {
+    await this.exact.check(caller.label, bizTagOf(key));
+  }
 
   /** `GET /api/segment/get/:key`: the next ID; with `?count=N`, N IDs one per line (1 to `maxBatchSize`). */
   @Get('get/:key')
@@ -71,7 +78,9 @@ export class LeafRouteController {
 /**
  * `POST /api/segment/reserve/:key` with `{ "step": N }`: a contiguous range `[start, end)` reserved for the caller
  * straight from the store (one `reserve`, under `reservationTimeoutMs`), never from the server's own segments: the
- * caller keeps it in its own memory, as `HttpLeafStore` does, and the server's buffers stay its own callers'.
+ * caller keeps it in its own memory, as `HttpLeafStore` does, and the server's buffers stay its own callers'. The tag
+ * is looked up exactly first (`ExactTags`), and the range remembered as the client's (`HandedRanges`), the only one
+ * it may give back.
  */
 @Controller('api/segment')
 @UseGuards(ServerAuthGuard)
@@ -79,7 +88,8 @@ export class LeafRouteController {
 export class ReserveController {
   constructor(
     @Inject(LeafServerContext) private readonly ctx: LeafServerContext,
-    @Inject(UnknownTags) private readonly unknownTags: UnknownTags,
+    @Inject(ExactTags) private readonly exact: ExactTags,
+    @Inject(HandedRanges) private readonly handed: HandedRanges,
   ) {}
 
   @Post('reserve/:key')
@@ -89,15 +99,22 @@ export class ReserveController {
   async reserve(
     @Param('key') key: string,
     @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
     @Caller() caller: LeafServerCaller,
   ): Promise<ReservedRangeBody> {
     const bizTag = bizTagOf(key);
-    const step = stepOf(bodyOf(body, '{ "step": N }').step, this.ctx.options.maxStep, ' (maxStep)');
-    const range = await this.unknownTags.run(caller.label, bizTag, () =>
+    const step = stepOf(
+      bodyOf(body, '{ "step": N }', contentType ?? null).step,
+      this.ctx.options.maxStep,
+      ' (maxStep)',
+    );
+    await this.exact.check(caller.label, bizTag);
+    const range = await this.exact.guarded(bizTag, () =>
       this.ctx.call(`Reserving ${step} IDs of "${bizTag}" for ${caller.label}`, (signal) =>
         this.ctx.store.reserve(bizTag, step, signal),
       ),
     );
+    this.handed.handed(caller.client!.name, bizTag, range);
     return { start: String(range.start), end: String(range.end) };
   }
 }

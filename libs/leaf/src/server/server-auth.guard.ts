@@ -7,9 +7,9 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { describeValue } from '../leaf.options-validation.js';
-import { ClientTokens, tagAllowed } from './client-tokens.js';
+import { ClientTokens } from './client-tokens.js';
 import { LEAF_SERVER_OPTIONS } from './leaf-server.constants.js';
+import { LeafServerContext } from './leaf-server.context.js';
 import type { ResolvedLeafServerClient, ResolvedLeafServerOptions } from './leaf-server.options.js';
 import { LeafServerHttpError } from './server-errors.js';
 
@@ -53,9 +53,9 @@ interface RequestLike {
 
 /**
  * Lets a request in when its bearer token is a configured client's (compared in constant time, `ClientTokens`),
- * allowed the tag of the route (`:key`) and, for admin routes, an admin. Only Leaf's GET route can be opened to
- * callers without a token, by `anonymousGet`. Works on the request of Express and of Fastify alike: it reads only
- * `headers` and `params`.
+ * its tags reach the row of the route (`:key`, decided by `TagAccess`) and, for admin routes, it is an admin. Only
+ * Leaf's GET route can be opened to callers without a token, by `anonymousGet`. Works on the request of Express and
+ * of Fastify alike: it reads only `headers` and `params`.
  */
 @Injectable()
 export class ServerAuthGuard implements CanActivate {
@@ -63,6 +63,7 @@ export class ServerAuthGuard implements CanActivate {
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(LEAF_SERVER_OPTIONS) private readonly options: ResolvedLeafServerOptions,
     @Inject(ClientTokens) private readonly tokens: ClientTokens,
+    @Inject(LeafServerContext) private readonly ctx: LeafServerContext,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -72,7 +73,8 @@ export class ServerAuthGuard implements CanActivate {
     const header = request.headers.authorization;
     if (header === undefined || header === '') {
       const anonymous = this.options.anonymousGet;
-      if (access === 'leaf-get' && anonymous !== false && bizTag !== undefined && tagAllowed(anonymous, bizTag)) {
+      const open = anonymous !== false && bizTag !== undefined && this.ctx.access.allows(anonymous, bizTag);
+      if (access === 'leaf-get' && open) {
         callers.set(request, ANONYMOUS);
         return true;
       }
@@ -93,11 +95,8 @@ export class ServerAuthGuard implements CanActivate {
           'caller was given (HttpLeafStore token) against the server configuration.',
       );
     }
-    if (bizTag !== undefined && !tagAllowed(client.tags, bizTag)) {
-      throw LeafServerHttpError.forbidden(
-        `Client "${client.name}" may not use the tag ${describeValue(bizTag)}: add it to the tags of that client in ` +
-          "LeafServerModule's clients, or use the tag it was given.",
-      );
+    if (bizTag !== undefined && !this.ctx.access.allows(client.tags, bizTag)) {
+      throw LeafServerHttpError.tagNotAllowed(client.name, bizTag);
     }
     if (access === 'admin' && !client.admin) {
       throw LeafServerHttpError.forbidden(

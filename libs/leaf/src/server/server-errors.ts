@@ -6,6 +6,7 @@ import { LeafError } from '../errors/leaf.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { LeafUnavailableError } from '../errors/leaf-unavailable.error.js';
 import { describeStoreFailure } from '../errors/store-failure.js';
+import { describeValue } from '../leaf.options-validation.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 
 /**
@@ -34,8 +35,31 @@ export class LeafServerHttpError extends Error {
     return new LeafServerHttpError(403, 'LEAF_FORBIDDEN', message);
   }
 
+  /** The client's `tags` do not reach the row `bizTag` (see `TagAccess`). */
+  static tagNotAllowed(client: string, bizTag: string): LeafServerHttpError {
+    return LeafServerHttpError.forbidden(
+      `Client "${client}" may not use the tag ${describeValue(bizTag)}: add it to the tags of that client in ` +
+        "LeafServerModule's clients, or use the tag it was given. (A row <tag>:<date> is reached only through a " +
+        "period tag of the client's that the server's bizTags configure with that period, and a real date of it.)",
+    );
+  }
+
   static badRequest(message: string): LeafServerHttpError {
     return new LeafServerHttpError(400, 'LEAF_INVALID_ARGUMENT', message);
+  }
+
+  /**
+   * A give-back of a range this server did not hand to that client, or handed and already took back: applying it
+   * could move `max_id` below IDs other services hold. Nothing changed; the tail, if any, stays a gap.
+   */
+  static giveBackRefused(client: string, bizTag: string, end: bigint): LeafServerHttpError {
+    return new LeafServerHttpError(
+      409,
+      'LEAF_GIVE_BACK_REFUSED',
+      `No range of "${bizTag}" ending at ${end} is waiting to come back from client "${client}": a client gives back only ` +
+        'the unused rest of a range this server reserved for it, once (a server restarted since forgets them). ' +
+        'Nothing was changed; the IDs stay a gap.',
+    );
   }
 
   static tooManyUnknownTags(client: string, limit: number, retryAfterSeconds: number): LeafServerHttpError {

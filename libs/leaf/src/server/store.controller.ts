@@ -3,6 +3,7 @@ import {
   Controller,
   Get,
   Header,
+  Headers,
   HttpCode,
   Inject,
   Param,
@@ -11,8 +12,10 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
+import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import type { LeafAllocRow } from '../store/leaf-store.js';
-import { isOwnPeriodRow, tagAllowed } from './client-tokens.js';
+import { ExactTags } from './exact-tags.js';
+import { HandedRanges } from './handed-ranges.js';
 import { LeafServerContext } from './leaf-server.context.js';
 import { bizTagOf, bodyOf, createRowsOf, idOf, newRowOf, rowStepOf } from './request-body.js';
 import { Access, Caller, ServerAuthGuard, type LeafServerCaller } from './server-auth.guard.js';
@@ -32,9 +35,11 @@ import { UnknownTags } from './unknown-tags.js';
  * | `POST /api/segment/tags` `{ rows: [{ tag, step, description? }] }` | `createTags` | admin (¹) |
  * | `POST /api/segment/tags/:key` `{ maxId, step, description? }` → `{ inserted }` | `insertTag` | admin |
  * | `PUT /api/segment/tags/:key/step` `{ step }` → `{ updated }` | `setStep` | admin |
- * | `POST /api/segment/give-back/:key` `{ firstUnused, end }` → `{ givenBack }` | `giveBack` | the tag's clients |
+ * | `POST /api/segment/give-back/:key` `{ firstUnused, end }` → `{ givenBack }` | `giveBack` | the client handed it (²) |
  *
- * (¹) Or a client creating rows of its own period tags (`invoice:20261201`), which its generator creates on demand.
+ * (¹) Or a client creating the rows of its own period tags for the current or next period, with the step the
+ * server configures (`TagAccess.creationProblem`): its generator creates each period's row on demand.
+ * (²) Only the unused rest of a range this server reserved for that client, once (`HandedRanges`).
  */
 @Controller('api/segment')
 @UseGuards(ServerAuthGuard)
@@ -43,6 +48,8 @@ export class StoreController {
   constructor(
     @Inject(LeafServerContext) private readonly ctx: LeafServerContext,
     @Inject(UnknownTags) private readonly unknownTags: UnknownTags,
+    @Inject(ExactTags) private readonly exact: ExactTags,
+    @Inject(HandedRanges) private readonly handed: HandedRanges,
   ) {}
 
   @Get('tags')
@@ -52,39 +59,38 @@ export class StoreController {
     const rows = await this.ctx.call(`Listing tags for ${caller.label}`, (signal) => this.ctx.store.listTags(signal));
     // A client sees the rows it may use: the names of other services' tags are theirs.
     const tags = caller.client === null ? new Set<string>() : caller.client.tags;
-    return { rows: rows.filter((row) => tagAllowed(tags, row.bizTag)).map(({ bizTag, step }) => ({ bizTag, step })) };
+    const reached = rows.filter((row) => this.ctx.access.allows(tags, row.bizTag));
+    return { rows: reached.map(({ bizTag, step }) => ({ bizTag, step })) };
   }
 
   @Get('tags/:key')
   @Access('tag')
   @Header('Cache-Control', 'no-store')
   async findTag(@Param('key') key: string, @Caller() caller: LeafServerCaller): Promise<LeafAllocRow> {
-    const bizTag = bizTagOf(key);
-    // Concurrent identical lookups share one statement, so a burst of a made-up name costs one before it is cached.
-    const row = await this.unknownTags.run(
-      caller.label,
-      bizTag,
-      () => this.lookUp(bizTag),
-      (found) => found === undefined,
-    );
-    return { bizTag: row!.bizTag, step: row!.step };
+    const row = await this.exact.row(caller.label, bizTagOf(key));
+    return { bizTag: row.bizTag, step: row.step };
   }
 
   @Post('tags')
   @Access('client')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  async createTags(@Body() body: unknown, @Caller() caller: LeafServerCaller): Promise<{ created: true }> {
-    const rows = createRowsOf(body);
+  async createTags(
+    @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
+    @Caller() caller: LeafServerCaller,
+  ): Promise<{ created: true }> {
+    const rows = createRowsOf(body, contentType ?? null);
     const client = caller.client!;
-    for (const { tag } of rows) {
-      if (!tagAllowed(client.tags, tag)) {
-        throw LeafServerHttpError.forbidden(`Client "${client.name}" may not use the tag "${tag}".`);
+    for (const { tag, step } of rows) {
+      if (!this.ctx.access.allows(client.tags, tag)) {
+        throw LeafServerHttpError.tagNotAllowed(client.name, tag);
       }
-      if (!client.admin && !isOwnPeriodRow(client.tags, tag)) {
+      const problem = client.admin ? undefined : this.ctx.access.creationProblem(client.tags, tag, step);
+      if (problem !== undefined) {
         throw LeafServerHttpError.forbidden(
-          `Client "${client.name}" is not an admin: creating rows needs admin: true (a client may only create rows ` +
-            `of its own period tags). Create "${tag}" through an admin client, or have the operator insert it.`,
+          `Client "${client.name}" is not an admin and may not create this row: ${problem}. Creating other rows ` +
+            'needs a client with admin: true.',
         );
       }
     }
@@ -102,9 +108,10 @@ export class StoreController {
   async insertTag(
     @Param('key') key: string,
     @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
     @Caller() caller: LeafServerCaller,
   ): Promise<{ inserted: boolean }> {
-    const row = newRowOf(bizTagOf(key), body);
+    const row = newRowOf(bizTagOf(key), body, contentType ?? null);
     const inserted = await this.ctx.call(`Inserting "${row.bizTag}" for ${caller.label}`, (signal) =>
       this.ctx.store.insertTag(row, signal),
     );
@@ -118,10 +125,18 @@ export class StoreController {
   async setStep(
     @Param('key') key: string,
     @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
     @Caller() caller: LeafServerCaller,
   ): Promise<{ updated: boolean }> {
     const bizTag = bizTagOf(key);
-    const step = rowStepOf(bodyOf(body, '{ "step": N }').step);
+    const step = rowStepOf(bodyOf(body, '{ "step": N }', contentType ?? null).step);
+    try {
+      await this.exact.check(caller.label, bizTag);
+    } catch (error) {
+      // No row of that name: nothing to update, as the store answers. A row of another spelling stays a 404.
+      if (error instanceof UnknownBizTagError && error.similar === undefined) return { updated: false };
+      throw error;
+    }
     const updated = await this.ctx.call(`Setting the step of "${bizTag}" for ${caller.label}`, (signal) =>
       this.ctx.store.setStep(bizTag, step, signal),
     );
@@ -135,29 +150,23 @@ export class StoreController {
   async giveBack(
     @Param('key') key: string,
     @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
     @Caller() caller: LeafServerCaller,
   ): Promise<{ givenBack: boolean }> {
     const bizTag = bizTagOf(key);
-    const fields = bodyOf(body, '{ "firstUnused": "<decimal>", "end": "<decimal>" }');
+    const fields = bodyOf(body, '{ "firstUnused": "<decimal>", "end": "<decimal>" }', contentType ?? null);
     const firstUnused = idOf(fields.firstUnused, 'firstUnused');
     const end = idOf(fields.end, 'end');
+    if (firstUnused === 0n) {
+      throw LeafServerHttpError.badRequest('firstUnused must be at least 1: no range handed out starts below 1.');
+    }
     if (firstUnused > end) throw LeafServerHttpError.badRequest(`firstUnused (${firstUnused}) is past end (${end}).`);
+    // Before any store call: only the rest of a range this client was handed, once; then the store's compare-and-set.
+    this.handed.take(caller.client!.name, bizTag, firstUnused, end);
+    await this.exact.check(caller.label, bizTag);
     const givenBack = await this.ctx.call(`Giving back the tail of "${bizTag}" for ${caller.label}`, (signal) =>
       this.ctx.store.giveBack(bizTag, firstUnused, end, signal),
     );
     return { givenBack };
-  }
-
-  private readonly lookups = new Map<string, Promise<LeafAllocRow | undefined>>();
-
-  private lookUp(bizTag: string): Promise<LeafAllocRow | undefined> {
-    let lookup = this.lookups.get(bizTag);
-    if (lookup === undefined) {
-      lookup = this.ctx
-        .call(`Looking up "${bizTag}"`, (signal) => this.ctx.store.findTag(bizTag, signal))
-        .finally(() => this.lookups.delete(bizTag));
-      this.lookups.set(bizTag, lookup);
-    }
-    return lookup;
   }
 }

@@ -42,6 +42,11 @@ export interface ReservedRange {
 export interface LeafStore {
   /** The engine, for logs: `mysql`, `postgres`, `sqlite`, `redis`, … */
   readonly engine: string;
+  /**
+   * Where the rows live, as messages name it: `leaf_alloc in the mysql database "shop"`, `Redis at 10.0.0.5:6379
+   * (keys leaf_alloc:*)`, `the ID server at http://ids:3000`. Optional: without it, messages name the engine.
+   */
+  readonly location?: string;
   /** Every row, to learn tags and their steps. Throws `LeafStoreError` when the table cannot be read. */
   listTags(signal?: AbortSignal): Promise<LeafAllocRow[]>;
   /**

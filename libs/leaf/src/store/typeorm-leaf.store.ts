@@ -71,6 +71,12 @@ export class TypeOrmLeafStore implements LeafStore {
     return this.dialect.name;
   }
 
+  get location(): string {
+    const database = this.dataSource.options.database;
+    const name = typeof database === 'string' ? ` "${database}"` : '';
+    return `leaf_alloc in the ${this.dialect.name} database${name}`;
+  }
+
   async listTags(signal?: AbortSignal): Promise<LeafAllocRow[]> {
     const { records } = await this.run('SELECT biz_tag, step FROM leaf_alloc', [], signal);
     return records.map(toRow);

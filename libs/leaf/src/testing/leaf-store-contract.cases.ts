@@ -213,7 +213,8 @@ function row(bizTag: string, maxId: bigint, step: number): NewLeafAllocRow {
 }
 
 function spec(tag: string, step: number): ResolvedBizTag {
-  return { tag, step, description: `contract ${tag}`, threshold: 0.2, period: 'none', format: '{seq}', runwayMs: 0 };
+  const description = `contract ${tag}`;
+  return { tag, step, stepConfigured: true, description, threshold: 0.2, period: 'none', format: '{seq}', runwayMs: 0 };
 }
 
 function expectRange(range: ReservedRange, start: bigint, end: bigint): void {

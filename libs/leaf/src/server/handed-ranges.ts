@@ -1,0 +1,61 @@
+import type { ReservedRange } from '../store/leaf-store.js';
+import { LeafServerHttpError } from './server-errors.js';
+
+/** Ranges kept per client and row: enough for every instance of a service whose newest range can still come back. */
+const PER_ROW = 8;
+/** Client-and-row pairs kept at most; past it the pair used longest ago is forgotten (its tail then stays a gap). */
+const MAX_PAIRS = 100_000;
+
+/**
+ * What this server reserved for each client (`POST /reserve/:key`), so that a give-back returns only the unused rest
+ * of a range that client was handed, once. The store's compare-and-set (`max_id` still the range's end) then makes
+ * sure no other reservation came in between. Without it, a client could hand back IDs it never held (`firstUnused`
+ * 1 against `max_id` 62) and make every service repeat them.
+ *
+ * Kept in memory: after a restart of the server (or through another server node behind a load balancer) a
+ * give-back is refused and the tail stays a gap, which costs IDs, never uniqueness.
+ */
+export class HandedRanges {
+  private readonly ranges = new Map<string, ReservedRange[]>();
+
+  /** Remembers that `client` was handed `range` of `bizTag`. */
+  handed(client: string, bizTag: string, range: ReservedRange): void {
+    const key = pairKey(client, bizTag);
+    const kept = this.ranges.get(key) ?? [];
+    // Re-inserted at the end, so the Map's order is the order pairs were last used in.
+    this.ranges.delete(key);
+    kept.push(range);
+    if (kept.length > PER_ROW) kept.shift();
+    this.ranges.set(key, kept);
+    if (this.ranges.size > MAX_PAIRS) this.ranges.delete(this.ranges.keys().next().value!);
+  }
+
+  /**
+   * Takes back the range of `bizTag` that `client` was handed and that ends at `end`, for a give-back of
+   * `[firstUnused, end)`: it cannot be given back twice.
+   *
+   * @throws LeafServerHttpError 409 when this server handed `client` no such range (or it was given back already);
+   *   400 when `firstUnused` lies outside it
+   */
+  take(client: string, bizTag: string, firstUnused: bigint, end: bigint): ReservedRange {
+    const key = pairKey(client, bizTag);
+    const kept = this.ranges.get(key);
+    const index = kept?.findIndex((range) => range.end === end) ?? -1;
+    if (index < 0) throw LeafServerHttpError.giveBackRefused(client, bizTag, end);
+    const range = kept![index];
+    if (firstUnused < range.start) {
+      throw LeafServerHttpError.badRequest(
+        `firstUnused (${firstUnused}) is below the start of the range [${range.start}, ${range.end}) this server ` +
+          `handed to client "${client}": only its unused rest can be given back.`,
+      );
+    }
+    kept!.splice(index, 1);
+    if (kept!.length === 0) this.ranges.delete(key);
+    return range;
+  }
+}
+
+function pairKey(client: string, bizTag: string): string {
+  // The length prefix keeps pairs apart whatever characters a name or tag holds.
+  return `${client.length}:${client}${bizTag}`;
+}

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freshDatabase, MYSQL, type TestDatabase } from '../../support/mariadb.js';
-import { readmeFiles } from './readme-files.js';
+import { readmeFiles, SERVER_DOC_REQUIRED } from './readme-files.js';
 
 /**
  * What a Nest team does with the package: `npm pack` it, install the tarball into a new TypeScript app outside the
@@ -57,6 +57,7 @@ describe('nest-leaf installed from its tarball into a new app', () => {
   let scratch: string;
   let pack: PackResult;
   let database: TestDatabase;
+  let serverDatabase: TestDatabase;
 
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'nest-leaf-consumer-'));
@@ -93,18 +94,24 @@ describe('nest-leaf installed from its tarball into a new app', () => {
       maxBuffer: 16 * 1024 * 1024,
     });
 
-    for (const [path, code] of readmeFiles(readFileSync(join(root, 'README.md'), 'utf8'))) {
+    const serverDoc = readFileSync(join(root, 'docs', 'server.md'), 'utf8');
+    for (const [path, code] of [
+      ...readmeFiles(readFileSync(join(root, 'README.md'), 'utf8')),
+      ...readmeFiles(serverDoc, SERVER_DOC_REQUIRED),
+    ]) {
       writeFileSync(join(app, path), code);
     }
-    for (const file of ['main.ts', 'sqlite-app.module.ts', 'spec-runner.ts']) {
+    for (const file of ['main.ts', 'server-main.ts', 'sqlite-app.module.ts', 'spec-runner.ts']) {
       copyFileSync(join(harness, file), join(app, 'src', file));
     }
     copyFileSync(join(harness, 'tsconfig.json'), join(app, 'tsconfig.json'));
     database = await freshDatabase('consumer', { withTable: false });
+    serverDatabase = await freshDatabase('consumer_server', { withTable: false });
   }, 12 * MINUTES);
 
   afterAll(async () => {
     await database?.close();
+    await serverDatabase?.close();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -138,7 +145,7 @@ describe('nest-leaf installed from its tarball into a new app', () => {
     'runs on SQLite with its settings from the environment as strings',
     async () => {
       const file = join(scratch, 'ids.sqlite');
-      const result = await consumer('sqlite', { SQLITE_FILE: file, LEAF_STEP: '500' });
+      const result = await consumer('main.js', 'sqlite', { SQLITE_FILE: file, LEAF_STEP: '500' });
       expectWorkingApp(result);
       const db = new Database(file, { readonly: true });
       try {
@@ -157,25 +164,58 @@ describe('nest-leaf installed from its tarball into a new app', () => {
   it(
     'runs on MariaDB with the quick start module',
     async () => {
-      const password = MYSQL.password ? `:${encodeURIComponent(MYSQL.password)}` : '';
-      const url = `mysql://${MYSQL.user}${password}@${MYSQL.host}:${MYSQL.port}/${database.name}`;
-      expectWorkingApp(await consumer('mariadb', { DATABASE_URL: url }));
+      expectWorkingApp(await consumer('main.js', 'mariadb', { DATABASE_URL: mysqlUrl(database.name) }));
       // The migration created leaf_alloc; graceful shutdown gave the unused tail back.
       expect(await database.maxId('order')).toBe(3n);
     },
     2 * MINUTES,
   );
 
-  async function consumer(engine: string, env: Record<string, string>): Promise<ConsumerRun> {
+  it(
+    'runs the ID server of docs/server.md on a fresh MariaDB database, and a service on HttpLeafStore through it',
+    async () => {
+      const tokens = {
+        BILLING_TOKEN: 'consumer-billing-token-0123456789',
+        SHOP_TOKEN: 'consumer-shop-token-0123456789ab',
+        OPS_TOKEN: 'consumer-ops-token-0123456789abcd',
+      };
+      const result = await consumer<{
+        leafGet: { status: number; text: string };
+        forbidden: number;
+        invoices: string[];
+        notAllowed: string;
+      }>('server-main.js', undefined, { DATABASE_URL: mysqlUrl(serverDatabase.name), ...tokens });
+      expect(result.leafGet).toEqual({ status: 200, text: '1' });
+      expect(result.forbidden).toBe(403);
+      // The server reserved invoice's first segment for itself at boot: the service's range comes after it.
+      expect(result.invoices.map(BigInt)).toEqual([1001n, 1002n]);
+      expect(result.notAllowed).toBe('LEAF_FORBIDDEN');
+      // The migration created leaf_alloc; both processes gave their tails back on shutdown.
+      expect(await serverDatabase.maxId('order')).toBe(2n);
+      expect(await serverDatabase.maxId('invoice')).toBe(1003n);
+    },
+    2 * MINUTES,
+  );
+
+  async function consumer<T = ConsumerRun>(
+    entry: string,
+    engine: string | undefined,
+    env: Record<string, string>,
+  ): Promise<T> {
     const app = join(scratch, 'app');
-    const { stdout } = await run(process.execPath, ['dist/main.js', engine], {
+    const { stdout } = await run(process.execPath, [`dist/${entry}`, ...(engine === undefined ? [] : [engine])], {
       cwd: app,
       env: { PATH: process.env.PATH, ...env },
       timeout: 90_000,
     });
-    return JSON.parse(stdout.trim().split('\n').at(-1)!) as ConsumerRun;
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
   }
 });
+
+function mysqlUrl(database: string): string {
+  const password = MYSQL.password ? `:${encodeURIComponent(MYSQL.password)}` : '';
+  return `mysql://${MYSQL.user}${password}@${MYSQL.host}:${MYSQL.port}/${database}`;
+}
 
 function expectWorkingApp(result: ConsumerRun): void {
   expect(result.node).toBe(process.version);

@@ -1,16 +1,16 @@
 /**
- * The code blocks of the README that form the consumer app: each one follows a `<!-- consumer: <path> -->` line,
+ * The code blocks of the README (or of a page of docs/) that form the consumer app: each one follows a `<!-- consumer: <path> -->` line,
  * and is written to that path of the app. So the README's examples are the code the consumer test compiles and runs.
  */
-export function readmeFiles(readme: string): Map<string, string> {
+export function readmeFiles(readme: string, required: readonly string[] = REQUIRED): Map<string, string> {
   const files = new Map<string, string>();
   const block = /<!-- consumer: (\S+) -->\s*\n```ts\n([\s\S]*?)\n```/g;
   for (const [, path, code] of readme.matchAll(block)) {
-    if (files.has(path)) throw new Error(`README.md has two consumer blocks for ${path}`);
+    if (files.has(path)) throw new Error(`two consumer blocks for ${path}`);
     files.set(path, `${code}\n`);
   }
-  for (const required of REQUIRED) {
-    if (!files.has(required)) throw new Error(`README.md has no <!-- consumer: ${required} --> block`);
+  for (const path of required) {
+    if (!files.has(path)) throw new Error(`no <!-- consumer: ${path} --> block`);
   }
   return files;
 }
@@ -24,3 +24,6 @@ const REQUIRED = [
   'src/order.service.spec.ts',
   'src/invoices.module.ts',
 ];
+
+/** What the ID server harness (test/consumer/app/server-main.ts) imports from docs/server.md. */
+export const SERVER_DOC_REQUIRED = ['src/id-server.module.ts', 'src/id-client.module.ts'];

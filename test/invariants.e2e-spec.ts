@@ -9,21 +9,17 @@ import {
   LeafAllocMigration,
   LeafModule,
   LeafStoreError,
-  LeafUnavailableError,
   MAX_ID,
-  UnknownBizTagError,
   type LeafModuleOptions,
 } from 'nest-leaf';
-import { LeafMetrics } from 'nest-leaf/prometheus';
-import { Registry } from 'prom-client';
-import { freshDatabase, type TestDatabase } from '../support/mariadb.js';
-import { startLeafApp, type LeafApp } from '../support/leaf-app.js';
 import { expectUnique, sleep } from './support/assertions.js';
 import { mariadbDatabase, postgresDatabase, sqliteDatabase, type EngineDatabase } from './support/engines.js';
 
 /**
- * Promises the core keeps whatever the table, the clients or the clock do (the clock's are in
- * libs/leaf/src/segment/clock-jumps.spec.ts): each of these failed on the core before the reshape.
+ * Promises the core keeps whatever the table, the clients or the clock do: each of these failed on the core before the
+ * reshape. Those that no engine decides run on the in-memory store beside the code: the clock's in
+ * libs/leaf/src/segment/clock-jumps.spec.ts, those of tags met for the first time in libs/leaf/src/tag-lookups.spec.ts
+ * and tag-registry.idle.spec.ts.
  */
 
 const engines: Array<[string, () => Promise<EngineDatabase>]> = [
@@ -116,84 +112,5 @@ describe.each(engines)('never re-issuing an ID on %s', (_name, create) => {
     const last = await ids.nextIds('last', 15);
     expect([last[0], last.at(-1)]).toEqual([MAX_ID - 15n, MAX_ID - 1n]);
     await expect(ids.nextId('last')).rejects.toBeInstanceOf(IdOverflowError);
-  });
-});
-
-describe('tags met for the first time, on MariaDB', () => {
-  let db: TestDatabase;
-  let leaf: LeafApp;
-
-  beforeAll(async () => {
-    db = await freshDatabase('invariants_tags');
-    const rows = Array.from({ length: 200 }, (_, i) => `('found_${i}', 1, 10)`).join(', ');
-    await db.query(`INSERT INTO leaf_alloc (biz_tag, max_id, step) VALUES ${rows}`);
-    leaf = await startLeafApp(db.name, {
-      bizTags: [{ tag: 'order', step: 100 }],
-      dynamicStep: false,
-      checkIntervalMs: 20,
-      idleTagTimeoutMs: 1500,
-      maxTagLookups: 200,
-    });
-  });
-  afterAll(async () => {
-    await leaf?.close();
-    await db?.close();
-  });
-
-  it('looks up a flood of unknown tags with a bounded share of the database, while a served tag keeps going', async () => {
-    const [before] = await db.query<Array<{ Value: string }>>("SHOW GLOBAL STATUS LIKE 'Connections'");
-    let served = 0;
-    let serving = true;
-    const load = (async () => {
-      while (serving) {
-        await leaf.ids.nextIds('order', 50);
-        served += 50;
-        await sleep(1);
-      }
-    })();
-    const flood = await Promise.all(
-      Array.from({ length: 60_000 }, (_, i) => settle(() => leaf.ids.nextId(`nobody_${i}`))),
-    );
-    serving = false;
-    await load;
-    const [after] = await db.query<Array<{ Value: string }>>("SHOW GLOBAL STATUS LIKE 'Connections'");
-    const kinds = new Map<string, number>();
-    for (const { error } of flood) {
-      const kind =
-        error instanceof LeafUnavailableError ? `unavailable:${error.reason}` : (error as Error).constructor.name;
-      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-    }
-    console.log(
-      `60,000 unknown tags: ${JSON.stringify(Object.fromEntries(kinds))}; order served ${served} IDs meanwhile`,
-    );
-    expect(
-      flood.every(({ error }) => error instanceof UnknownBizTagError || error instanceof LeafUnavailableError),
-    ).toBe(true);
-    expect(kinds.get('UnknownBizTagError') ?? 0).toBeGreaterThan(0);
-    expect(kinds.get('unavailable:overloaded') ?? 0).toBeGreaterThan(0);
-    // The served tag never failed a reservation, and the flood opened at most a few connections.
-    const order = leaf.ids.inspect().find((s) => s.tag === 'order')!;
-    expect(order.errors).toBe(0);
-    expect(served).toBeGreaterThan(0);
-    expect(Number(after.Value) - Number(before.Value)).toBeLessThan(20);
-  });
-
-  it('lets go of idle tags found on first use, gives their tails back, and keeps metrics bounded', async () => {
-    const registry = new Registry();
-    const metrics = new LeafMetrics(leaf.ids, { registry });
-    try {
-      const first = await Promise.all(Array.from({ length: 200 }, (_, i) => leaf.ids.nextId(`found_${i}`)));
-      expect(first.every((id) => id === 1n)).toBe(true);
-      expect(leaf.ids.inspect()).toHaveLength(201);
-      await sleep(2500);
-      expect(leaf.ids.inspect().map((s) => s.tag)).toEqual(['order']);
-      const series = (await registry.metrics()).split('\n').filter((line) => line.startsWith('leaf_ids_issued_total{'));
-      expect(series).toHaveLength(1);
-      // Each tail went back: the next call continues at 2, with no gap and no repeat.
-      expect(await db.maxId('found_7')).toBe(2n);
-      expect(await leaf.ids.nextId('found_7')).toBe(2n);
-    } finally {
-      metrics.close();
-    }
   });
 });

@@ -1,25 +1,18 @@
-import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
+import { IdOverflowError } from './errors/id-overflow.error.js';
+import { InvalidArgumentError } from './errors/invalid-argument.error.js';
 import { LeafStoreError } from './errors/leaf-store.error.js';
 import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
-import { IdGenerator } from './id-generator.js';
+import { UnknownBizTagError } from './errors/unknown-biz-tag.error.js';
+import { expectStrictlyIncreasing, generatorsWith } from './id-generator.spec-helpers.js';
 import type { ReservationEvent } from './segment/segment.types.js';
-import { resolveLeafOptions, type LeafModuleOptions } from './leaf.options.js';
+import { MAX_ID } from './store/leaf-store.js';
 import { InMemoryLeafStore } from './testing/in-memory-leaf.store.js';
 
-const generators: IdGenerator[] = [];
-
-function generator(store: InMemoryLeafStore, options: Partial<LeafModuleOptions> = {}) {
-  const ids = new IdGenerator(resolveLeafOptions({ bizTags: ['order'], step: 10, ...options }), store);
-  generators.push(ids);
-  return ids;
-}
+const generator = generatorsWith({ bizTags: ['order'], step: 10 });
 
 describe('IdGenerator', () => {
-  afterEach(async () => {
-    await Promise.all(generators.splice(0).map((ids) => ids.close()));
-  });
-
   it('starts itself when called before startup, e.g. from another provider’s onModuleInit', async () => {
     const store = new InMemoryLeafStore();
     const ids = generator(store);
@@ -122,5 +115,68 @@ describe('IdGenerator', () => {
     await ids.nextId('order');
     const after = events.filter((e) => e.ok).at(-1)!.step;
     expect(after).toBeLessThanOrEqual(2 * before);
+  });
+
+  it('serves nextIds across segments', async () => {
+    const ids = generator(new InMemoryLeafStore(), { bizTags: ['batch'], step: 100, dynamicStep: false });
+    await ids.start();
+    const batch = await ids.nextIds('batch', 250);
+    expect(batch).toHaveLength(250);
+    expectStrictlyIncreasing(batch);
+    expect(batch[0]).toBe(1n);
+    expect(batch.at(-1)).toBe(250n);
+    const more = await ids.nextIds('batch', 10_000);
+    expectStrictlyIncreasing([...batch, ...more]);
+  });
+
+  it('issues IDs above all of the previous run after a restart', async () => {
+    const store = new InMemoryLeafStore();
+    const first = generator(store, { step: 100 });
+    await first.start();
+    const before = await first.nextIds('order', 150);
+    await first.close();
+    const second = generator(store, { step: 100 }); // the next run, on the same table
+    await second.start();
+    const after = await second.nextId('order');
+    expect(after > before.at(-1)!).toBe(true);
+  });
+
+  it('rejects an unknown tag and bad arguments with typed errors, reserving nothing', async () => {
+    const store = new InMemoryLeafStore();
+    const ids = generator(store, { dynamicStep: false });
+    await ids.start();
+    await ids.nextId('order');
+    const maxId = store.rows.get('order')!.maxId;
+    await expect(ids.nextId('nope')).rejects.toBeInstanceOf(UnknownBizTagError);
+    await expect(ids.nextId('nope')).rejects.toThrow(/Unknown biz tag "nope"/);
+    for (const tag of ['', '   ', 'x'.repeat(129), 42, null, undefined] as unknown[]) {
+      await expect(ids.nextId(tag as string)).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(ids.nextIds(tag as string, 1)).rejects.toMatchObject({ argument: 'bizTag' });
+    }
+    for (const count of [0, -1, 1.5, NaN, Infinity, 10_001, '3'] as unknown[]) {
+      await expect(ids.nextIds('order', count as number)).rejects.toMatchObject({
+        argument: 'count',
+        message: expect.stringMatching(/from 1 to 10000/),
+      });
+    }
+    expect(store.rows.get('order')!.maxId).toBe(maxId);
+    expect(store.rows.has('nope')).toBe(false);
+    expect(await ids.nextId('order')).toBe(2n);
+  });
+
+  it('serves every ID below 2^63-1, shrinking the last reservation, then IdOverflowError with the row at 2^63-1', async () => {
+    const nearEnd = MAX_ID - 150n;
+    const store = new InMemoryLeafStore({ edge: { maxId: nearEnd, step: 100 } });
+    const ids = generator(store, { bizTags: ['edge'], dynamicStep: false, threshold: 0.01 });
+    await ids.start();
+    const served = await ids.nextIds('edge', 100);
+    expect(served[0]).toBe(nearEnd);
+    expect(served.at(-1)).toBe(nearEnd + 99n);
+    // 50 IDs are left, fewer than the step: the last reservation takes just those.
+    const last = await ids.nextIds('edge', 50);
+    expect([last[0], last.at(-1)]).toEqual([nearEnd + 100n, MAX_ID - 1n]);
+    await expect(ids.nextId('edge')).rejects.toBeInstanceOf(IdOverflowError);
+    await expect(ids.nextId('edge')).rejects.toThrow(/would pass 2\^63-1/);
+    expect(store.rows.get('edge')!.maxId).toBe(MAX_ID);
   });
 });

@@ -101,7 +101,7 @@ describe('TagLookups', () => {
     await jest.advanceTimersByTimeAsync(1);
     const errors = await Promise.all(found);
     expect(errors.every((e) => e instanceof LeafUnavailableError && e.reason === 'unreachable')).toBe(true);
-    expect((errors[4] as Error).message).toMatch(/Could not look up "e" in leaf_alloc: .*reservationTimeoutMs/);
+    expect((errors[4] as Error).message).toMatch(/Could not look up "e" in the store: .*reservationTimeoutMs/);
     await jest.advanceTimersByTimeAsync(50); // the four abandoned lookups end, and their turns pass on
     expect(pending.map((p) => p.tag)).toEqual(['a', 'b', 'c', 'd']); // "e" gave up before its turn: no statement
     const again = tags.find('a');

@@ -35,7 +35,10 @@ describe('TagRegistry at boot', () => {
       order: { maxId: 11n, step: 10, description: null },
       invoice: { maxId: 21n, step: 20, description: 'invoice numbers' },
     });
-    expect(warned).toEqual([expect.stringMatching(/^"user" is configured with step 50 but its leaf_alloc row says 7/)]);
+    expect(warned).toEqual([
+      '"user" is configured with step 50 but its row in the memory store says 7; the row wins. To change it: ' +
+        'LeafAdmin.setStep("user", 50).',
+    ]);
     expect(tagSnapshot(ids, 'user')).toMatchObject({ configured: true, baseStep: 7, step: 7 });
     expect(await ids.nextId('user')).toBe(500n);
     expect(await ids.nextId('invoice')).toBe(1n);
@@ -57,9 +60,43 @@ describe('TagRegistry at boot', () => {
   it('fails startup with LeafStoreError, saying what to check, when the table cannot be read', async () => {
     const store = new InMemoryLeafStore();
     store.listTags = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:3306'));
-    const failure = generator(store).start();
+    const failure = generator(store, { bootTimeoutMs: 0 }).start();
     await expect(failure).rejects.toBeInstanceOf(LeafStoreError);
-    await expect(failure).rejects.toThrow(/Could not read leaf_alloc at startup: Error: connect ECONNREFUSED/);
+    await expect(failure).rejects.toThrow(
+      'Could not read the tags from the memory store at startup: connect ECONNREFUSED 127.0.0.1:3306. Check that ' +
+        'the memory store is up and reachable from this process.',
+    );
+  });
+
+  it('retries what fails for a while within bootTimeoutMs, every step of the boot, and what cannot be cured not at all', async () => {
+    const store = new InMemoryLeafStore({ order: { step: 10 } });
+    const failing = (times: number, method: 'listTags' | 'createTags' | 'reserve') => {
+      const real = store[method].bind(store) as (...args: never[]) => Promise<unknown>;
+      let left = times;
+      (store as unknown as Record<string, unknown>)[method] = (...args: never[]) =>
+        left-- > 0 ? Promise.reject(new Error(`${method}: deadlock found (1213)`)) : real(...args);
+    };
+    failing(2, 'listTags');
+    failing(2, 'createTags');
+    failing(3, 'reserve');
+    const ids = generator(store, { bizTags: ['order', 'user'], retryMinDelayMs: 1, retryMaxDelayMs: 5 });
+    await ids.start();
+    expect([await ids.nextId('order'), await ids.nextId('user')]).toEqual([1n, 1n]);
+
+    const permanent = new InMemoryLeafStore();
+    let reads = 0;
+    permanent.listTags = () => (reads++, Promise.reject(new LeafStoreError('leaf_alloc does not exist')));
+    await expect(generator(permanent, { retryMinDelayMs: 1 }).start()).rejects.toThrow('leaf_alloc does not exist');
+    expect(reads).toBe(1);
+
+    const down = new InMemoryLeafStore();
+    let tries = 0;
+    down.listTags = () => (tries++, Promise.reject(new Error('connect ECONNREFUSED')));
+    const options = { bootTimeoutMs: 60, retryMinDelayMs: 5, retryMaxDelayMs: 10 };
+    await expect(generator(down, options).start()).rejects.toThrow(
+      /^Could not read the tags from the memory store at startup \(retried for up to bootTimeoutMs, 60 ms\)/,
+    );
+    expect(tries).toBeGreaterThan(2);
   });
 });
 

@@ -6,6 +6,7 @@ import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import type { ResolvedBizTag } from '../leaf.options.js';
 import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange } from '../store/leaf-store.js';
 import { readDurability, type RedisDurability } from './redis-durability.js';
+import { RedisCalls } from './redis-calls.js';
 import { addressOf, badMaxId, badStep, escapeGlob, notAHash, unknownTag } from './redis-messages.js';
 import { SCRIPTS, type ReserveReply, type ScriptName } from './redis-scripts.js';
 
@@ -40,8 +41,8 @@ type ScriptCall = (key: string, ...args: string[]) => Promise<unknown>;
  * Cancelling: an aborted `AbortSignal` rejects the call at once, but a command already sent cannot be taken back.
  * A reservation that lands after its caller gave up is a gap, never a duplicate: the generator never uses it.
  *
- * The store listens to the client's `error` events, so that ioredis does not print every failed reconnection as
- * an unhandled error: a call that fails while the client is not connected names the address and the last such error.
+ * The store listens to the client's `error` events (`RedisCalls`), so that ioredis does not print every failed
+ * reconnection as an unhandled error; while the client is down, calls fail at once, naming the address and why.
  */
 export class RedisLeafStore implements LeafStore {
   /** `redis` or `redis-cluster`. */
@@ -55,8 +56,7 @@ export class RedisLeafStore implements LeafStore {
   private durability?: Promise<RedisDurability>;
   /** Tags whose hash listTags left out, warned about once. */
   private readonly skipped = new Set<string>();
-  /** The client's newest connection error, named when a call fails while it is not connected. */
-  private connectionError: Error | undefined;
+  private readonly calls: RedisCalls;
 
   /**
    * @param client an ioredis `Redis` or `Cluster`, owned by the caller (the store never connects or quits it)
@@ -69,9 +69,7 @@ export class RedisLeafStore implements LeafStore {
     this.keyPrefix = options.keyPrefix ?? 'leaf_alloc:';
     this.engine = client.isCluster ? 'redis-cluster' : 'redis';
     this.location = `${addressOf(client)} (keys ${String(client.options.keyPrefix ?? '')}${this.keyPrefix}*)`;
-    client.on('error', (error: Error) => {
-      this.connectionError = error;
-    });
+    this.calls = new RedisCalls(client, this.location);
     // defineCommand sends EVAL the first time on each connection and EVALSHA after: one round trip either way.
     for (const [name, lua] of Object.entries(SCRIPTS)) client.defineCommand(name, { numberOfKeys: 1, lua });
     const commands = client as unknown as Record<ScriptName, ScriptCall>;
@@ -211,38 +209,14 @@ export class RedisLeafStore implements LeafStore {
     return (await this.scripts.nestLeafCreate(this.keyPrefix + tag, ...args)) === 1;
   }
 
-  /**
-   * Runs one call under the caller's signal: an aborted signal rejects at once, and an abort while the command is
-   * out rejects without waiting for it (it may still land; see the class comment).
-   */
-  private async run<T>(signal: AbortSignal | undefined, key: string, call: () => Promise<T>): Promise<T> {
-    signal?.throwIfAborted();
-    const pending = call().catch((error: unknown) => {
-      throw this.unreachable(notAHash(error, key));
-    });
-    if (this.durability === undefined)
-      void pending.then(
-        () => this.checkDurability(),
-        () => undefined,
-      );
-    if (signal === undefined) return pending;
-    pending.catch(() => undefined);
-    let onAbort: () => void = () => undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(this.unreachable(signal.reason));
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      return await Promise.race([pending, aborted]);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
+  /** One call through `RedisCalls`; the first one that succeeds also reads the server's durability. */
+  private run<T>(signal: AbortSignal | undefined, key: string, call: () => Promise<T>): Promise<T> {
+    const pending = this.calls.run(signal, call, (error) => notAHash(error, key));
+    if (this.durability === undefined) void pending.then(() => this.checkDurability(), ignore);
+    return pending;
   }
+}
 
-  /** `error`, or while the client is not connected an error naming the address and why it is not (the cause). */
-  private unreachable(error: unknown): unknown {
-    const cause = this.connectionError;
-    if (cause === undefined || this.client.status === 'ready') return error;
-    return new Error(`${this.location} is not reachable: ${cause.message}`, { cause });
-  }
+function ignore(): undefined {
+  return undefined;
 }

@@ -12,8 +12,7 @@ export async function withDeadline<T>(ms: number, what: string, call: (signal: A
       controller.abort(
         new Error(
           `${what} did not complete within reservationTimeoutMs (${ms} ms) and was abandoned (a result that ` +
-            'comes later is never used). Check the store (database, Redis or ID server): it may be slow, locked, or ' +
-            'unreachable.',
+            'comes later is never used): the store may be slow, locked by another connection, or unreachable.',
         ),
       ),
     ms,
@@ -21,9 +20,7 @@ export async function withDeadline<T>(ms: number, what: string, call: (signal: A
   timer.unref();
   let stop: () => void = () => undefined;
   const aborted = new Promise<never>((_, reject) => {
-    // A turn of the event loop later: a store that rejects as the signal fires is heard first, with its own account
-    // of why (Redis not reachable, say) rather than the bare deadline.
-    stop = () => setImmediate(() => reject(controller.signal.reason));
+    stop = () => reject(controller.signal.reason);
     controller.signal.addEventListener('abort', stop, { once: true });
   });
   const pending = call(controller.signal);

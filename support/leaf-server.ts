@@ -2,7 +2,8 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { LeafModule, serverTimeoutFor, TypeOrmLeafStore, type LeafModuleOptions, type LeafStore } from 'nest-leaf';
+import { LeafModule, type LeafModuleOptions, type LeafStore } from 'nest-leaf';
+import { serverTimeoutFor, TypeOrmLeafStore } from 'nest-leaf/typeorm';
 import { LeafServerModule, type LeafServerOptions } from 'nest-leaf/server';
 import { mysqlDataSourceOptions } from './mariadb.js';
 

@@ -4,19 +4,18 @@ import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import {
   IdGenerator,
-  LeafAllocMigration,
   LeafStoreError,
   LeafUnavailableError,
-  TypeOrmLeafStore,
   type LeafModuleOptions,
   type ReservationEvent,
   type ReservedRange,
 } from 'nest-leaf';
+import { LeafAllocMigration, TypeOrmLeafStore } from 'nest-leaf/typeorm';
 // Not public: the generator is built by hand here, as LeafModule builds it, so that its first reservation is seen.
 import { resolveLeafOptions } from '../libs/leaf/src/leaf.options.js';
 import { isPermanent } from '../libs/leaf/src/segment/segment-reserver.js';
-import { serverTimeoutFor } from '../libs/leaf/src/store/server-bound.js';
-import { mysqlDialect } from '../libs/leaf/src/store/sql-dialect.js';
+import { serverTimeoutFor } from '../libs/leaf/src/typeorm/server-bound.js';
+import { mysqlDialect } from '../libs/leaf/src/typeorm/sql-dialect.js';
 import { MYSQL } from '../support/mariadb.js';
 import { POSTGRES } from './demo/support/postgres.js';
 import { expectUnique, sleep } from './support/assertions.js';

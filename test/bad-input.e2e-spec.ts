@@ -17,7 +17,6 @@ import { isNativeError } from 'node:util/types';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import {
   BizTagExistsError,
-  createTableSql,
   IdGenerator,
   IdOverflowError,
   InvalidArgumentError,
@@ -30,6 +29,7 @@ import {
   UnknownBizTagError,
   type LeafModuleOptions,
 } from 'nest-leaf';
+import { createTableSql } from 'nest-leaf/typeorm';
 import { expectStrictlyIncreasing, expectUnique, sleep } from './support/assertions.js';
 import { freePort } from './support/ports.js';
 import { freshDatabase, mysqlDataSourceOptions, type TestDatabase } from '../support/mariadb.js';

@@ -8,11 +8,11 @@ import {
   IdGenerator,
   IdOverflowError,
   LeafAdmin,
-  LeafAllocMigration,
   LeafModule,
   MAX_ID,
   UnknownBizTagError,
 } from 'nest-leaf';
+import { LeafAllocMigration } from 'nest-leaf/typeorm';
 import { expectStrictlyIncreasing, expectUnique } from './support/assertions.js';
 import { mariadbDatabase, postgresDatabase, sqliteDatabase, type EngineDatabase } from './support/engines.js';
 

@@ -3,15 +3,8 @@ import { Module, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import {
-  IdGenerator,
-  IdOverflowError,
-  LeafAllocMigration,
-  LeafModule,
-  LeafStoreError,
-  MAX_ID,
-  type LeafModuleOptions,
-} from 'nest-leaf';
+import { IdGenerator, IdOverflowError, LeafModule, LeafStoreError, MAX_ID, type LeafModuleOptions } from 'nest-leaf';
+import { LeafAllocMigration } from 'nest-leaf/typeorm';
 import { expectUnique, sleep } from './support/assertions.js';
 import { mariadbDatabase, postgresDatabase, sqliteDatabase, type EngineDatabase } from './support/engines.js';
 

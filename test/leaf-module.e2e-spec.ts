@@ -6,13 +6,12 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import {
   IdGenerator,
   InvalidLeafOptionsError,
-  LeafAlloc,
-  LeafAllocMigration,
   LeafModule,
   LeafStoreError,
   LeafUnavailableError,
   type LeafModuleOptions,
 } from 'nest-leaf';
+import { LeafAlloc, LeafAllocMigration } from 'nest-leaf/typeorm';
 import { expectUnique } from './support/assertions.js';
 import { startLeafApp } from '../support/leaf-app.js';
 import { freshDatabase, MYSQL, mysqlDataSourceOptions, type TestDatabase } from '../support/mariadb.js';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
-import { BizTagExistsError, createTableSql, LeafAdmin } from 'nest-leaf';
+import { BizTagExistsError, LeafAdmin } from 'nest-leaf';
+import { createTableSql } from 'nest-leaf/typeorm';
 import { expectStrictlyIncreasing, expectUnique } from './support/assertions.js';
 import { startLeafApp, type LeafApp } from '../support/leaf-app.js';
 import { freshDatabase, MYSQL, type TestDatabase } from '../support/mariadb.js';

@@ -3,15 +3,8 @@ import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import {
-  IdGenerator,
-  InvalidLeafOptionsError,
-  LeafAdmin,
-  LeafAllocMigration,
-  LeafModule,
-  LeafStoreError,
-  type LeafStore,
-} from 'nest-leaf';
+import { IdGenerator, InvalidLeafOptionsError, LeafAdmin, LeafModule, LeafStoreError, type LeafStore } from 'nest-leaf';
+import { LeafAllocMigration } from 'nest-leaf/typeorm';
 import { InMemoryLeafStore } from 'nest-leaf/testing';
 import { sqliteDatabase, type EngineDatabase } from './support/engines.js';
 

@@ -1,14 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import {
-  IdOverflowError,
-  LeafAllocMigration,
-  LeafStoreError,
-  MAX_ID,
-  TypeOrmLeafStore,
-  UnknownBizTagError,
-} from 'nest-leaf';
+import { IdOverflowError, LeafStoreError, MAX_ID, UnknownBizTagError } from 'nest-leaf';
+import { LeafAllocMigration, TypeOrmLeafStore } from 'nest-leaf/typeorm';
 import { RedisLeafStore } from 'nest-leaf/redis';
 import { describeLeafStoreContract } from 'nest-leaf/testing';
 import { resolveLeafOptions } from '../libs/leaf/src/leaf.options.js';

@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IdGenerator, LeafAllocMigration, LeafModule, LeafUnavailableError, type ReservationEvent } from 'nest-leaf';
+import { IdGenerator, LeafModule, LeafUnavailableError, type ReservationEvent } from 'nest-leaf';
+import { LeafAllocMigration } from 'nest-leaf/typeorm';
 import { expectStrictlyIncreasing, expectUnique, sleep } from './support/assertions.js';
 
 // The issue: better-sqlite3 is synchronous and TypeORM opens it with a 5 s busy timeout, so while another

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
-import { TypeOrmLeafStore } from 'nest-leaf';
+import { TypeOrmLeafStore } from 'nest-leaf/typeorm';
 import { RedisLeafStore, type RedisPersistence } from 'nest-leaf/redis';
 import { mysqlDataSourceOptions, mysqlClientOptions, MYSQL, type Server } from '../../support/mariadb.js';
 import { freshRedisKeys, type RedisKeySpace } from '../../support/redis.js';

@@ -1,4 +1,4 @@
-import { createTableSql } from 'nest-leaf';
+import { createTableSql } from 'nest-leaf/typeorm';
 import {
   BEYOND_DOUBLE,
   describeDemoApi,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { LeafAllocMigration, TypeOrmLeafStore } from 'nest-leaf';
+import { LeafAllocMigration, TypeOrmLeafStore } from 'nest-leaf/typeorm';
 import { mysqlDataSourceOptions } from '../../support/mariadb.js';
 import { POSTGRES } from '../demo/support/postgres.js';
 

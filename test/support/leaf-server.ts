@@ -1,4 +1,4 @@
-import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange, ResolvedBizTag } from 'nest-leaf';
+import type { LeafAllocRow, LeafStore, NewLeafAllocRow, NewTagRow, ReservedRange } from 'nest-leaf';
 import { startIdServer, type IdServerApp, type IdServerOptions } from '../../support/leaf-server.js';
 
 export { availablePlatforms, type Platform } from '../../support/leaf-server.js';
@@ -53,7 +53,7 @@ export class CountingStore implements LeafStore {
     });
   }
 
-  createTags(tags: readonly ResolvedBizTag[], signal?: AbortSignal): Promise<void> {
+  createTags(tags: readonly NewTagRow[], signal?: AbortSignal): Promise<void> {
     return this.pass('createTags', () => this.inner.createTags(tags, signal));
   }
 

@@ -2,14 +2,15 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { InvalidArgumentError } from './errors/invalid-argument.error.js';
 import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
-import { describeValue, type ResolvedLeafOptions } from './leaf.options.js';
 import { LeafScheduler } from './leaf.scheduler.js';
-import { TagCodes, type ParsedLeafCode } from './period/tag-codes.js';
+import { TagCodes, type ParsedLeafCode } from './codes/tag-codes.js';
 import type { SegmentBuffer } from './segment/segment-buffer.js';
 import type { LeafTagSnapshot, ReservationEvent } from './segment/segment.types.js';
 import type { LeafStore } from './store/leaf-store.js';
 import { ReservationListeners } from './reservation-listeners.js';
 import { TagRegistry } from './tag-registry.js';
+import { describeValue } from './errors/describe-value.js';
+import { type ResolvedLeafOptions } from './leaf.defaults.js';
 
 /**
  * Hands out unique, increasing IDs per biz tag from segments reserved in `leaf_alloc`.

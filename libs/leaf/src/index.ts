@@ -1,16 +1,21 @@
 export { LeafModule } from './leaf.module.js';
 export { IdGenerator } from './id-generator.js';
+export { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
 export { OpaqueIdCodec } from './codes/opaque-id.codec.js';
 export { LeafAdmin, type CreateBizTagOptions } from './leaf.admin.js';
-export { LeafAlloc } from './store/leaf-alloc.entity.js';
-export { LeafAllocMigration, createTableSql } from './store/leaf-alloc.migration.js';
-export { TypeOrmLeafStore, type TypeOrmLeafStoreOptions } from './store/typeorm-leaf.store.js';
-export { serverTimeoutFor } from './store/server-bound.js';
+export {
+  TypeOrmLeafStore,
+  LeafAllocMigration,
+  createTableSql,
+  serverTimeoutFor,
+  type TypeOrmLeafStoreOptions,
+} from './typeorm/root-exports.js';
 export { MAX_ID } from './store/leaf-store.js';
-export type { LeafStore, LeafAllocRow, NewLeafAllocRow, ReservedRange } from './store/leaf-store.js';
-export { MAX_BIZ_TAG_LENGTH } from './leaf.options.js';
-export type { LeafModuleOptions, LeafBizTagOptions, LeafModuleExtras, ResolvedBizTag } from './leaf.options.js';
-export type { LeafPeriod } from './period/calendar.js';
-export type { ParsedLeafCode } from './period/tag-codes.js';
+export type { LeafStore, LeafAllocRow, NewLeafAllocRow, NewTagRow, ReservedRange } from './store/leaf-store.js';
+export type { LeafModuleOptions, LeafModuleExtras } from './leaf.options.js';
+export type { ParsedLeafCode } from './codes/tag-codes.js';
 export type { LeafTagSnapshot, ReservationEvent, ReservationTrigger } from './segment/segment.types.js';
 export * from './errors/index.js';
+export { type LeafPeriod } from './leaf.defaults.js';
+export { MAX_BIZ_TAG_LENGTH } from './leaf.options-validation.js';
+export { type LeafBizTagOptions } from './leaf.biz-tags.js';

@@ -4,10 +4,11 @@ import { InvalidArgumentError } from './errors/invalid-argument.error.js';
 import { UnknownBizTagError } from './errors/unknown-biz-tag.error.js';
 import { IdGenerator } from './id-generator.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
-import { bizTagProblem, descriptionProblem, type ResolvedLeafOptions } from './leaf.options.js';
 import { periodOwner } from './period/period-names.js';
 import { MAX_ID, type LeafStore } from './store/leaf-store.js';
 import { withDeadline } from './store/store-deadline.js';
+import { type ResolvedLeafOptions } from './leaf.defaults.js';
+import { bizTagProblem, descriptionProblem } from './leaf.options-validation.js';
 
 /** What a new tag starts with. */
 export interface CreateBizTagOptions {

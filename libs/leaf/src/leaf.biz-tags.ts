@@ -1,17 +1,17 @@
+import { describeValue } from './errors/describe-value.js';
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
 import type { ResolvedBizTag } from './leaf.defaults.js';
 import {
   bizTagProblem,
-  describeValue,
   descriptionProblem,
   fractionOption,
   integerOption,
   MAX_BIZ_TAG_LENGTH,
   unknownKeyProblem,
 } from './leaf.options-validation.js';
-import { PERIODS, type LeafPeriod } from './period/calendar.js';
-import { CodeFormat } from './period/code-format.js';
+import { CodeFormat } from './codes/code-format.js';
 import { periodOwner, periodRowSuffixLength } from './period/period-names.js';
+import { PERIODS, type LeafPeriod } from './leaf.defaults.js';
 
 /** A biz tag to serve, with the step and description its `leaf_alloc` row is created with if missing. */
 export interface LeafBizTagOptions {

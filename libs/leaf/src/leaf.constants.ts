@@ -1,4 +1,9 @@
-/** Injection token of the validated options (`ResolvedLeafOptions`). */
+/**
+ * Injection token of the validated options (`ResolvedLeafOptions`): `@Inject(LEAF_OPTIONS)`. Exported by `LeafModule`.
+ */
 export const LEAF_OPTIONS = Symbol('LEAF_OPTIONS');
-/** Injection token of the `LeafStore` the generator reserves segments from. */
+/**
+ * Injection token of the `LeafStore` the generator reserves segments from, exported by `LeafModule`: inject it, or
+ * replace it in a test (`overrideProvider(LEAF_STORE).useValue(new InMemoryLeafStore())`).
+ */
 export const LEAF_STORE = Symbol('LEAF_STORE');

@@ -1,4 +1,8 @@
-import type { LeafPeriod } from './period/calendar.js';
+/** How often a period tag's sequence restarts: every day, month or year in the module's `timeZone`, or never. */
+export type LeafPeriod = 'day' | 'month' | 'year' | 'none';
+
+/** Every `LeafPeriod`, for validation and display. */
+export const PERIODS: readonly LeafPeriod[] = ['day', 'month', 'year', 'none'];
 
 /**
  * A configured tag after validation. `LeafStore.createTags` receives these: a store reads `tag`, `step` and

@@ -1,19 +1,13 @@
 import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
-import { getDataSourceToken } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { ModuleRef } from '@nestjs/core';
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
 import { IdGenerator } from './id-generator.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
 import { LeafAdmin } from './leaf.admin.js';
-import {
-  resolveLeafOptions,
-  type LeafModuleExtras,
-  type LeafModuleOptions,
-  type ResolvedLeafOptions,
-} from './leaf.options.js';
+import type { ResolvedLeafOptions } from './leaf.defaults.js';
+import { resolveLeafOptions, type LeafModuleExtras, type LeafModuleOptions } from './leaf.options.js';
 import type { LeafStore } from './store/leaf-store.js';
-import { serverTimeoutFor } from './store/server-bound.js';
-import { TypeOrmLeafStore } from './store/typeorm-leaf.store.js';
+import { DefaultTypeOrmStore } from './typeorm/default-typeorm.store.js';
 
 export const {
   ConfigurableModuleClass: ConfigurableLeafModule,
@@ -22,16 +16,15 @@ export const {
   ASYNC_OPTIONS_TYPE: LEAF_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<LeafModuleOptions>({ moduleName: 'Leaf' })
   .setClassMethodName('forRoot')
-  .setExtras<LeafModuleExtras>({ isGlobal: false, dataSource: undefined }, withLeafProviders)
+  .setExtras<LeafModuleExtras>({ isGlobal: true, dataSource: undefined }, withLeafProviders)
   .build();
 
 /**
  * The part of the module that depends on the extras: the store, and global registration.
  *
- * The module imports nothing of TypeORM: an app whose `store` is its own needs no TypeORM module, DataSource or
- * entity. The DataSource of the default store is injected as an optional dependency, so that Nest still builds it
- * first when it exists (providers of all modules are built concurrently: looking it up through `ModuleRef` in the
- * factory could find it not built yet), and injects `undefined` when it does not.
+ * The module imports nothing of TypeORM, an optional peer: an app whose `store` is its own needs no TypeORM module,
+ * DataSource or entity, nor the packages. Without a `store`, `DefaultTypeOrmStore` finds the app's DataSource when
+ * the generator starts.
  */
 function withLeafProviders(definition: DynamicModule, extras: LeafModuleExtras): DynamicModule {
   return {
@@ -47,30 +40,29 @@ function withLeafProviders(definition: DynamicModule, extras: LeafModuleExtras):
       {
         provide: LEAF_STORE,
         // LEAF_OPTIONS first: the options, `store` included, are validated before the store is used.
-        useFactory: (options: LeafModuleOptions, resolved: ResolvedLeafOptions, dataSource?: DataSource) =>
-          leafStore(options, resolved, extras.dataSource, dataSource),
-        inject: [LEAF_MODULE_OPTIONS, LEAF_OPTIONS, { token: getDataSourceToken(extras.dataSource), optional: true }],
+        useFactory: (options: LeafModuleOptions, resolved: ResolvedLeafOptions, moduleRef: ModuleRef) =>
+          leafStore(options, resolved, extras.dataSource, moduleRef),
+        inject: [LEAF_MODULE_OPTIONS, LEAF_OPTIONS, ModuleRef],
       },
       IdGenerator,
       LeafAdmin,
     ],
-    exports: [...(definition.exports ?? []), IdGenerator, LeafAdmin],
+    // As throttler exports its storage: the store and the options can be injected, and overridden in a test.
+    exports: [...(definition.exports ?? []), IdGenerator, LeafAdmin, LEAF_STORE, LEAF_OPTIONS],
   };
 }
 
-/** The `store` option, else `leaf_alloc` in the DataSource named by the `dataSource` extra. */
+/** The `store` option, else `leaf_alloc` in the TypeORM DataSource named by the `dataSource` extra. */
 function leafStore(
   options: LeafModuleOptions,
   resolved: ResolvedLeafOptions,
-  name: string | undefined,
-  dataSource: DataSource | undefined,
+  dataSource: string | undefined,
+  moduleRef: ModuleRef,
 ): LeafStore {
   if (options.store !== undefined) {
     // forRootAsync: the extras are not among the factory's options, so resolveLeafOptions could not see both.
-    if (name !== undefined) throw InvalidLeafOptionsError.storeWithDataSource(name);
+    if (dataSource !== undefined) throw InvalidLeafOptionsError.storeWithDataSource(dataSource);
     return options.store;
   }
-  if (dataSource === undefined) throw InvalidLeafOptionsError.noStore(name);
-  // The server gives up a little before the client does, so an abandoned UPDATE is rolled back, never applied late.
-  return new TypeOrmLeafStore(dataSource, { serverTimeoutMs: serverTimeoutFor(resolved.reservationTimeoutMs) });
+  return new DefaultTypeOrmStore(moduleRef, dataSource, resolved.reservationTimeoutMs);
 }

@@ -11,7 +11,9 @@ import { resolveLeafOptions } from './leaf.options.js';
  * LeafModule.forRoot({ bizTags: ['order'], store: new MyLeafStore(client) }) // no TypeORM needed
  * LeafModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService], useFactory: (c) => ({ ... }) })
  * ```
- * Besides the options, both take `dataSource` (a named TypeORM connection, for the default store) and `isGlobal`.
+ * Besides the options, both take `dataSource` (a named TypeORM connection, for the default store) and `isGlobal`
+ * (default true: one generator for the whole app). The module exports `IdGenerator`, `LeafAdmin`, and the
+ * `LEAF_STORE` and `LEAF_OPTIONS` tokens, which a test can override (`overrideProvider(LEAF_STORE)`).
  */
 @Module({})
 export class LeafModule extends ConfigurableLeafModule {

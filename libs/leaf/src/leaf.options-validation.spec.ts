@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { bizTagProblem, describeValue } from './leaf.options-validation.js';
+import { bizTagProblem } from './leaf.options-validation.js';
+import { describeValue } from './errors/describe-value.js';
 
 describe('bizTagProblem (options, nextId and LeafAdmin share it)', () => {
   const refused: Array<[string, string, string]> = [

@@ -2,6 +2,7 @@
  * The checks behind `resolveLeafOptions`, `IdGenerator` and `LeafAdmin`: one rule per kind of value, so a tag or
  * a step is refused alike wherever it comes in.
  */
+import { describeValue, escapeText } from './errors/describe-value.js';
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
 import type { LeafStore } from './store/leaf-store.js';
 
@@ -18,8 +19,6 @@ const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 const INVISIBLE = /\p{Cf}/u;
 /** In `u` mode `\p{Cs}` matches only a surrogate that has no partner: no UTF-8 can hold it. */
 const LONE_SURROGATE = /\p{Cs}/u;
-/** What a message shows escaped rather than raw (JSON.stringify escapes C0 and lone surrogates, not these). */
-const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
 
 /** Why a biz tag is unusable, or `undefined` when it is fine. Shared by option validation, `nextId` and `LeafAdmin`. */
 export function bizTagProblem(tag: unknown): string | undefined {
@@ -189,14 +188,6 @@ function codePointsUpTo(text: string, limit: number): number {
   return count;
 }
 
-function isHighSurrogate(unit: number): boolean {
-  return unit >= 0xd800 && unit <= 0xdbff;
-}
-
-function isLowSurrogate(unit: number): boolean {
-  return unit >= 0xdc00 && unit <= 0xdfff;
-}
-
 /** Past this many characters a message says "more than": counting a string of megabytes would cost its length. */
 const COUNTED_AT_MOST = 1_000_000;
 
@@ -204,37 +195,4 @@ const COUNTED_AT_MOST = 1_000_000;
 function countShown(tag: string): string {
   const counted = codePointsUpTo(tag, COUNTED_AT_MOST);
   return counted > COUNTED_AT_MOST ? `more than ${COUNTED_AT_MOST}` : String(counted);
-}
-
-/** The first `count` code points of `text`, reading no further than them. */
-function leadingCodePoints(text: string, count: number): string {
-  let end = 0;
-  for (let taken = 0; taken < count && end < text.length; taken++) {
-    const pair = isHighSurrogate(text.charCodeAt(end)) && isLowSurrogate(text.charCodeAt(end + 1));
-    end += pair ? 2 : 1;
-  }
-  return text.slice(0, end);
-}
-
-/** `text` as a quoted literal with every control, format or unpaired character escaped (`\n`, `\u200b`). */
-function escapeText(text: string): string {
-  const quoted = JSON.stringify(text).slice(1, -1);
-  return quoted.replace(UNPRINTABLE, (char) => {
-    const code = char.codePointAt(0)!;
-    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
-}
-
-/** A value as a message shows it: strings quoted and escaped, bigints with their n, arrays and objects by kind. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') {
-    // Only the shown part is read: quoting a string of megabytes costs what quoting 40 characters does.
-    const head = leadingCodePoints(value, 40);
-    const shown = head.length < value.length ? `${head}…` : value;
-    return `"${escapeText(shown)}"`;
-  }
-  if (typeof value === 'bigint') return `${value}n`;
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === null || typeof value !== 'object') return String(value);
-  return 'an object';
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
-import { LEAF_DEFAULTS, resolveLeafOptions, type LeafModuleOptions } from './leaf.options.js';
+import { resolveLeafOptions, type LeafModuleOptions } from './leaf.options.js';
 import { InMemoryLeafStore } from './testing/in-memory-leaf.store.js';
+import { LEAF_DEFAULTS } from './leaf.defaults.js';
 
 /** The error resolveLeafOptions throws, checked to be an InvalidLeafOptionsError naming `option`. */
 function refusal(options: unknown, option: string): string {

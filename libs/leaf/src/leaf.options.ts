@@ -1,21 +1,17 @@
+import { describeValue } from './errors/describe-value.js';
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
 import { resolveBizTags, type LeafBizTagOptions } from './leaf.biz-tags.js';
 import {
-  describeValue,
   flagOption,
   fractionOption,
   integerOption,
   storeOption,
   unknownKeyProblem,
 } from './leaf.options-validation.js';
-import { Calendar } from './period/calendar.js';
+import { Calendar } from './calendar.js';
 import type { LeafStore } from './store/leaf-store.js';
 
-export type { LeafBizTagOptions } from './leaf.biz-tags.js';
-
-export { LEAF_DEFAULTS, type ResolvedBizTag, type ResolvedLeafOptions } from './leaf.defaults.js';
 import { LEAF_DEFAULTS, type ResolvedLeafOptions } from './leaf.defaults.js';
-export { bizTagProblem, describeValue, descriptionProblem, MAX_BIZ_TAG_LENGTH } from './leaf.options-validation.js';
 
 /**
  * Options of `LeafModule.forRoot()` and of the factory of `LeafModule.forRootAsync()`.
@@ -128,7 +124,10 @@ export interface LeafModuleExtras {
    * Not allowed together with `store`.
    */
   dataSource?: string;
-  /** Register the module globally. Default false. */
+  /**
+   * Register the module globally, so that every module of the app injects its `IdGenerator` (one generator per
+   * app). Default true; false keeps it to the modules that import it.
+   */
   isGlobal?: boolean;
 }
 

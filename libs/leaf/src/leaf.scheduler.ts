@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { ResolvedLeafOptions } from './leaf.options.js';
+import { type ResolvedLeafOptions } from './leaf.defaults.js';
 
 /** The periodic work of a generator. */
 export interface ScheduledWork {

@@ -125,7 +125,8 @@ describe('TagLookups', () => {
 describe('tags met for the first time, in a flood', () => {
   it('looks up a flood of unknown tags with a bounded share of the store, while a served tag keeps going', async () => {
     const store = new InMemoryLeafStore();
-    const ids = generator(store, { maxTagLookups: 200 });
+    // A deadline no loaded machine reaches: the test is about how many lookups run, not how fast.
+    const ids = generator(store, { maxTagLookups: 200, reservationTimeoutMs: 120_000 });
     await ids.start();
     // Each lookup takes a turn of the event loop, as a query would, so unbounded lookups would pile up at once.
     let running = 0;

@@ -1,8 +1,8 @@
 import { LeafError } from './errors/leaf.error.js';
 import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
-import type { ResolvedLeafOptions } from './leaf.options.js';
 import type { LeafAllocRow, LeafStore } from './store/leaf-store.js';
 import { withDeadline } from './store/store-deadline.js';
+import { type ResolvedLeafOptions } from './leaf.defaults.js';
 
 /** Lookups of new tags that run at once: the rest of the connection pool stays free for reservations. */
 const CONCURRENCY = 4;

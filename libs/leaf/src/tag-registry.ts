@@ -1,26 +1,19 @@
-import { LeafError } from './errors/leaf.error.js';
 import { periodOwner, periodRowParts } from './period/period-names.js';
 import { PeriodicTag } from './period/periodic-tag.js';
-import type { TagCodes } from './period/tag-codes.js';
+import type { TagCodes } from './codes/tag-codes.js';
 import { InvalidArgumentError } from './errors/invalid-argument.error.js';
 import { bizTagProblem } from './leaf.options-validation.js';
-import { LeafStoreError } from './errors/leaf-store.error.js';
 import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
 import { UnknownBizTagError } from './errors/unknown-biz-tag.error.js';
 import type { BufferContext } from './segment/buffer-context.js';
 import type { LeafTagSnapshot } from './segment/segment.types.js';
 import { giveBack } from './segment/give-back.js';
 import { SegmentBuffer } from './segment/segment-buffer.js';
-import type { LeafAllocRow } from './store/leaf-store.js';
 import { withDeadline } from './store/store-deadline.js';
 import { TagLookups } from './tag-lookups.js';
-import { BootRetry } from './boot-retry.js';
-import { describeStoreFailure } from './errors/store-failure.js';
-import { sentence } from './errors/error-message.js';
-import { reachAdvice, setStepAdvice, storeLocation } from './store/store-advice.js';
-
-/** Reservations at boot run this many at a time, so 10,000 tags do not open 10,000 queries at once. */
-const STARTUP_CONCURRENCY = 16;
+import { Calendar } from './calendar.js';
+import { Startup } from './startup.js';
+import { isStep, validStep } from './segment/row-step.js';
 
 /**
  * The buffers of every tag served: the configured ones, reserved at boot and kept for good, and the ones found in the
@@ -48,63 +41,16 @@ export class TagRegistry {
     this.lookups = new TagLookups(ctx.store, ctx.options);
     for (const spec of ctx.options.bizTags) {
       if (spec.period === 'none') continue;
-      this.periodic.set(spec.tag, new PeriodicTag(spec, ctx, codes.calendar, codes.formatOf(spec.tag)));
+      this.periodic.set(spec.tag, new PeriodicTag(spec, ctx, Calendar.of(ctx.options), codes.formatOf(spec.tag)));
     }
   }
 
   /**
-   * Creates missing rows and reserves the first segment of every configured tag, retrying what fails for a while
-   * within `bootTimeoutMs` (`BootRetry`).
+   * Creates missing rows and reserves the first segment of every configured tag (`Startup`); the configured tags'
+   * buffers join the map.
    */
-  async boot(): Promise<void> {
-    const { createMissingTags } = this.ctx.options;
-    const retry = new BootRetry(this.ctx.options);
-    const bizTags = this.ctx.options.bizTags.filter((tag) => tag.period === 'none');
-    const rows = new Map((await this.readTable(retry)).map((row) => [row.bizTag, row]));
-    const missing = bizTags.filter((tag) => !rows.has(tag.tag));
-    if (missing.length > 0) {
-      if (!createMissingTags) {
-        throw new LeafStoreError(
-          `leaf_alloc has no row for ${missing.map((t) => `"${t.tag}"`).join(', ')} and createMissingTags is off. ` +
-            'Insert the rows, or turn createMissingTags on.',
-        );
-      }
-      await retry.run(() =>
-        this.call('Creating the missing leaf_alloc rows', (signal) => this.ctx.store.createTags(missing, signal)),
-      );
-      for (const row of await this.readTable(retry)) rows.set(row.bizTag, row);
-    }
-    for (const spec of bizTags) {
-      const { tag, step } = spec;
-      const row = rows.get(tag);
-      if (row === undefined) throw await this.noRowOfItsOwn(tag);
-      if (row.step !== step && spec.stepConfigured) this.ctx.logger.warn(this.stepDiffers(tag, step, row.step));
-      this.buffers.set(tag, new SegmentBuffer(tag, validStep(row), true, this.ctx, spec));
-    }
-    const pending = [...this.buffers.values(), ...[...this.periodic.values()].map((tag) => tag.current.buffer)];
-    const workers = Array.from({ length: Math.min(STARTUP_CONCURRENCY, pending.length) }, async () => {
-      for (let buffer = pending.shift(); buffer !== undefined; buffer = pending.shift()) {
-        const first = buffer;
-        await retry
-          .run(async () => {
-            await first.reserve('startup');
-            if (!first.hasSegment) throw first.failure;
-          })
-          .catch((cause: unknown) => {
-            throw this.firstSegmentFailed(first.tag, cause, retry);
-          });
-      }
-    });
-    await Promise.all(workers);
-  }
-
-  /** A configured step the row does not have: the row wins; how to change it, in what this store understands. */
-  private stepDiffers(tag: string, step: number, rowStep: number): string {
-    const { store } = this.ctx;
-    return (
-      `"${tag}" is configured with step ${step} but its row in ${storeLocation(store)} says ${rowStep}; the row ` +
-      `wins. To change it: ${setStepAdvice(store, tag, step)}.`
-    );
+  boot(): Promise<void> {
+    return new Startup(this.ctx, this.buffers, [...this.periodic.values()]).run();
   }
 
   /** The buffer of a tag that is not served yet: one lookup in the table, shared by concurrent callers. */
@@ -196,57 +142,7 @@ export class TagRegistry {
     return done;
   }
 
-  private async readTable(retry: BootRetry): Promise<LeafAllocRow[]> {
-    try {
-      return await retry.run(() => this.call('Reading the tags', (signal) => this.ctx.store.listTags(signal)));
-    } catch (error) {
-      if (error instanceof LeafError) throw error;
-      const { store } = this.ctx;
-      throw new LeafStoreError(
-        `Could not read the tags from ${storeLocation(store)} at startup${retry.tried}: ` +
-          `${sentence(describeStoreFailure(error))} ${reachAdvice(store, 'SELECT')}`,
-        { cause: error },
-      );
-    }
-  }
-
-  private firstSegmentFailed(tag: string, cause: unknown, retry: BootRetry): Error {
-    if (cause instanceof LeafError) return cause;
-    const { store } = this.ctx;
-    return new LeafStoreError(
-      `Could not reserve the first segment of "${tag}" from ${storeLocation(store)} at startup${retry.tried}: ` +
-        `${sentence(describeStoreFailure(cause))} ${reachAdvice(store, 'UPDATE')}`,
-      { cause },
-    );
-  }
-
-  /**
-   * A configured tag still without a row after creating the missing ones: under a case- or accent-insensitive
-   * collation its INSERT met another tag's row ("ORDER" and "order"), which must never serve both.
-   */
-  private async noRowOfItsOwn(tag: string): Promise<Error> {
-    try {
-      await this.call(`Looking up "${tag}"`, (signal) => this.ctx.store.findTag(tag, signal));
-      return new UnknownBizTagError(tag);
-    } catch (error) {
-      if (error instanceof UnknownBizTagError && error.similar !== undefined) {
-        return LeafStoreError.collationMatch(tag, error.similar);
-      }
-      return error as Error;
-    }
-  }
-
   private call<T>(what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return withDeadline(this.ctx.options.reservationTimeoutMs, what, run);
   }
-}
-
-/** A step a reservation can use: what `leaf_alloc.step` must hold. */
-function isStep(step: number): boolean {
-  return Number.isInteger(step) && step > 0;
-}
-
-function validStep(row: LeafAllocRow): number {
-  if (isStep(row.step)) return row.step;
-  throw LeafStoreError.badStep(row.bizTag, row.step);
 }

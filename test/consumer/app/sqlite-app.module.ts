@@ -2,7 +2,7 @@
 // the environment, as they do in a real app.
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LeafAllocMigration } from 'nest-leaf';
+import { LeafAllocMigration } from 'nest-leaf/typeorm';
 import { LeafConfigModule } from './leaf-config.module.js';
 import { OrderService } from './order.service.js';
 

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LeafAlloc } from 'nest-leaf';
+import { LeafAlloc } from 'nest-leaf/typeorm';
 import type { DemoConfigService } from '../config/demo.config.js';
 import { AdminToken } from './admin-token.js';
 import { AdminController } from './admin.controller.js';

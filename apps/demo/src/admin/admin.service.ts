@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { LeafAdmin, LeafAlloc, UnknownBizTagError } from 'nest-leaf';
+import { LeafAdmin, UnknownBizTagError } from 'nest-leaf';
+import { LeafAlloc } from 'nest-leaf/typeorm';
 import type { CreateTagDto } from './create-tag.dto.js';
 
 /** Tag changes go through `LeafAdmin`, so this node applies them at once; rows are read back for the answer. */

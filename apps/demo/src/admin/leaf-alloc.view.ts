@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { LeafAlloc } from 'nest-leaf';
+import type { LeafAlloc } from 'nest-leaf/typeorm';
 
 /** A row of `leaf_alloc` as JSON: `max_id` as a decimal string, since JSON numbers lose digits past 2^53. */
 export class LeafAllocView {

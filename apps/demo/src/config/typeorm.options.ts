@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
-import { LeafAllocMigration } from 'nest-leaf';
+import { LeafAllocMigration } from 'nest-leaf/typeorm';
 import { DemoInvoicesMigration } from '../database/demo-invoices.migration.js';
 import { DemoTablesMigration } from '../database/demo-tables.migration.js';
 import type { DemoConfig } from './demo.config.js';

@@ -1,6 +1,6 @@
 import { createCipheriv, hkdfSync, type Cipher } from 'node:crypto';
 import { InvalidArgumentError } from '../errors/invalid-argument.error.js';
-import { describeValue } from '../leaf.options-validation.js';
+import { describeValue } from '../errors/describe-value.js';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** 62^11 > 2^63 > 62^10: every ID fits in 11 characters, and a fixed length gives away no magnitude. */

@@ -39,6 +39,20 @@ export class InvalidLeafOptionsError extends LeafError {
     );
   }
 
+  /** No `store` was given and TypeORM, which the default store needs, is not installed. */
+  static noTypeOrm(cause: unknown): InvalidLeafOptionsError {
+    const error = new InvalidLeafOptionsError(
+      'store',
+      'LeafModule has no store: no store option was given, and the default store (leaf_alloc through TypeORM) ' +
+        'needs typeorm and @nestjs/typeorm, which this application does not have. Pass store (a LeafStore: ' +
+        "RedisLeafStore from 'nest-leaf/redis', HttpLeafStore from 'nest-leaf/http', or your own) in the options " +
+        'of forRoot or the factory of forRootAsync, or install typeorm and @nestjs/typeorm and import ' +
+        'TypeOrmModule.forRoot() in the application.',
+    );
+    error.cause = cause;
+    return error;
+  }
+
   /** `store` replaces the TypeORM store, so the DataSource named for that store would be ignored. */
   static storeWithDataSource(dataSource: string): InvalidLeafOptionsError {
     return new InvalidLeafOptionsError(

@@ -1,8 +1,7 @@
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { messageOf } from '../errors/error-message.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
-import type { ResolvedBizTag } from '../leaf.defaults.js';
-import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange } from '../store/leaf-store.js';
+import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange, NewTagRow } from '../store/leaf-store.js';
 import { errorFromResponse, GiveBackRefused, type ServerErrorBody } from './http-errors.js';
 
 /** Options of `HttpLeafStore`. */
@@ -90,7 +89,7 @@ export class HttpLeafStore implements LeafStore {
     }
   }
 
-  async createTags(tags: readonly ResolvedBizTag[], signal?: AbortSignal): Promise<void> {
+  async createTags(tags: readonly NewTagRow[], signal?: AbortSignal): Promise<void> {
     if (tags.length === 0) return;
     const rows = tags.map(({ tag, step, description }) => ({ tag, step, description }));
     await this.request('POST', '/tags', { rows }, signal);

@@ -1,5 +1,6 @@
 import type { ResolvedBizTag } from '../leaf.defaults.js';
-import { periodKeyLength, type LeafPeriod } from './calendar.js';
+import { periodKeyLength } from '../calendar.js';
+import { type LeafPeriod } from '../leaf.defaults.js';
 
 /** `<tag>:<yyyyMMdd>`, `<tag>:<yyyyMM>`, `<tag>:<yyyy>`: the name of a period's row. */
 const PERIOD_ROW = /^(.+):(\d{8}|\d{6}|\d{4})$/;

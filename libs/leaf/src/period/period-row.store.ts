@@ -1,6 +1,6 @@
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import type { ResolvedBizTag } from '../leaf.defaults.js';
-import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange } from '../store/leaf-store.js';
+import type { LeafAllocRow, LeafStore, NewLeafAllocRow, NewTagRow, ReservedRange } from '../store/leaf-store.js';
 
 /**
  * The store as one period's row sees it: before its first reservation the row is looked up exactly and created
@@ -25,7 +25,8 @@ export class PeriodRowStore implements LeafStore {
     // Looked up exactly first: under a case-insensitive collation the UPDATE alone could land on "Invoice:…".
     if (!this.found) {
       if ((await this.store.findTag(bizTag, signal)) === undefined) {
-        await this.store.createTags([{ ...this.spec, tag: bizTag }], signal);
+        const { step, description } = this.spec;
+        await this.store.createTags([{ tag: bizTag, step, description }], signal);
         if ((await this.store.findTag(bizTag, signal)) === undefined) throw new UnknownBizTagError(bizTag);
       }
       this.found = true;
@@ -41,7 +42,7 @@ export class PeriodRowStore implements LeafStore {
     return this.store.findTag(bizTag, signal);
   }
 
-  createTags(tags: readonly ResolvedBizTag[], signal?: AbortSignal): Promise<void> {
+  createTags(tags: readonly NewTagRow[], signal?: AbortSignal): Promise<void> {
     return this.store.createTags(tags, signal);
   }
 

@@ -3,10 +3,11 @@ import type { BufferContext } from '../segment/buffer-context.js';
 import { giveBack } from '../segment/give-back.js';
 import { SegmentBuffer } from '../segment/segment-buffer.js';
 import type { LeafTagSnapshot, ReservationEvent } from '../segment/segment.types.js';
-import { periodKey, type Calendar, type LeafPeriod } from './calendar.js';
-import type { CodeFormat, CodeRendering } from './code-format.js';
+import { periodKey, type Calendar } from '../calendar.js';
+import type { CodeFormat, CodeRendering } from '../codes/code-format.js';
 import { periodRowName } from './period-names.js';
 import { PeriodRowStore } from './period-row.store.js';
+import { type LeafPeriod } from '../leaf.defaults.js';
 
 /**
  * How long before a period ends its successor's first segment is reserved, when the tag had traffic in the period

@@ -3,8 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { IdOverflowError } from '../errors/id-overflow.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
-import type { ResolvedBizTag } from '../leaf.options.js';
-import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange } from '../store/leaf-store.js';
+import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange, NewTagRow } from '../store/leaf-store.js';
 import { readDurability, type RedisDurability } from './redis-durability.js';
 import { RedisCalls } from './redis-calls.js';
 import { addressOf, badMaxId, badStep, escapeGlob, notAHash, unknownTag } from './redis-messages.js';
@@ -98,7 +97,7 @@ export class RedisLeafStore implements LeafStore {
     return this.run(signal, this.keyPrefix + bizTag, () => this.readRow(bizTag));
   }
 
-  async createTags(tags: readonly ResolvedBizTag[], signal?: AbortSignal): Promise<void> {
+  async createTags(tags: readonly NewTagRow[], signal?: AbortSignal): Promise<void> {
     // One script per tag: in a cluster each key has a slot of its own, and a script may touch one slot only.
     await this.run(signal, `under ${this.keyPrefix}`, async () => {
       for (let i = 0; i < tags.length; i += BATCH) {

@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
-import type { ResolvedLeafOptions } from '../leaf.options.js';
 import type { LeafStore } from '../store/leaf-store.js';
 import type { ReservationEvent } from './segment.types.js';
+import { type ResolvedLeafOptions } from '../leaf.defaults.js';
 
 /** What the buffers of one generator share. */
 export interface BufferContext {

@@ -1,5 +1,6 @@
 import { messageOf } from '../errors/error-message.js';
 import { IdOverflowError } from '../errors/id-overflow.error.js';
+import { InvalidLeafOptionsError } from '../errors/invalid-leaf-options.error.js';
 import { LeafForbiddenError } from '../errors/leaf-forbidden.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { describeStoreFailure, storeFailureKind } from '../errors/store-failure.js';
@@ -43,7 +44,8 @@ export function isPermanent(error: unknown): boolean {
     error instanceof UnknownBizTagError ||
     error instanceof IdOverflowError ||
     error instanceof LeafStoreError ||
-    error instanceof LeafForbiddenError
+    error instanceof LeafForbiddenError ||
+    error instanceof InvalidLeafOptionsError
   );
 }
 

@@ -1,5 +1,5 @@
-import type { LeafPeriod } from '../period/calendar.js';
 import type { ReservedRange } from '../store/leaf-store.js';
+import { type LeafPeriod } from '../leaf.defaults.js';
 
 /** Why a reservation was made: at boot, ahead of need, or because a caller is waiting for it. */
 export type ReservationTrigger = 'startup' | 'prefetch' | 'on-demand';

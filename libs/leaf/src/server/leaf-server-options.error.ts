@@ -19,7 +19,8 @@ export class InvalidLeafServerOptionsError extends LeafError {
     return new InvalidLeafServerOptionsError(
       'imports',
       `LeafServerModule found no ${missing}: import LeafModule.forRoot({ bizTags, ... }) (or forRootAsync) in the ` +
-        'same application, next to LeafServerModule. The server hands out what that module reserves.',
+        'same application, next to LeafServerModule, and keep it global (the default; with isGlobal: false, ' +
+        'import it into the module that imports LeafServerModule). The server hands out what that module reserves.',
     );
   }
 }

@@ -1,11 +1,6 @@
+import { describeValue } from '../errors/describe-value.js';
 import { InvalidLeafOptionsError } from '../errors/invalid-leaf-options.error.js';
-import {
-  bizTagProblem,
-  describeValue,
-  flagOption,
-  integerOption,
-  unknownKeyProblem,
-} from '../leaf.options-validation.js';
+import { bizTagProblem, flagOption, integerOption, unknownKeyProblem } from '../leaf.options-validation.js';
 import { InvalidLeafServerOptionsError } from './leaf-server-options.error.js';
 
 /** One caller of the server: who it is, its bearer token, and what it may do. */

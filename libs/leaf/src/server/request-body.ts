@@ -1,7 +1,7 @@
+import { describeValue } from '../errors/describe-value.js';
 import { InvalidArgumentError } from '../errors/invalid-argument.error.js';
-import type { ResolvedBizTag } from '../leaf.defaults.js';
-import { bizTagProblem, describeValue, descriptionProblem } from '../leaf.options-validation.js';
-import { MAX_ID, type NewLeafAllocRow } from '../store/leaf-store.js';
+import { bizTagProblem, descriptionProblem } from '../leaf.options-validation.js';
+import { MAX_ID, type NewLeafAllocRow, type NewTagRow } from '../store/leaf-store.js';
 import { LeafServerHttpError } from './server-errors.js';
 
 /** `leaf_alloc.step` is a signed int. */
@@ -106,16 +106,13 @@ export function newRowOf(bizTag: string, body: unknown, contentType: string | nu
   };
 }
 
-/**
- * The body of `createTags`: `{ rows: [{ tag, step, description? }] }`, as the rows a store creates. The fields only
- * the generator reads are filled with neutral values: a store reads `tag`, `step` and `description`.
- */
-export function createRowsOf(body: unknown, contentType: string | null): ResolvedBizTag[] {
+/** The body of `createTags`: `{ rows: [{ tag, step, description? }] }`, as the rows a store creates. */
+export function createRowsOf(body: unknown, contentType: string | null): NewTagRow[] {
   const { rows } = bodyOf(body, '{ "rows": [{ "tag": "…", "step": N, "description"?: "…" }] }', contentType);
   if (!Array.isArray(rows) || rows.length === 0 || rows.length > MAX_ROWS) {
     throw LeafServerHttpError.badRequest(`rows must be an array of 1 to ${MAX_ROWS} rows, got ${describeValue(rows)}.`);
   }
-  return rows.map((entry: unknown, index): ResolvedBizTag => {
+  return rows.map((entry: unknown, index): NewTagRow => {
     const where = `rows[${index}]`;
     const { tag, step, description } = bodyOf(entry, `${where}: { "tag", "step", "description"? }`);
     const problem = bizTagProblem(tag);
@@ -123,12 +120,7 @@ export function createRowsOf(body: unknown, contentType: string | null): Resolve
     return {
       tag: tag as string,
       step: rowStepOf(step),
-      stepConfigured: true,
       description: descriptionOf(description, where),
-      threshold: 0.2,
-      runwayMs: 0,
-      period: 'none',
-      format: '{seq}',
     };
   });
 }

@@ -1,3 +1,4 @@
+import { describeValue } from '../errors/describe-value.js';
 import { HttpException } from '@nestjs/common';
 import { BizTagExistsError } from '../errors/biz-tag-exists.error.js';
 import { IdOverflowError } from '../errors/id-overflow.error.js';
@@ -6,7 +7,6 @@ import { LeafError } from '../errors/leaf.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { LeafUnavailableError } from '../errors/leaf-unavailable.error.js';
 import { describeStoreFailure } from '../errors/store-failure.js';
-import { describeValue } from '../leaf.options-validation.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 
 /**

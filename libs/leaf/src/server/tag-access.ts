@@ -1,6 +1,7 @@
-import type { ResolvedBizTag } from '../leaf.defaults.js';
-import { Calendar, isPeriodKey, periodKey, type LeafPeriod } from '../period/calendar.js';
+import type { ResolvedLeafOptions } from '../leaf.defaults.js';
+import { Calendar, isPeriodKey, periodKey } from '../calendar.js';
 import { periodRowParts } from '../period/period-names.js';
+import { type LeafPeriod } from '../leaf.defaults.js';
 
 type Period = Exclude<LeafPeriod, 'none'>;
 
@@ -27,11 +28,12 @@ export class TagAccess {
   private readonly periodTags: ReadonlyMap<string, { readonly period: Period; readonly step: number }>;
   private readonly calendar: Calendar;
 
-  constructor(bizTags: readonly ResolvedBizTag[], timeZone: string, clock: () => number) {
+  constructor(options: ResolvedLeafOptions) {
+    const { bizTags } = options;
     this.periodTags = new Map(
       bizTags.flatMap(({ tag, period, step }) => (period === 'none' ? [] : [[tag, { period, step }] as const])),
     );
-    this.calendar = new Calendar(timeZone, clock);
+    this.calendar = Calendar.of(options);
   }
 
   /** Whether `tags` (null: every tag) reaches the row `bizTag`. */

@@ -1,5 +1,3 @@
-import type { ResolvedBizTag } from '../leaf.options.js';
-
 /** A row of `leaf_alloc` as the generator needs it. */
 export interface LeafAllocRow {
   /** The tag, exactly as stored. */
@@ -61,7 +59,7 @@ export interface LeafStore {
    * (another node may be inserting it at this very moment) is left alone, and that is no error. Nodes booting together
    * call it at once for the same tags.
    */
-  createTags(tags: readonly ResolvedBizTag[], signal?: AbortSignal): Promise<void>;
+  createTags(tags: readonly NewTagRow[], signal?: AbortSignal): Promise<void>;
   /**
    * Atomically moves `max_id` from M to M + step and returns `[M, M + step)`, ideally in one round trip.
    * Throws `UnknownBizTagError` when the row is missing and `IdOverflowError` when M + step would pass 2^63-1, in
@@ -78,6 +76,14 @@ export interface LeafStore {
   insertTag(row: NewLeafAllocRow, signal?: AbortSignal): Promise<boolean>;
   /** Sets a row's base step, leaving `max_id` alone; resolves to false, creating nothing, when the tag has no row. */
   setStep(bizTag: string, step: number, signal?: AbortSignal): Promise<boolean>;
+}
+
+/** A row `createTags` creates when it is missing: at `max_id` 1, with this step and description. */
+export interface NewTagRow {
+  readonly tag: string;
+  /** The row's base step: a positive integer, at most 2^31-1 (`leaf_alloc.step` is an int). */
+  readonly step: number;
+  readonly description: string | null;
 }
 
 /** A row to insert: `max_id` is where the tag's first segment starts. */

@@ -1,12 +1,12 @@
 import { IdOverflowError } from '../errors/id-overflow.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
-import type { ResolvedBizTag } from '../leaf.options.js';
 import {
   MAX_ID,
   type LeafAllocRow,
   type LeafStore,
   type NewLeafAllocRow,
   type ReservedRange,
+  type NewTagRow,
 } from '../store/leaf-store.js';
 
 /** One row of the in-memory `leaf_alloc`. */
@@ -146,7 +146,7 @@ export class InMemoryLeafStore implements LeafStore {
     return row && { bizTag, step: row.step };
   }
 
-  async createTags(tags: readonly ResolvedBizTag[], signal?: AbortSignal): Promise<void> {
+  async createTags(tags: readonly NewTagRow[], signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     for (const { tag, step, description } of tags) {
       if (!this.rows.has(tag)) this.rows.set(tag, { maxId: 1n, step, description });

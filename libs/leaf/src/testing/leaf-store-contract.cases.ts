@@ -2,8 +2,13 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { IdOverflowError } from '../errors/id-overflow.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
-import type { ResolvedBizTag } from '../leaf.defaults.js';
-import { MAX_ID, type LeafStore, type NewLeafAllocRow, type ReservedRange } from '../store/leaf-store.js';
+import {
+  MAX_ID,
+  type LeafStore,
+  type NewLeafAllocRow,
+  type ReservedRange,
+  type NewTagRow,
+} from '../store/leaf-store.js';
 
 /** One case of the contract: `run` gets the store and a tag no other case (or run) uses. */
 interface ContractCase {
@@ -212,9 +217,8 @@ function row(bizTag: string, maxId: bigint, step: number): NewLeafAllocRow {
   return { bizTag, maxId, step, description: null };
 }
 
-function spec(tag: string, step: number): ResolvedBizTag {
-  const description = `contract ${tag}`;
-  return { tag, step, stepConfigured: true, description, threshold: 0.2, period: 'none', format: '{seq}', runwayMs: 0 };
+function spec(tag: string, step: number): NewTagRow {
+  return { tag, step, description: `contract ${tag}` };
 }
 
 function expectRange(range: ReservedRange, start: bigint, end: bigint): void {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { ResolvedBizTag } from '../leaf.defaults.js';
-import { MAX_ID, type LeafAllocRow, type ReservedRange } from '../store/leaf-store.js';
+import { MAX_ID, type LeafAllocRow, type ReservedRange, type NewTagRow } from '../store/leaf-store.js';
 import { InMemoryLeafStore } from './in-memory-leaf.store.js';
 import { LEAF_STORE_CONTRACT } from './leaf-store-contract.cases.js';
 import { describeLeafStoreContract } from './leaf-store-contract.js';
@@ -71,7 +70,7 @@ class BlindGiveBack extends InMemoryLeafStore {
 
 /** Inserts or overwrites: an existing row goes back to max_id 1. */
 class Upsert extends InMemoryLeafStore {
-  override async createTags(tags: readonly ResolvedBizTag[]): Promise<void> {
+  override async createTags(tags: readonly NewTagRow[]): Promise<void> {
     for (const { tag, step, description } of tags) this.rows.set(tag, { maxId: 1n, step, description });
   }
 }

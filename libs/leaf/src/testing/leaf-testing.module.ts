@@ -1,8 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { InvalidLeafOptionsError } from '../errors/invalid-leaf-options.error.js';
-import { IdGenerator } from '../id-generator.js';
-import { LeafAdmin } from '../leaf.admin.js';
-import { LEAF_OPTIONS, LEAF_STORE } from '../leaf.constants.js';
+import { LeafModule } from '../leaf.module.js';
 import { resolveLeafOptions, type LeafModuleOptions } from '../leaf.options.js';
 import { InMemoryLeafStore } from './in-memory-leaf.store.js';
 
@@ -28,8 +26,8 @@ export interface LeafTestingOptions extends Partial<LeafModuleOptions> {
  * }).compile();
  * await moduleRef.init(); // reserves the first segments, as the app would at startup
  * ```
- * Provides and exports `IdGenerator`, `LeafAdmin` and `InMemoryLeafStore`; `moduleRef.close()` closes the
- * generator. As with `LeafModule`, a tag that is neither in `bizTags` nor a row of the store throws
+ * It is `LeafModule.forRootAsync` on that store: it exports `IdGenerator`, `LeafAdmin`, `LEAF_STORE`, `LEAF_OPTIONS`
+ * and `InMemoryLeafStore`; `moduleRef.close()` closes the generator. As with `LeafModule`, a tag that is neither in `bizTags` nor a row of the store throws
  * `UnknownBizTagError`; tags are not made up on first use.
  */
 @Module({})
@@ -51,19 +49,24 @@ export class LeafTestingModule {
       );
     }
     // Checked here, as LeafModule.forRoot does, so a typo fails where the test builds its module.
-    const resolved = resolveLeafOptions({ ...leafOptions, bizTags });
-    return {
-      module: LeafTestingModule,
-      global: isGlobal,
-      providers: [
-        { provide: LEAF_OPTIONS, useValue: resolved },
-        // A factory, not a value: a module definition reused by several tests gives each a fresh table.
-        { provide: InMemoryLeafStore, useFactory: () => store ?? new InMemoryLeafStore() },
-        { provide: LEAF_STORE, useExisting: InMemoryLeafStore },
-        IdGenerator,
-        LeafAdmin,
-      ],
-      exports: [IdGenerator, LeafAdmin, InMemoryLeafStore],
+    resolveLeafOptions({ ...leafOptions, bizTags });
+    // A factory, not a value: a module definition reused by several tests gives each a fresh table.
+    const memory: DynamicModule = {
+      module: InMemoryStoreModule,
+      providers: [{ provide: InMemoryLeafStore, useFactory: () => store ?? new InMemoryLeafStore() }],
+      exports: [InMemoryLeafStore],
     };
+    // LeafModule itself, on that store: the module under test is wired exactly as the app's.
+    const leaf = LeafModule.forRootAsync({
+      isGlobal,
+      imports: [memory],
+      inject: [InMemoryLeafStore],
+      useFactory: (inMemory: InMemoryLeafStore) => ({ ...leafOptions, bizTags, store: inMemory }),
+    });
+    return { module: LeafTestingModule, global: isGlobal, imports: [memory, leaf], exports: [memory, leaf] };
   }
 }
+
+/** Holds the test's `InMemoryLeafStore`, so that `LeafModule`'s factory and the test both reach the same one. */
+@Module({})
+class InMemoryStoreModule {}

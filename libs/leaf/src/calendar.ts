@@ -1,7 +1,4 @@
-/** How often a period tag's sequence restarts: every day, month or year in the module's `timeZone`, or never. */
-export type LeafPeriod = 'day' | 'month' | 'year' | 'none';
-
-export const PERIODS: readonly LeafPeriod[] = ['day', 'month', 'year', 'none'];
+import type { LeafPeriod } from './leaf.defaults.js';
 
 /** The date of a day in the calendar's zone, as the format tokens print it. */
 export interface CalendarDay {
@@ -58,7 +55,18 @@ export function isPeriodKey(key: string, period: Exclude<LeafPeriod, 'none'>): b
  * day that starts at 01:00 (a spring-forward at midnight) or lasts 25 hours needs no rule of its own.
  */
 export class Calendar {
+  private static readonly built = new WeakMap<object, Calendar>();
   private readonly format: Intl.DateTimeFormat;
+
+  /**
+   * The calendar of one module's options: built once, then shared by everything that reads dates on those options
+   * (the generator's codes and period tags, the ID server's row checks), so they never disagree on a day.
+   */
+  static of(options: { readonly timeZone: string; readonly clock: () => number }): Calendar {
+    let calendar = Calendar.built.get(options);
+    if (calendar === undefined) Calendar.built.set(options, (calendar = new Calendar(options.timeZone, options.clock)));
+    return calendar;
+  }
 
   /**
    * @param timeZone an IANA zone; throws RangeError when the runtime does not know it

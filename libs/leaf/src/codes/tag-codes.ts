@@ -1,9 +1,11 @@
 import { InvalidArgumentError } from '../errors/invalid-argument.error.js';
 import type { ResolvedLeafOptions } from '../leaf.defaults.js';
-import { bizTagProblem, describeValue } from '../leaf.options-validation.js';
+import { bizTagProblem } from '../leaf.options-validation.js';
 import { MAX_ID } from '../store/leaf-store.js';
-import { Calendar, periodKey, validDate, type CalendarDay, type LeafPeriod } from './calendar.js';
+import { Calendar, periodKey, validDate, type CalendarDay } from '../calendar.js';
 import { CodeFormat, type CodeRendering } from './code-format.js';
+import { describeValue } from '../errors/describe-value.js';
+import { type LeafPeriod } from '../leaf.defaults.js';
 
 /** What `IdGenerator.parseCode` reads from a code. */
 export interface ParsedLeafCode {
@@ -31,11 +33,11 @@ export class TagCodes {
   private dayReadAt = 0;
   private readonly renderings = new Map<string, CodeRendering>();
 
-  /** The calendar of periods and dates: one per generator, shared with its period tags. */
-  readonly calendar: Calendar;
+  /** The calendar of periods and dates: the module's, shared with its period tags. */
+  private readonly calendar: Calendar;
 
   constructor(options: ResolvedLeafOptions) {
-    this.calendar = new Calendar(options.timeZone, options.clock);
+    this.calendar = Calendar.of(options);
     for (const { tag, format, period } of options.bizTags) {
       this.formats.set(tag, { format: CodeFormat.compile(format, tag, period, 'format'), period });
     }

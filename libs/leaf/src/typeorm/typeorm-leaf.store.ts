@@ -2,8 +2,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { IdOverflowError } from '../errors/id-overflow.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
-import type { ResolvedBizTag } from '../leaf.options.js';
-import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange } from './leaf-store.js';
+import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange, NewTagRow } from '../store/leaf-store.js';
 import { watchOpening } from './opening-connection.js';
 import { discard, isMariaDb } from './runner-connection.js';
 import { DEFAULT_SERVER_TIMEOUT_MS, remainingBoundMs, ServerTimeoutError } from './server-bound.js';
@@ -78,13 +77,12 @@ export class TypeOrmLeafStore implements LeafStore {
   }
 
   async listTags(signal?: AbortSignal): Promise<LeafAllocRow[]> {
-    const { records } = await this.run('SELECT biz_tag, step FROM leaf_alloc', [], signal);
+    const { records } = await this.run(this.dialect.listSql, [], signal);
     return records.map(toRow);
   }
 
   async findTag(bizTag: string, signal?: AbortSignal): Promise<LeafAllocRow | undefined> {
-    const sql = `SELECT biz_tag, step FROM leaf_alloc WHERE biz_tag = ${this.dialect.placeholder(1)}`;
-    const { records } = await this.run(sql, [bizTag], signal);
+    const { records } = await this.run(this.dialect.findSql, [bizTag], signal);
     if (records.length === 0) return undefined;
     const row = toRow(records[0]);
     // MySQL's default collation finds "order" for "ORDER": that row is another tag's, never this one's.
@@ -92,7 +90,7 @@ export class TypeOrmLeafStore implements LeafStore {
     return row;
   }
 
-  async createTags(tags: readonly ResolvedBizTag[], signal?: AbortSignal): Promise<void> {
+  async createTags(tags: readonly NewTagRow[], signal?: AbortSignal): Promise<void> {
     for (let i = 0; i < tags.length; i += INSERT_CHUNK) {
       const chunk = tags.slice(i, i + INSERT_CHUNK);
       const params: unknown[] = [];
@@ -130,9 +128,7 @@ export class TypeOrmLeafStore implements LeafStore {
   }
 
   async setStep(bizTag: string, step: number, signal?: AbortSignal): Promise<boolean> {
-    const p = (n: number) => this.dialect.placeholder(n);
-    const sql = `UPDATE leaf_alloc SET step = ${p(1)}, update_time = CURRENT_TIMESTAMP WHERE biz_tag = ${p(2)}`;
-    const { affected } = await this.run(sql, [step, bizTag], signal);
+    const { affected } = await this.run(this.dialect.setStepSql, [step, bizTag], signal);
     return (affected ?? 0) > 0;
   }
 

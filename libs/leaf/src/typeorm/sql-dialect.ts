@@ -1,11 +1,17 @@
 /**
- * The SQL that differs between engines. Everything else about the store is shared.
+ * Every statement the TypeORM store runs, per engine: what differs between engines and what does not, in one file.
  * Every statement is parameterized; table and column names are fixed by the Leaf contract.
  */
 export interface SqlDialect {
   readonly name: string;
   /** Placeholder of the n-th (1-based) parameter. */
   placeholder(n: number): string;
+  /** Every row's tag and step. */
+  readonly listSql: string;
+  /** The row(s) the table's collation matches to a tag. Parameter: biz tag. */
+  readonly findSql: string;
+  /** Sets a row's base step, leaving `max_id` alone. Parameters: step, biz tag. */
+  readonly setStepSql: string;
   /**
    * Adds the step to `max_id` unless that would pass 2^63-1, and yields the new `max_id`, in one statement.
    * Parameters: step, biz tag, step; then whatever `bounded` adds, which every caller runs it through.
@@ -52,9 +58,22 @@ export interface BoundedStatement {
 
 const GUARD = 'max_id <= 9223372036854775807 -';
 
+/** The statements that read the same on every engine but for their placeholders. */
+function shared(
+  placeholder: (n: number) => string,
+): Pick<SqlDialect, 'placeholder' | 'listSql' | 'findSql' | 'setStepSql'> {
+  const [first, second] = [placeholder(1), placeholder(2)];
+  return {
+    placeholder,
+    listSql: 'SELECT biz_tag, step FROM leaf_alloc',
+    findSql: `SELECT biz_tag, step FROM leaf_alloc WHERE biz_tag = ${first}`,
+    setStepSql: `UPDATE leaf_alloc SET step = ${first}, update_time = CURRENT_TIMESTAMP WHERE biz_tag = ${second}`,
+  };
+}
+
 export const mysqlDialect: SqlDialect = {
   name: 'mysql',
-  placeholder: () => '?',
+  ...shared(() => '?'),
   // LAST_INSERT_ID(expr) hands the new max_id back in the OK packet: no SELECT, no transaction,
   // and the row lock is held for one statement instead of four round trips.
   reserveSql:
@@ -119,7 +138,7 @@ const PG_BOUND = "(SELECT set_config('lock_timeout', $4, true)) IS NOT NULL";
 
 export const postgresDialect: SqlDialect = {
   name: 'postgres',
-  placeholder: (n) => `$${n}`,
+  ...shared((n) => `$${n}`),
   reserveSql:
     'UPDATE leaf_alloc SET max_id = max_id + $1, update_time = CURRENT_TIMESTAMP ' +
     `WHERE biz_tag = $2 AND ${GUARD} $3 AND ${PG_BOUND} RETURNING max_id::text AS max_id`,
@@ -140,7 +159,7 @@ export const postgresDialect: SqlDialect = {
 
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
-  placeholder: () => '?',
+  ...shared(() => '?'),
   // better-sqlite3 binds JS numbers as REAL, and INTEGER + REAL is computed in floating point: past 2^53
   // that loses IDs silently, so the step is cast back to INTEGER. An overflowing sum would also turn into a
   // REAL, which the guard prevents; the result comes back as text because the driver hands out JS numbers.

@@ -1,6 +1,7 @@
 import { InvalidLeafOptionsError } from '../errors/invalid-leaf-options.error.js';
-import { describeValue } from '../leaf.options-validation.js';
-import type { CalendarDay, LeafPeriod } from './calendar.js';
+import type { CalendarDay } from '../calendar.js';
+import { describeValue } from '../errors/describe-value.js';
+import { type LeafPeriod } from '../leaf.defaults.js';
 
 /** The tokens a `format` may hold; `{seq:N}` is `seq` with a width. */
 type DateToken = 'yyyy' | 'yy' | 'MM' | 'dd';
@@ -38,6 +39,9 @@ export class CodeRendering {
   }
 }
 
+/** Formats compiled so far, by period and template: a bounded cache (templates come from configuration). */
+const COMPILED = new Map<string, CodeFormat>();
+
 /** A tag's `format` template, checked once at bootstrap: renders codes and reads them back. */
 export class CodeFormat {
   /** Whether a code shows a date: then it is rendered per day. */
@@ -71,6 +75,17 @@ export class CodeFormat {
    * @param option where the template came from, as the error names it: `bizTags[1].format`
    */
   static compile(template: unknown, tag: string, period: LeafPeriod, option: string): CodeFormat {
+    // Once per template and period: options are checked at forRoot and resolved again when the module starts.
+    const key = typeof template === 'string' ? `${period}\n${template}` : undefined;
+    const known = key === undefined ? undefined : COMPILED.get(key);
+    if (known !== undefined) return known;
+    const compiled = CodeFormat.compileNew(template, tag, period, option);
+    if (COMPILED.size >= 1000) COMPILED.clear();
+    COMPILED.set(key!, compiled);
+    return compiled;
+  }
+
+  private static compileNew(template: unknown, tag: string, period: LeafPeriod, option: string): CodeFormat {
     const fail = (problem: string) => new InvalidLeafOptionsError(option, `"${tag}": ${problem}`);
     if (typeof template !== 'string' || template.length === 0 || template.length > 256) {
       throw fail(

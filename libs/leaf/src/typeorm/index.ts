@@ -1,0 +1,4 @@
+export { TypeOrmLeafStore, type TypeOrmLeafStoreOptions } from './typeorm-leaf.store.js';
+export { LeafAlloc } from './leaf-alloc.entity.js';
+export { LeafAllocMigration, createTableSql } from './leaf-alloc.migration.js';
+export { serverTimeoutFor } from './server-bound.js';

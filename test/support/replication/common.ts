@@ -1,5 +1,6 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { isFree } from '../redis-server.js';
 
 /** The two servers of a replicated pair, named by the role they start with (a promoted replica stays `replica`). */
 export type Role = 'primary' | 'replica';
@@ -125,3 +126,28 @@ export function childrenOf(pid: number): number[] {
 
 /** Gone, or a zombie that nobody reaps (PID 1 in a container may not). */
 export const isGone = (pid: number): boolean => (procStat(pid)?.state ?? 'Z') === 'Z';
+
+/** Below the kernel's ephemeral range and apart from `PrivateRedis` (17000–19999, bus ports 27000–29999). */
+const LASTING_PORTS = { from: 20000, to: 27000 };
+
+/**
+ * A port of 127.0.0.1 free now that no outgoing connection will take, for a server that binds it long after it is
+ * picked (a Galera node that joins later). A port of the ephemeral range may meanwhile become the local port of any
+ * client's connection; the server then fails to bind (a Galera node aborts at once).
+ */
+export async function lastingPort(taken: Set<number>): Promise<number> {
+  const [ephemeralFrom] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  const to = Math.min(LASTING_PORTS.to, ephemeralFrom || LASTING_PORTS.to);
+  if (to - LASTING_PORTS.from < 100)
+    throw new Error(`the ephemeral port range starts at ${ephemeralFrom}: no room below`);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = LASTING_PORTS.from + Math.floor(Math.random() * (to - LASTING_PORTS.from));
+    if (taken.has(port) || !(await isFree(port))) continue;
+    taken.add(port);
+    return port;
+  }
+  throw new Error(`no free port found in ${LASTING_PORTS.from}-${to - 1}`);
+}

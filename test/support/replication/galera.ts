@@ -2,8 +2,8 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { freePort, PrivateMariaDb } from '../private-mariadb.js';
-import { waitFor, type Endpoint } from './common.js';
+import { PrivateMariaDb } from '../private-mariadb.js';
+import { lastingPort, waitFor, type Endpoint } from './common.js';
 
 /** Debian's galera-4; `LEAF_TEST_GALERA_PROVIDER` points elsewhere. */
 export const GALERA_PROVIDER = process.env.LEAF_TEST_GALERA_PROVIDER ?? '/usr/lib/galera/libgalera_smm.so';
@@ -43,6 +43,8 @@ interface NodePorts {
  */
 export class PrivateGalera {
   private disposed = false;
+  /** Every gcomm, IST and SST port handed out, so that a retry takes none twice. */
+  private readonly ports = new Set<number>();
 
   private constructor(
     /** Option files; deleted by `dispose()` (each node's datadir is its own). */
@@ -61,17 +63,10 @@ export class PrivateGalera {
     chmodSync(dir, 0o755);
     const cluster = new PrivateGalera(dir, [], options.database ?? 'leaf', timeoutMs);
     try {
-      const ports = await distinctPorts(options.nodes ?? 3);
+      const ports = await distinctPorts(options.nodes ?? 3, cluster.ports);
       const address = `gcomm://${ports.map((node) => `127.0.0.1:${node.gcomm}`).join(',')}`;
       for (const [i, own] of ports.entries()) {
-        const args = cluster.nodeArgs(i, own, address, options.providerOptions);
-        const defaultsFile = cluster.writeOptionFile(i);
-        const start = { defaultsFile, serverArgs: args, readyTimeoutMs: timeoutMs, osUser: OS_USER };
-        const node = await PrivateMariaDb.start(start).catch((error: Error) => {
-          // A joiner that fails usually fails for what its donor logged.
-          throw new Error(`node ${i}: ${error.message}\n${cluster.logTails(30)}`);
-        });
-        cluster.nodes.push(node);
+        cluster.nodes.push(await cluster.startNode(i, own, address, options.providerOptions));
         await cluster.waitForClusterSize(i + 1, [i]);
       }
       await cluster.query(0, `CREATE DATABASE ${cluster.database}`, [], null);
@@ -175,6 +170,32 @@ export class PrivateGalera {
     }
   }
 
+  /**
+   * One node, a joiner twice at most: its SST may fail for a passing cause (before its ports were picked outside the
+   * ephemeral range, one run in about 20 failed so), and the next attempt takes fresh IST and SST ports (the gcomm
+   * port is in every node's address). A failure reports every node's log tail: the donor's usually says why.
+   */
+  private async startNode(i: number, own: NodePorts, address: string, providerOptions?: string) {
+    const start = (ports: NodePorts) =>
+      PrivateMariaDb.start({
+        defaultsFile: this.writeOptionFile(i),
+        serverArgs: this.nodeArgs(i, ports, address, providerOptions),
+        readyTimeoutMs: this.timeoutMs,
+        osUser: OS_USER,
+      });
+    try {
+      return await start(own);
+    } catch (error) {
+      const first = `node ${i}: ${(error as Error).message}\n${this.logTails(30)}`;
+      if (i === 0) throw new Error(first, { cause: error });
+      console.warn(`PrivateGalera: node ${i} did not join; once more on fresh IST/SST ports. ${first}`);
+      const [ist, sst] = [await lastingPort(this.ports), await lastingPort(this.ports)];
+      return await start({ gcomm: own.gcomm, ist, sst }).catch((again: Error) => {
+        throw new Error(`node ${i}, second attempt: ${again.message}\n${this.logTails(30)}`, { cause: again });
+      });
+    }
+  }
+
   /** What the stack notes' recipe puts in each node's cnf, given on the command line: mariadb-install-db reads the file too and must not start a provider. */
   private nodeArgs(i: number, own: NodePorts, address: string, extraProviderOptions?: string): string[] {
     const provider = [
@@ -209,18 +230,11 @@ export class PrivateGalera {
   }
 }
 
-/** Three ports per node, all different (a port probed free is not held, so two probes may return the same one). */
-async function distinctPorts(nodes: number): Promise<NodePorts[]> {
-  const seen = new Set<number>();
-  const next = async (): Promise<number> => {
-    for (;;) {
-      const port = await freePort();
-      if (seen.has(port)) continue;
-      seen.add(port);
-      return port;
-    }
-  };
+/** Three ports per node, all different. */
+async function distinctPorts(nodes: number, taken: Set<number>): Promise<NodePorts[]> {
   const ports: NodePorts[] = [];
-  for (let i = 0; i < nodes; i++) ports.push({ gcomm: await next(), ist: await next(), sst: await next() });
+  for (let i = 0; i < nodes; i++) {
+    ports.push({ gcomm: await lastingPort(taken), ist: await lastingPort(taken), sst: await lastingPort(taken) });
+  }
   return ports;
 }

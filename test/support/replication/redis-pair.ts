@@ -107,11 +107,20 @@ export class PrivateRedisPair implements FailoverPair<RedisIdentity> {
     };
   }
 
-  /** Stops both servers, closes the proxy, deletes the dirs. Idempotent. */
+  /**
+   * Kills both servers, closes the proxy, deletes the dirs. Idempotent. A kill, not `SHUTDOWN`: the data goes next,
+   * and the Redis test took 5 s (`PrivateRedis.dispose`'s bound on a shutdown) in 3 of 10 full runs, 0.2 s since.
+   */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await Promise.all([this.replica.dispose(), this.link.close(), this.primary.dispose()]);
+    await Promise.all([
+      ...[this.replica, this.primary].map(async (server) => {
+        await server.kill();
+        await server.dispose();
+      }),
+      this.link.close(),
+    ]);
   }
 
   private waitFor(what: string, probe: () => Promise<boolean>): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, chownSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -27,6 +27,18 @@ export interface PrivateMariaDbOptions {
   readonly stopTimeoutMs?: number;
   /** More `mariadbd` options, appended to the defaults. */
   readonly serverArgs?: readonly string[];
+  /**
+   * An option file of the server's own, read instead of none (`--defaults-file` replaces `--no-defaults`). Galera
+   * needs one: its SST scripts read the server's settings with `my_print_defaults`, which without it would read
+   * /etc/mysql, the shared server's (its datadir among them).
+   */
+  readonly defaultsFile?: string;
+  /**
+   * The OS user the server runs as when this process is root (default: root itself, which `--user` allows). Galera's
+   * rsync SST needs another: run by root, the joiner's rsync daemon drops to `nobody`, which cannot write a datadir
+   * that root owns.
+   */
+  readonly osUser?: string;
 }
 
 /** Where the binaries are looked for, after PATH: Debian/Ubuntu, RPM and tarball layouts. */
@@ -51,7 +63,7 @@ let exitHookInstalled = false;
  * The Node process itself. Under Jest, the global `process` of a test file is a copy whose listeners never hear
  * the real process exit; a function of a core module belongs to the outer realm, and so does its `Function`.
  */
-function nodeProcess(): NodeJS.Process {
+export function nodeProcess(): NodeJS.Process {
   try {
     const outer = (spawn.constructor as FunctionConstructor)(
       'return typeof process === "object" ? process : undefined',
@@ -105,6 +117,14 @@ export function mariaDbBinaries(): { server: string; installDb: string } {
   return { server, installDb };
 }
 
+/** uid and gid of an OS user (`id -u`, `id -g`); an error naming it when there is none. */
+export function osUserIds(user: string): { uid: number; gid: number } {
+  const id = (flag: string) => Number(spawnSync('id', [flag, user], { encoding: 'utf8' }).stdout.trim() || NaN);
+  const ids = { uid: id('-u'), gid: id('-g') };
+  if (!Number.isInteger(ids.uid) || !Number.isInteger(ids.gid)) throw new Error(`no OS user '${user}' on this machine`);
+  return ids;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class PrivateMariaDb {
@@ -124,7 +144,8 @@ export class PrivateMariaDb {
     readonly datadir: string,
     private readonly socketDir: string | null,
     private portNumber: number,
-    private readonly options: Required<Omit<PrivateMariaDbOptions, 'serverArgs'>> & { serverArgs: readonly string[] },
+    private readonly options: Required<Omit<PrivateMariaDbOptions, 'serverArgs' | 'defaultsFile' | 'osUser'>> &
+      Pick<PrivateMariaDbOptions, 'defaultsFile' | 'osUser'> & { serverArgs: readonly string[] },
   ) {}
 
   /** Creates a datadir with `mariadb-install-db` and starts a server on a free port; resolves once it accepts connections. */
@@ -138,9 +159,12 @@ export class PrivateMariaDb {
       readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
       stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
       serverArgs: options.serverArgs ?? [],
+      defaultsFile: options.defaultsFile,
+      osUser: options.osUser,
     };
     const server = new PrivateMariaDb(binaries, datadir, socketDir, 0, resolved);
     try {
+      server.handOver([datadir, socketDir]);
       server.installDb();
       // The port is free when probed but could be taken before mariadbd binds it: try a few.
       for (let attempt = 1; ; attempt++) {
@@ -314,7 +338,7 @@ export class PrivateMariaDb {
   private serverArgs(): string[] {
     const isRoot = process.getuid?.() === 0;
     return [
-      '--no-defaults', // must come first: never read /etc/mysql, which configures the shared server
+      this.defaultsArg(), // must come first: never read /etc/mysql, which configures the shared server
       `--datadir=${this.datadir}`,
       `--port=${this.port}`,
       `--bind-address=${this.host}`,
@@ -322,7 +346,7 @@ export class PrivateMariaDb {
       `--pid-file=${join(this.datadir, 'mysqld.pid')}`,
       `--log-error=${this.errorLog}`,
       // mariadbd refuses to run as root unless told to.
-      ...(isRoot ? [`--user=${userInfo().username}`] : []),
+      ...(isRoot ? [`--user=${this.options.osUser ?? userInfo().username}`] : []),
       ...this.storageArgs(),
       '--skip-log-bin',
       '--skip-name-resolve',
@@ -330,6 +354,17 @@ export class PrivateMariaDb {
       '--max-connections=100',
       ...this.options.serverArgs,
     ];
+  }
+
+  /** Gives the directories to `osUser`, when this process is root and may. */
+  private handOver(dirs: readonly (string | null)[]): void {
+    if (this.options.osUser === undefined || process.getuid?.() !== 0) return;
+    const { uid, gid } = osUserIds(this.options.osUser);
+    for (const dir of dirs) if (dir !== null) chownSync(dir, uid, gid);
+  }
+
+  private defaultsArg(): string {
+    return this.options.defaultsFile ? `--defaults-file=${this.options.defaultsFile}` : '--no-defaults';
   }
 
   /** Shared by the install script and the server, so the datadir is created as it will be used. */
@@ -349,12 +384,12 @@ export class PrivateMariaDb {
     const result = spawnSync(
       this.binaries.installDb,
       [
-        '--no-defaults',
+        this.defaultsArg(),
         `--datadir=${this.datadir}`,
         '--auth-root-authentication-method=normal',
         '--skip-test-db',
         '--skip-name-resolve',
-        ...(isRoot ? [`--user=${userInfo().username}`] : []),
+        ...(isRoot ? [`--user=${this.options.osUser ?? userInfo().username}`] : []),
         ...this.storageArgs(),
         '--skip-log-bin',
       ],

@@ -234,7 +234,8 @@ async function freePortPair(): Promise<number> {
   throw new Error('PrivateRedis: no free port pair found in 17000-19999');
 }
 
-function isFree(port: number): Promise<boolean> {
+/** Nothing listens on `port` of 127.0.0.1 now. */
+export function isFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = createServer();
     probe.once('error', () => resolve(false));

@@ -13,7 +13,6 @@ import {
 import { LeafAllocMigration, TypeOrmLeafStore } from 'nest-leaf/typeorm';
 // Not public: the generator is built by hand here, as LeafModule builds it, so that its first reservation is seen.
 import { resolveLeafOptions } from '../libs/leaf/src/leaf.options.js';
-import { isPermanent } from '../libs/leaf/src/segment/segment-reserver.js';
 import { serverTimeoutFor } from '../libs/leaf/src/typeorm/server-bound.js';
 import { mysqlDialect } from '../libs/leaf/src/typeorm/sql-dialect.js';
 import { MYSQL } from '../support/mariadb.js';
@@ -22,6 +21,7 @@ import { expectUnique, sleep } from './support/assertions.js';
 import { openLoad } from './support/load.js';
 import { captureLogs } from './support/redis.js';
 import { mariadbDatabase, postgresDatabase, type EngineDatabase } from './support/engines.js';
+import { isPermanent } from '../libs/leaf/src/errors/permanent.js';
 
 // Issue #13, item 3: a reservation the generator gave up on (reservationTimeoutMs) must not commit later. Another
 // transaction holds the tag's row lock for longer than the deadline; every reservation meanwhile waits for that lock.

@@ -1,6 +1,6 @@
 import type { ResolvedLeafOptions } from './leaf.defaults.js';
 import { RetryPolicy } from './segment/retry-policy.js';
-import { isPermanent } from './segment/segment-reserver.js';
+import { isPermanent } from './errors/permanent.js';
 
 /**
  * Startup's patience: what fails for a while at boot (a refused connection, a lock wait, a deadlock or a Galera

@@ -85,7 +85,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
       const id = buffer.pair.takeOne();
       if (id !== undefined) return Promise.resolve(id);
     }
-    return new Promise((resolve, reject) => this.request(bizTag, 1, null, resolve, reject));
+    return new Promise((resolve, reject) => this.whenServed(bizTag, (b) => b.requestOne(resolve, reject), reject));
   }
 
   /**
@@ -108,7 +108,9 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     const buffer = this.registry.buffers.get(bizTag);
     const filled = buffer === undefined ? 0 : buffer.pair.takeInto(ids, 0, count);
     if (filled === count) return Promise.resolve(ids);
-    return new Promise((resolve, reject) => this.request(bizTag, count - filled, ids, resolve, reject));
+    return new Promise((resolve, reject) =>
+      this.whenServed(bizTag, (b) => b.requestMany(count - filled, ids, resolve, reject), reject),
+    );
   }
 
   /**
@@ -228,19 +230,14 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Everything but the hot path: `remaining` IDs still owed (into the tail of `ids` for a batch). The caller's
-   * own `resolve` travels down to the buffer, so no promise wrapper delays it behind later callers.
+   * Everything but the hot path: hands the tag's buffer to `serve` (which takes the IDs, or parks the caller), once
+   * the tag is served. The caller's own `resolve` travels down to the buffer, so no promise wrapper delays it behind
+   * later callers.
    */
-  private request(
-    bizTag: string,
-    remaining: number,
-    ids: bigint[] | null,
-    resolve: (value: never) => void,
-    reject: (error: unknown) => void,
-  ): void {
+  private whenServed(bizTag: string, serve: (buffer: SegmentBuffer) => void, reject: (error: unknown) => void): void {
     const buffer = this.state === 'running' ? this.registry.served(bizTag) : undefined;
-    if (buffer !== undefined) return buffer.request(remaining, ids, resolve, reject);
-    this.bufferFor(bizTag).then((found) => found.request(remaining, ids, resolve, reject), reject);
+    if (buffer !== undefined) return serve(buffer);
+    this.bufferFor(bizTag).then(serve, reject);
   }
 
   /** The buffer of a tag met for the first time, or during startup. */

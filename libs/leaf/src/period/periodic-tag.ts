@@ -70,8 +70,7 @@ export class PeriodicTag {
     const id = buffer.pair.takeOne();
     if (id !== undefined) return Promise.resolve(rendering.code(id));
     return new Promise((resolve, reject) => {
-      const issued = (seq: bigint) => resolve(rendering.code(seq));
-      buffer.request(1, null, issued as (value: never) => void, reject);
+      buffer.requestOne((seq) => resolve(rendering.code(seq)), reject);
     });
   }
 
@@ -80,7 +79,7 @@ export class PeriodicTag {
     const buffer = this.buffer();
     const rendering = this.rendering;
     const ids = await new Promise<bigint[]>((resolve, reject) =>
-      buffer.request(count, new Array<bigint>(count), resolve as (value: never) => void, reject),
+      buffer.requestMany(count, new Array<bigint>(count), resolve, reject),
     );
     return ids.map((id) => rendering.code(id));
   }

@@ -21,7 +21,7 @@ function setup() {
 }
 
 function call(buffer: SegmentBuffer): Promise<bigint> {
-  return new Promise((resolve, reject) => buffer.request(1, null, resolve, reject));
+  return new Promise((resolve, reject) => buffer.requestOne(resolve, reject));
 }
 
 /** The outcome of a call and when it came, in ms of fake time since `from`. */

@@ -23,9 +23,13 @@ function setup(options: Partial<LeafModuleOptions> = {}, step = 10) {
   return { store, buffer, events };
 }
 
-/** `request` as a promise, the way IdGenerator calls it. */
+/** `requestOne` / `requestMany` as a promise, the way IdGenerator calls them. */
 function wait(buffer: SegmentBuffer, remaining: number, ids: bigint[] | null): Promise<bigint & bigint[]> {
-  return new Promise((resolve, reject) => buffer.request(remaining, ids, resolve, reject));
+  return new Promise((resolve, reject) =>
+    ids === null
+      ? buffer.requestOne(resolve as (id: bigint) => void, reject)
+      : buffer.requestMany(remaining, ids, resolve as (ids: bigint[]) => void, reject),
+  );
 }
 
 /** Lets promise callbacks run (fake timers do not). */

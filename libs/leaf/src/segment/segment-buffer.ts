@@ -2,25 +2,31 @@ import { LeafUnavailableError } from '../errors/leaf-unavailable.error.js';
 import type { BufferContext } from './buffer-context.js';
 import { prefetchDue, prefetchHorizonMs } from './prefetch-policy.js';
 import { SegmentPair, type UnusedTail } from './segment-pair.js';
-import { isPermanent, SegmentReserver, type ReservationHost, type TagTuning } from './segment-reserver.js';
-import type { LeafTagSnapshot, ReservationTrigger } from './segment.types.js';
+import { createSegment } from './segment.js';
+import { SegmentReserver } from './segment-reserver.js';
+import type { LeafTagSnapshot, ReservationTrigger as Trigger } from './segment.types.js';
 import { tagSnapshot } from './tag-snapshot.js';
 import { TagStats } from './tag-stats.js';
 import { WaiterQueue } from './waiter-queue.js';
+import { isPermanent } from '../errors/permanent.js';
+import { type ReservationOutcome, type TagTuning } from './reservation.types.js';
 
 /**
  * The dual buffer of one biz tag: the segment pair IDs come from, the reserver that keeps it filled, and the queue
- * of callers who found it empty.
+ * of callers who found it empty. It owns every reservation it asks for: at most one at a time, whose outcome it
+ * installs in its own pair (or hands to its waiters, when retrying cannot cure it).
  *
  * Invariant: callers wait only while memory is empty, and a landing segment serves them synchronously, so a caller
  * that finds IDs in memory never overtakes one that waits.
  */
-export class SegmentBuffer implements ReservationHost {
+export class SegmentBuffer {
   /** The hot path: `IdGenerator.nextId` takes from it directly. */
   readonly pair: SegmentPair;
   private readonly waiters: WaiterQueue;
   private readonly stats = new TagStats();
   private readonly reserver: SegmentReserver;
+  /** The reservation under way, installed when it settles; null when none is. */
+  private inFlight: Promise<void> | null = null;
   closed = false;
   private demandScheduled = false;
   private serving = false;
@@ -30,11 +36,11 @@ export class SegmentBuffer implements ReservationHost {
     baseStep: number,
     readonly configured: boolean,
     private readonly ctx: BufferContext,
-    tuning: TagTuning = ctx.options,
+    private readonly tuning: TagTuning = ctx.options,
   ) {
     this.pair = new SegmentPair(() => this.onLow());
     this.waiters = new WaiterQueue(ctx.options.waitTimeoutMs, () => this.timedOut());
-    this.reserver = new SegmentReserver(tag, baseStep, ctx, this.pair, this.stats, this, tuning);
+    this.reserver = new SegmentReserver(tag, baseStep, ctx, this.stats, tuning);
   }
 
   /** True once a segment has been reserved (IDs may still have run out since). */
@@ -47,43 +53,48 @@ export class SegmentBuffer implements ReservationHost {
     return this.reserver.failure;
   }
 
-  /** Reserves a segment unless one is on its way; resolves when that reservation settled. Never rejects. */
-  reserve(trigger: ReservationTrigger): Promise<void> {
-    return this.reserver.reserve(trigger);
+  /**
+   * Reserves a segment unless one is on its way, and installs it: resolves when that reservation settled. Never
+   * rejects (a failure is recorded and retried).
+   */
+  reserve(trigger: Trigger): Promise<void> {
+    if (this.inFlight === null && !this.closed) {
+      const need = {
+        demand: this.waiters.demand,
+        segmentRate: this.pair.segmentRate(performance.now()),
+        available: this.pair.available,
+      };
+      this.inFlight = this.reserver.reserve(trigger, need).then((outcome) => this.settle(outcome));
+    }
+    return this.inFlight ?? Promise.resolve();
   }
 
   /**
-   * Hands `remaining` IDs to a caller (into the tail of `ids` for a batch): from memory now if it has them,
-   * otherwise once a reservation lands. `resolve` is the caller's own, called the moment its IDs are taken,
-   * so callers observe IDs in the order they were issued.
+   * Hands one ID to a caller: from memory now if it has one, otherwise once a reservation lands. `resolve` is the
+   * caller's own, called the moment its ID is taken, so callers observe IDs in the order they were issued.
    */
-  request(
+  requestOne(resolve: (id: bigint) => void, reject: (error: unknown) => void): void {
+    const id = this.pair.takeOne();
+    if (id !== undefined) return resolve(id);
+    if (this.mayWait(reject)) this.waiters.push({ remaining: 1, ids: null, resolve, reject });
+  }
+
+  /** Hands the `remaining` IDs still owed to a batch call, into the tail of `ids`; as `requestOne`. */
+  requestMany(
     remaining: number,
-    ids: bigint[] | null,
-    resolve: (value: never) => void,
+    ids: bigint[],
+    resolve: (ids: bigint[]) => void,
     reject: (error: unknown) => void,
   ): void {
-    if (ids === null) {
-      const id = this.pair.takeOne();
-      if (id !== undefined) return resolve(id as never);
-    } else {
-      remaining -= this.pair.takeInto(ids, ids.length - remaining, remaining);
-      if (remaining === 0) return resolve(ids as never);
-    }
-    const refusal = this.refusal();
-    if (refusal !== undefined) {
-      this.stats.failedCalls++;
-      return reject(refusal);
-    }
-    this.stats.waits++;
-    this.waiters.push(remaining, ids, resolve, reject);
-    this.reserveForWaiters();
+    remaining -= this.pair.takeInto(ids, ids.length - remaining, remaining);
+    if (remaining === 0) return resolve(ids);
+    if (this.mayWait(reject)) this.waiters.push({ remaining, ids, resolve, reject });
   }
 
   /** Called by the scheduler: retries, rate-based prefetch, and the rate sample. */
   tick(now: number): void {
     this.stats.sample(this.pair.issued, now);
-    if (!this.reserver.idle(now)) return;
+    if (!this.idle(now)) return;
     if (this.waiters.size > 0) {
       void this.reserve('on-demand');
       return;
@@ -96,7 +107,7 @@ export class SegmentBuffer implements ReservationHost {
 
   /** Nobody waits and no reservation is under way: the tag can be closed without failing anyone. */
   get quiet(): boolean {
-    return this.waiters.size === 0 && this.reserver.inFlight === null;
+    return this.waiters.size === 0 && this.inFlight === null;
   }
 
   /** What a later reservation must not reach below (see `SegmentReserver`); null before the first one. */
@@ -121,13 +132,12 @@ export class SegmentBuffer implements ReservationHost {
 
   /** Before the first reservation: start from `step` (a period's successor starts from its predecessor's step). */
   inheritStep(step: number): void {
-    if (this.ctx.options.dynamicStep && this.reserver.lowestAllowed === null)
-      this.reserver.stepInUse = Math.min(step, this.ctx.options.maxStep);
+    this.reserver.inheritStep(step);
   }
 
   /** Reserves the first segment ahead of any call, retrying with the usual backoff until one lands. */
   warm(now: number): void {
-    if (!this.hasSegment && this.waiters.size === 0 && this.reserver.idle(now)) void this.reserve('prefetch');
+    if (!this.hasSegment && this.waiters.size === 0 && this.idle(now)) void this.reserve('prefetch');
   }
 
   /** After the tail was given back: a later range from its first ID on is this node's own again. */
@@ -142,7 +152,7 @@ export class SegmentBuffer implements ReservationHost {
   async close(): Promise<UnusedTail | undefined> {
     this.closed = true;
     this.waiters.rejectAll(LeafUnavailableError.shuttingDown(this.tag));
-    await this.reserver.inFlight;
+    await this.inFlight;
     const tail = this.pair.unusedTail();
     // A caller holding on to this buffer (a cache) must find it empty: its tail may go back to the table.
     this.pair.clear();
@@ -151,21 +161,47 @@ export class SegmentBuffer implements ReservationHost {
 
   snapshot(): LeafTagSnapshot {
     const { tag, configured, pair, stats, reserver } = this;
-    return tagSnapshot({ tag, configured, pair, stats, reserver, waiting: this.waiters.size });
+    return tagSnapshot({
+      tag,
+      configured,
+      pair,
+      stats,
+      reserver,
+      loading: this.inFlight !== null,
+      waiting: this.waiters.size,
+    });
   }
 
   /** The hot path issued the ID at the threshold: reserve the next segment in the background. */
   private onLow(): void {
     // While waiters are being served their demand is in flux; landed() decides once they are done.
     if (this.serving) return;
-    if (this.pair.next === null && this.reserver.idle(performance.now())) void this.reserve('prefetch');
+    if (this.pair.next === null && this.idle(performance.now())) void this.reserve('prefetch');
+  }
+
+  /** Whether a reservation may start now: none under way, not closing, and no retry pending. */
+  private idle(now: number): boolean {
+    return this.inFlight === null && !this.closed && this.reserver.mayTry(now);
+  }
+
+  /** Whether a caller that found memory empty may wait; if not, it is refused with `reject` now. */
+  private mayWait(reject: (error: unknown) => void): boolean {
+    const refusal = this.refusal();
+    if (refusal !== undefined) {
+      this.stats.failedCalls++;
+      reject(refusal);
+      return false;
+    }
+    this.stats.waits++;
+    this.reserveForWaiters();
+    return true;
   }
 
   /** Why a caller may not wait, if it may not. */
   private refusal(): unknown {
     if (this.closed) return LeafUnavailableError.shuttingDown(this.tag);
     const failure = this.reserver.failure;
-    if (failure !== undefined && isPermanent(failure) && !this.reserver.retry.mayTry(performance.now())) {
+    if (failure !== undefined && isPermanent(failure) && !this.reserver.mayTry(performance.now())) {
       return failure;
     }
     if (this.waiters.size >= this.ctx.options.maxWaiters) {
@@ -179,7 +215,7 @@ export class SegmentBuffer implements ReservationHost {
    * turn adds to the demand it is sized for: 10,000 concurrent callers on an empty buffer cost one query.
    */
   private reserveForWaiters(): void {
-    if (this.demandScheduled || !this.reserver.idle(performance.now())) return;
+    if (this.demandScheduled || !this.idle(performance.now())) return;
     this.demandScheduled = true;
     setImmediate(() => {
       this.demandScheduled = false;
@@ -187,44 +223,32 @@ export class SegmentBuffer implements ReservationHost {
     });
   }
 
-  /** For the reserver: IDs owed to waiting callers. */
-  get demand(): number {
-    return this.waiters.demand;
-  }
-
-  /** For the reserver: a failure retrying will not cure reaches the waiting callers at once. */
-  refused(error: unknown): void {
-    this.stats.failedCalls += this.waiters.size;
-    this.waiters.rejectAll(error);
-  }
-
-  /** For the reserver: IDs in memory. */
-  get available(): number {
-    return this.pair.available;
+  /**
+   * A reservation settled: its segment joins the pair (kept even when closing: the shutdown gives it back), or a
+   * failure retrying will not cure reaches the waiting callers at once.
+   */
+  private settle(outcome: ReservationOutcome): void {
+    this.inFlight = null;
+    if (outcome.range !== null) {
+      const { start, end } = outcome.range;
+      this.pair.add(createSegment(start, end, this.tuning.threshold));
+      this.landed(outcome.afterOutage);
+    } else if (outcome.permanent) {
+      this.stats.failedCalls += this.waiters.size;
+      this.waiters.rejectAll(outcome.error);
+    }
   }
 
   /**
-   * For the reserver: a segment landed. Serves the waiters in arrival order, then reserves again if they or the
-   * threshold need it. After an outage the waiters are calls piled up over seconds: served at once they are no
-   * measure of the rate, and counted as one they would size the next segments for a burst that never came.
+   * A segment landed. Serves the waiters in arrival order, then reserves again if they or the threshold need it.
+   * After an outage the waiters are calls piled up over seconds: served at once they are no measure of the rate,
+   * and counted as one they would size the next segments for a burst that never came.
    */
-  landed(afterOutage: boolean): void {
+  private landed(afterOutage: boolean): void {
     this.serving = true;
     const { pair, waiters } = this;
     const issuedBefore = afterOutage ? pair.issued : 0;
-    for (let waiter = waiters.peek(); waiter !== undefined; waiter = waiters.peek()) {
-      if (waiter.ids === null) {
-        const id = pair.takeOne();
-        if (id === undefined) break;
-        waiters.shift();
-        waiter.resolve(id as never);
-      } else {
-        waiter.remaining -= pair.takeInto(waiter.ids, waiter.ids.length - waiter.remaining, waiter.remaining);
-        if (waiter.remaining > 0) break;
-        waiters.shift();
-        waiter.resolve(waiter.ids as never);
-      }
-    }
+    waiters.serveFrom(pair);
     this.serving = false;
     if (afterOutage) {
       this.stats.servedBacklog(pair.issued - issuedBefore);

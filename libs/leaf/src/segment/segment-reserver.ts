@@ -1,7 +1,5 @@
 import { messageOf } from '../errors/error-message.js';
 import { IdOverflowError } from '../errors/id-overflow.error.js';
-import { InvalidLeafOptionsError } from '../errors/invalid-leaf-options.error.js';
-import { LeafForbiddenError } from '../errors/leaf-forbidden.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { describeStoreFailure, storeFailureKind } from '../errors/store-failure.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
@@ -11,54 +9,22 @@ import type { BufferContext } from './buffer-context.js';
 import { prefetchHorizonMs } from './prefetch-policy.js';
 import { runwayTargetIds } from './runway.js';
 import { RetryPolicy } from './retry-policy.js';
-import { createSegment } from './segment.js';
-import type { SegmentPair } from './segment-pair.js';
 import type { ReservationTrigger } from './segment.types.js';
 import { nextDynamicStep } from './step-policy.js';
 import type { TagStats } from './tag-stats.js';
-
-/** What a tag is tuned with: its `bizTags` entry's values, else the module's. */
-export interface TagTuning {
-  /** The fraction of a segment left when the next is reserved. */
-  readonly threshold: number;
-  /** How long memory must last at the peak rate (0: no runway beyond the dual buffer). */
-  readonly runwayMs: number;
-}
-
-/** What the reserver tells its buffer. */
-export interface ReservationHost {
-  readonly closed: boolean;
-  /** IDs owed to waiting callers: a reservation for them is sized to cover it. */
-  readonly demand: number;
-  /** A segment was added to the pair; `afterOutage` when it is the first after failed attempts. */
-  landed(afterOutage: boolean): void;
-  /** A failure that retrying will not cure: callers hear of it at once instead of at their timeout. */
-  refused(error: unknown): void;
-  /** IDs left in memory, for the log line of an outage. */
-  readonly available: number;
-}
-
-/** Errors that retrying will not cure. */
-export function isPermanent(error: unknown): boolean {
-  return (
-    error instanceof UnknownBizTagError ||
-    error instanceof IdOverflowError ||
-    error instanceof LeafStoreError ||
-    error instanceof LeafForbiddenError ||
-    error instanceof InvalidLeafOptionsError
-  );
-}
+import type { ReservationNeed, ReservationOutcome, TagTuning } from './reservation.types.js';
+import { isPermanent } from '../errors/permanent.js';
 
 /**
- * Reserves the segments of one tag: at most one reservation in flight, sized by Leaf's dynamic step (and the demand
- * of waiting callers), bounded by the deadline, retried with backoff, and checked before use: a range that reaches
- * below what this node already issued or holds is never served, whatever the table says.
+ * Reserves the segments of one tag for its buffer: sized by Leaf's dynamic step (and the demand of waiting callers),
+ * bounded by the deadline, its failures recorded and retried with backoff, and checked before use: a range that
+ * reaches below what this node already issued or holds is never handed over, whatever the table says. It answers
+ * with the outcome; the buffer, which starts one reservation at a time, installs the segment.
  */
 export class SegmentReserver {
-  inFlight: Promise<void> | null = null;
   readonly retry: RetryPolicy;
   /** Dynamic step, before any enlargement for a large waiting batch. */
-  stepInUse: number;
+  private stepNow: number;
   /**
    * Everything this node issued or holds for the tag lies below it: the end of the highest range it reserved, or
    * the start of a tail it gave back (the one legitimate reuse). Null before the first reservation.
@@ -72,13 +38,11 @@ export class SegmentReserver {
     private readonly tag: string,
     private baseStep: number,
     private readonly ctx: BufferContext,
-    private readonly pair: SegmentPair,
     private readonly stats: TagStats,
-    private readonly host: ReservationHost,
     /** The tag's `bizTags` entry's threshold and runway, else the module's. */
     private readonly tuning: TagTuning,
   ) {
-    this.stepInUse = Math.min(baseStep, ctx.options.maxStep);
+    this.stepNow = Math.min(baseStep, ctx.options.maxStep);
     this.retry = new RetryPolicy(ctx.options.retryMinDelayMs, ctx.options.retryMaxDelayMs);
   }
 
@@ -103,26 +67,53 @@ export class SegmentReserver {
     return this.retry.consecutiveFailures > 0 ? this.stats.lastFailure?.error : undefined;
   }
 
-  /**
-   * Reserves a segment unless one is already on its way; never rejects (a failure is recorded and retried).
-   * Resolves when that reservation has settled.
-   */
-  reserve(trigger: ReservationTrigger): Promise<void> {
-    if (this.inFlight === null && !this.host.closed) this.inFlight = this.reserveNow(trigger);
-    return this.inFlight ?? Promise.resolve();
+  /** The dynamic step now: what the next reservation uses, before any growth or enlargement for a batch. */
+  get stepInUse(): number {
+    return this.stepNow;
   }
 
-  /** Whether a reservation may start now: none in flight and no retry pending. */
-  idle(now: number): boolean {
-    return this.inFlight === null && !this.host.closed && this.retry.mayTry(now);
+  /** Whether the retry backoff lets a reservation start now. */
+  mayTry(now: number): boolean {
+    return this.retry.mayTry(now);
+  }
+
+  /**
+   * Reserves one segment sized for `need`; never rejects: a failure is recorded, logged once per outage, and
+   * answered as the outcome.
+   */
+  async reserve(trigger: ReservationTrigger, need: ReservationNeed): Promise<ReservationOutcome> {
+    const step = this.nextStep(need);
+    const started = performance.now();
+    const { reservationTimeoutMs } = this.ctx.options;
+    let range: ReservedRange;
+    try {
+      range = await withDeadline(reservationTimeoutMs, `Reserving a segment of "${this.tag}"`, (signal) =>
+        this.ctx.store.reserve(this.tag, step, signal),
+      );
+    } catch (error) {
+      if (error instanceof IdOverflowError && this.shrinkToFit(error)) return this.reserve(trigger, need);
+      return this.failed(error, trigger, step, performance.now() - started, need.available);
+    }
+    const latencyMs = performance.now() - started;
+    if (this.floor !== null && range.start < this.floor) {
+      // The row was reset below what this node issued (deleted and re-inserted, or max_id set back by hand).
+      const movedBack = LeafStoreError.movedBack(this.tag, range, this.floor);
+      return this.failed(movedBack, trigger, step, latencyMs, need.available);
+    }
+    return this.reserved(range, trigger, step, latencyMs);
+  }
+
+  /** Before the first reservation: start from `step` (a period's successor starts from its predecessor's step). */
+  inheritStep(step: number): void {
+    if (this.ctx.options.dynamicStep && this.floor === null) this.stepNow = Math.min(step, this.ctx.options.maxStep);
   }
 
   /** A new base step read from the table. */
   setBaseStep(step: number): void {
     const floor = Math.min(step, this.ctx.options.maxStep);
     // Without the dynamic step the row's step is the step; with it, a grown step shrinks on its own schedule.
-    if (!this.ctx.options.dynamicStep || this.stepInUse < floor || this.stepInUse === this.baseStep) {
-      this.stepInUse = floor;
+    if (!this.ctx.options.dynamicStep || this.stepNow < floor || this.stepNow === this.baseStep) {
+      this.stepNow = floor;
     }
     this.baseStep = step;
   }
@@ -136,55 +127,35 @@ export class SegmentReserver {
     this.floor = firstUnused;
   }
 
-  private async reserveNow(trigger: ReservationTrigger): Promise<void> {
-    const step = this.nextStep();
-    const started = performance.now();
-    const { reservationTimeoutMs } = this.ctx.options;
-    let range: ReservedRange;
-    try {
-      range = await withDeadline(reservationTimeoutMs, `Reserving a segment of "${this.tag}"`, (signal) =>
-        this.ctx.store.reserve(this.tag, step, signal),
-      );
-    } catch (error) {
-      if (error instanceof IdOverflowError && this.shrinkToFit(error)) return this.reserveNow(trigger);
-      this.inFlight = null;
-      this.failed(error, trigger, step, performance.now() - started);
-      return;
-    }
-    this.inFlight = null;
-    const latencyMs = performance.now() - started;
-    if (this.floor !== null && range.start < this.floor) {
-      // The row was reset below what this node issued (deleted and re-inserted, or max_id set back by hand).
-      this.failed(LeafStoreError.movedBack(this.tag, range, this.floor), trigger, step, latencyMs);
-      return;
-    }
-    this.reserved(range, trigger, step, latencyMs);
-  }
-
-  private nextStep(): number {
+  private nextStep(need: ReservationNeed): number {
     const { dynamicStep, segmentDurationMs, maxStep, checkIntervalMs } = this.ctx.options;
     // A retry keeps the step of the attempt that failed: an outage of many attempts must not double it each time.
     if (dynamicStep && this.stats.reservations > 0 && this.retry.consecutiveFailures === 0) {
       const now = performance.now();
-      this.stepInUse = nextDynamicStep({
-        current: this.stepInUse,
+      this.stepNow = nextDynamicStep({
+        current: this.stepNow,
         base: Math.min(this.baseStep, maxStep),
         sinceLastReservationMs: now - this.stats.lastReservationAt,
         segmentDurationMs,
         maxStep,
         // The tick's sample lags a sudden burst; the current segment's own pace shows it at once.
-        ratePerMs: Math.max(this.stats.ratePerMs, this.pair.segmentRate(now)),
+        ratePerMs: Math.max(this.stats.ratePerMs, need.segmentRate),
         horizonMs: prefetchHorizonMs(this.stats.plannedLatencyMs, checkIntervalMs),
         runwayIds: this.runwayIds(now),
       });
     }
     // A batch waiting for more than a segment holds gets one segment big enough, not a string of small ones.
-    const demand = this.host.demand;
-    const step = demand > this.stepInUse ? Math.min(demand, maxStep) : this.stepInUse;
+    const { demand } = need;
+    const step = demand > this.stepNow ? Math.min(demand, maxStep) : this.stepNow;
     return this.cap === null ? step : Math.min(step, this.cap);
   }
 
-  private reserved(range: ReservedRange, trigger: ReservationTrigger, step: number, latencyMs: number): void {
+  private reserved(
+    range: ReservedRange,
+    trigger: ReservationTrigger,
+    step: number,
+    latencyMs: number,
+  ): ReservationOutcome {
     const now = performance.now();
     const afterOutage = this.outage !== null;
     if (afterOutage) this.recovered(now);
@@ -192,12 +163,16 @@ export class SegmentReserver {
     this.retry.succeeded();
     this.ctx.report({ tag: this.tag, row: this.tag, trigger, step, latencyMs, ok: true, range });
     if (this.floor === null || range.end > this.floor) this.floor = range.end;
-    // Kept even when closing: the shutdown gives it back.
-    this.pair.add(createSegment(range.start, range.end, this.tuning.threshold));
-    this.host.landed(afterOutage);
+    return { range, afterOutage };
   }
 
-  private failed(error: unknown, trigger: ReservationTrigger, step: number, latencyMs: number): void {
+  private failed(
+    error: unknown,
+    trigger: ReservationTrigger,
+    step: number,
+    latencyMs: number,
+    available: number,
+  ): ReservationOutcome {
     // The row went away under a tag this node served: the usual advice, a row at max_id 1, would repeat IDs.
     if (error instanceof UnknownBizTagError && this.floor !== null) {
       error = UnknownBizTagError.deletedWhileServed(this.tag, this.floor);
@@ -217,10 +192,10 @@ export class SegmentReserver {
           (permanent
             ? 'Retrying will not cure it; callers get this error.'
             : `Retrying with backoff (up to ${this.ctx.options.retryMaxDelayMs} ms apart, next in ${delay} ms); ` +
-              `${this.host.available} IDs left in memory. One line will say when it succeeds again.`),
+              `${available} IDs left in memory. One line will say when it succeeds again.`),
       );
     }
-    if (permanent) this.host.refused(error);
+    return { range: null, error, permanent };
   }
 
   /** The first success after failures: how long reservations failed, and what it cost callers. */

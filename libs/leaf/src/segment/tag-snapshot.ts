@@ -12,11 +12,14 @@ interface BufferParts {
   readonly pair: SegmentPair;
   readonly stats: TagStats;
   readonly reserver: SegmentReserver;
+  /** Whether a reservation is under way. */
+  readonly loading: boolean;
   readonly waiting: number;
 }
 
 /** A read-only picture of one tag's buffer (`IdGenerator.inspect`): copies only, nothing that reaches back in. */
-export function tagSnapshot({ tag, configured, pair, stats, reserver, waiting }: BufferParts): LeafTagSnapshot {
+export function tagSnapshot(parts: BufferParts): LeafTagSnapshot {
+  const { tag, configured, pair, stats, reserver, loading, waiting } = parts;
   const { current, next } = pair;
   const failure = stats.lastFailure;
   return {
@@ -30,7 +33,7 @@ export function tagSnapshot({ tag, configured, pair, stats, reserver, waiting }:
     next: next && { start: next.start, end: next.end },
     nextReady: next !== null,
     available: BigInt(pair.available),
-    loading: reserver.inFlight !== null,
+    loading,
     step: current?.step ?? reserver.stepInUse,
     baseStep: reserver.base,
     idsIssued: pair.issued,

@@ -1,5 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { WaiterQueue } from './waiter-queue.js';
+import { WaiterQueue, type Waiter } from './waiter-queue.js';
+
+/** A waiter as the buffer parks one: a single call (`ids` null) or a batch. */
+function waiter(
+  remaining: number,
+  ids: bigint[] | null,
+  resolve: (value: never) => void,
+  reject: (error: unknown) => void,
+): Waiter {
+  return { remaining, ids, resolve, reject } as Waiter;
+}
 
 const HOUR = 3_600_000;
 
@@ -11,10 +21,12 @@ function setup(timeoutMs = 1000) {
   const queue = new WaiterQueue(timeoutMs, () => new Error(`timed out #${++timeouts}`));
   const push = (name: string, remaining = 1, ids: bigint[] | null = null) =>
     queue.push(
-      remaining,
-      ids,
-      () => ended.push({ name, error: undefined, atMs: performance.now() - start }),
-      (error) => ended.push({ name, error, atMs: performance.now() - start }),
+      waiter(
+        remaining,
+        ids,
+        () => ended.push({ name, error: undefined, atMs: performance.now() - start }),
+        (error) => ended.push({ name, error, atMs: performance.now() - start }),
+      ),
     );
   return { queue, push, ended, timeouts: () => timeouts };
 }
@@ -35,9 +47,9 @@ describe('WaiterQueue', () => {
     const { queue } = setup();
     const ids = [0n, 0n];
     const [a, b, c] = [jest.fn(), jest.fn(), jest.fn()];
-    queue.push(1, null, a, jest.fn());
-    queue.push(2, ids, b, jest.fn());
-    queue.push(1, null, c, jest.fn());
+    queue.push(waiter(1, null, a, jest.fn()));
+    queue.push(waiter(2, ids, b, jest.fn()));
+    queue.push(waiter(1, null, c, jest.fn()));
     expect(queue.size).toBe(3);
     expect(queue.peek()?.resolve).toBe(a);
     expect(queue.peek()?.resolve).toBe(a);

@@ -1,17 +1,14 @@
-/** A caller parked until IDs are in memory again. */
-export interface Waiter {
-  /** IDs still owed to this caller. */
-  remaining: number;
-  /** IDs taken so far for a batch call; null for a single `nextId`. */
-  readonly ids: bigint[] | null;
-  readonly resolve: (value: never) => void;
-  readonly reject: (error: unknown) => void;
-}
+import type { SegmentPair } from './segment-pair.js';
 
-interface Parked extends Waiter {
-  /** Monotonic ms: a wall clock stepped back must not keep a caller waiting past its timeout. */
-  readonly deadline: number;
-}
+/** A caller parked until IDs are in memory again: a single `nextId`, or a batch (`ids` holds what it took so far). */
+export type Waiter =
+  | { remaining: number; readonly ids: null; readonly resolve: (id: bigint) => void; readonly reject: Reject }
+  | { remaining: number; readonly ids: bigint[]; readonly resolve: (ids: bigint[]) => void; readonly reject: Reject };
+
+type Reject = (error: unknown) => void;
+
+/** Monotonic ms: a wall clock stepped back must not keep a caller waiting past its timeout. */
+type Parked = Waiter & { readonly deadline: number };
 
 /**
  * FIFO of waiting callers, with the one timer that fails each of them at its own deadline. Every waiter gets the
@@ -43,8 +40,8 @@ export class WaiterQueue {
   }
 
   /** Parks a caller until `timeoutMs` from now. */
-  push(remaining: number, ids: bigint[] | null, resolve: Waiter['resolve'], reject: Waiter['reject']): void {
-    this.items.push({ remaining, ids, resolve, reject, deadline: performance.now() + this.timeoutMs });
+  push(waiter: Waiter): void {
+    this.items.push({ ...waiter, deadline: performance.now() + this.timeoutMs });
     if (this.timer === null) this.arm();
   }
 
@@ -65,6 +62,26 @@ export class WaiterQueue {
       this.head = 0;
     }
     return waiter;
+  }
+
+  /**
+   * Serves waiters from `pair` in arrival order, each the moment its IDs are taken (a batch only once whole), until
+   * the pair runs dry or nobody waits.
+   */
+  serveFrom(pair: SegmentPair): void {
+    for (let waiter = this.peek(); waiter !== undefined; waiter = this.peek()) {
+      if (waiter.ids === null) {
+        const id = pair.takeOne();
+        if (id === undefined) return;
+        this.shift();
+        waiter.resolve(id);
+      } else {
+        waiter.remaining -= pair.takeInto(waiter.ids, waiter.ids.length - waiter.remaining, waiter.remaining);
+        if (waiter.remaining > 0) return;
+        this.shift();
+        waiter.resolve(waiter.ids);
+      }
+    }
   }
 
   /** Removes every waiter and rejects each with `error`. */

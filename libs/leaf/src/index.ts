@@ -10,7 +10,15 @@ export { MAX_ID } from './store/leaf-store.js';
 export type { LeafStore, LeafAllocRow, NewLeafAllocRow, ReservedRange } from './store/leaf-store.js';
 export { MAX_BIZ_TAG_LENGTH } from './leaf.options.js';
 export type { LeafModuleOptions, LeafBizTagOptions, LeafModuleExtras, ResolvedBizTag } from './leaf.options.js';
-export type { LeafPeriod } from './period/calendar.js';
+export { PERIODS, type LeafPeriod } from './period/calendar.js';
 export type { ParsedLeafCode } from './period/tag-codes.js';
 export type { LeafTagSnapshot, ReservationEvent, ReservationTrigger } from './segment/segment.types.js';
+export { LeafExceptionFilter, INTERNAL_ERROR_MESSAGE } from './leaf-exception.filter.js';
+export { leafErrorAnswer, leafErrorStatus, type LeafErrorAnswer } from './protocol/leaf-error-answer.js';
+export {
+  LEAF_ERROR_STATUS,
+  LEAF_RETRY_AFTER_SECONDS,
+  type LeafErrorBody,
+  type LeafErrorCode,
+} from './protocol/leaf-protocol.js';
 export * from './errors/index.js';

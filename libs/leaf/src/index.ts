@@ -12,7 +12,14 @@ export { MAX_BIZ_TAG_LENGTH } from './leaf.options.js';
 export type { LeafModuleOptions, LeafBizTagOptions, LeafModuleExtras, ResolvedBizTag } from './leaf.options.js';
 export { PERIODS, type LeafPeriod } from './period/calendar.js';
 export type { ParsedLeafCode } from './period/tag-codes.js';
-export type { LeafTagSnapshot, ReservationEvent, ReservationTrigger } from './segment/segment.types.js';
+export type {
+  LeafHealthReason,
+  LeafHealthStatus,
+  LeafTagHealthState,
+  LeafTagSnapshot,
+  ReservationEvent,
+  ReservationTrigger,
+} from './segment/segment.types.js';
 export { LeafExceptionFilter, INTERNAL_ERROR_MESSAGE } from './leaf-exception.filter.js';
 export { leafErrorAnswer, leafErrorStatus, type LeafErrorAnswer } from './protocol/leaf-error-answer.js';
 export {

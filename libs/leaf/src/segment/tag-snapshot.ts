@@ -3,6 +3,7 @@ import { runwayHeldMs } from './runway.js';
 import type { SegmentPair } from './segment-pair.js';
 import type { SegmentReserver } from './segment-reserver.js';
 import type { LeafTagSnapshot } from './segment.types.js';
+import { withHealth } from './tag-health.js';
 import type { TagStats } from './tag-stats.js';
 
 /** The parts of one tag's buffer a snapshot reads. */
@@ -15,11 +16,14 @@ interface BufferParts {
   readonly waiting: number;
 }
 
-/** A read-only picture of one tag's buffer (`IdGenerator.inspect`): copies only, nothing that reaches back in. */
+/**
+ * A read-only picture of one tag's buffer (`IdGenerator.inspect`): copies only, nothing that reaches back in, and the
+ * health judged from them.
+ */
 export function tagSnapshot({ tag, configured, pair, stats, reserver, waiting }: BufferParts): LeafTagSnapshot {
   const { current, next } = pair;
   const failure = stats.lastFailure;
-  return {
+  return withHealth({
     tag,
     row: tag,
     period: 'none',
@@ -48,5 +52,5 @@ export function tagSnapshot({ tag, configured, pair, stats, reserver, waiting }:
     runwayIds: BigInt(pair.available),
     runwayTargetMs: reserver.runwayMs,
     failedCalls: stats.failedCalls,
-  };
+  });
 }

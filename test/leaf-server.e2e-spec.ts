@@ -355,6 +355,9 @@ describe('LeafServerModule options', () => {
   it('are checked by forRoot with typed errors that never show a token', () => {
     expect(() => LeafServerModule.forRoot({ clients: [] })).toThrow(InvalidLeafServerOptionsError);
     expect(refused({ clients: [] })).toContain('"clients": expected a non-empty array');
+    expect(refused({ clients: [], anonymousGet: false })).toContain('accepted only with anonymousGet');
+    // A server of Leaf's GET route alone, as the demo runs without a client token.
+    expect(resolveLeafServerOptions({ clients: [], anonymousGet: true }).clients).toEqual([]);
     expect(refused({ clients: [client('short-token')] })).toMatch(/is 11 characters long; a token needs at least 16/);
     expect(refused({ clients: [client('short-token')] })).not.toContain('short-token');
     expect(refused({ clients: [client(undefined)] })).toContain('is the variable set?');

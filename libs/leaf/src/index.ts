@@ -23,9 +23,21 @@ export type {
 export { LeafExceptionFilter, INTERNAL_ERROR_MESSAGE } from './leaf-exception.filter.js';
 export { leafErrorAnswer, leafErrorStatus, type LeafErrorAnswer } from './protocol/leaf-error-answer.js';
 export {
+  LEAF_API_PREFIX,
   LEAF_ERROR_STATUS,
   LEAF_RETRY_AFTER_SECONDS,
+  LEAF_ROUTES,
+  leafRoutePath,
+  type CreateTagsRequestBody,
+  type GiveBackRequestBody,
+  type InsertTagRequestBody,
   type LeafErrorBody,
   type LeafErrorCode,
+  type LeafRouteName,
+  type ReservedRangeBody,
+  type ReserveRequestBody,
+  type SetStepRequestBody,
+  type TagListBody,
+  type TagRowBody,
 } from './protocol/leaf-protocol.js';
 export * from './errors/index.js';

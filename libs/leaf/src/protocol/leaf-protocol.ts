@@ -32,6 +32,7 @@ export const LEAF_ROUTES = {
   giveBack: { method: 'POST', path: 'give-back/:key' },
 } as const;
 
+/** A route of the protocol, by the `LeafStore` method it carries (`leafGet` for Leaf's own). */
 export type LeafRouteName = keyof typeof LEAF_ROUTES;
 
 /** The path of a route under the prefix, `:key` replaced by the tag percent-encoded: `/reserve/invoice%3A2026`. */
@@ -85,16 +86,19 @@ export interface GiveBackRequestBody {
   readonly end: string;
 }
 
-/** The answer of each write route: whether it changed the table. */
+/** `POST tags`: the missing rows were created (the others left as they were). */
 export interface CreatedBody {
   readonly created: true;
 }
+/** `POST tags/:key`: whether the row was inserted (false: it existed, and was left as it was). */
 export interface InsertedBody {
   readonly inserted: boolean;
 }
+/** `PUT tags/:key/step`: whether a row of exactly that name had its step changed. */
 export interface UpdatedBody {
   readonly updated: boolean;
 }
+/** `POST give-back/:key`: whether `max_id` went back to `firstUnused` (the compare-and-set held). */
 export interface GivenBackBody {
   readonly givenBack: boolean;
 }
@@ -132,6 +136,7 @@ export const LEAF_ERROR_STATUS = {
   number
 >;
 
+/** A `code` the protocol gives a status of its own (see `LEAF_ERROR_STATUS`). */
 export type LeafErrorCode = keyof typeof LEAF_ERROR_STATUS;
 
 /** Seconds a client is told to wait after a 503 (`Retry-After`): the generator's own retry backoff starts at 100 ms. */

@@ -58,7 +58,7 @@ export interface HttpResult {
 /**
  * The baseline route: no parameter, no ID, an empty JSON object. It sits in the demo's own AppModule, so a
  * request to it crosses exactly what a request to /ids/order crosses (Express, the RequestDrain middleware,
- * Nest's router, the global ValidationPipe and LeafErrorFilter, JSON serialization) except the ID itself.
+ * Nest's router, the global ValidationPipe and LeafExceptionFilter, JSON serialization) except the ID itself.
  */
 @Controller('bench')
 class EmptyController {

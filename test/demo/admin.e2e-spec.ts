@@ -96,6 +96,8 @@ describe('admin API on MariaDB', () => {
       error: 'Conflict',
       code: 'LEAF_BIZ_TAG_EXISTS',
       message: expect.stringContaining('Biz tag "shipment" already has a row in leaf_alloc; nothing was changed.'),
+      bizTag: 'shipment',
+      existing: 'shipment',
     });
     // It names the route that changes the step, not the library method behind it.
     expect(res.body.message).toContain('To change its step, PATCH /admin/tags/shipment with {"step": <n>}.');

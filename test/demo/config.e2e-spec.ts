@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
 import request from 'supertest';
-import { InvalidLeafOptionsError, OpaqueIdCodec } from 'nest-leaf';
+import { InvalidLeafOptionsError, LeafStoreError, OpaqueIdCodec } from 'nest-leaf';
+import { HttpLeafStore } from 'nest-leaf/http';
 import { createApp } from '../../apps/demo/src/app.factory.js';
 import { DEMO_DEFAULTS } from '../../apps/demo/src/config/demo.config.js';
 import { InvalidEnvironmentError } from '../../apps/demo/src/config/environment.validation.js';
@@ -103,6 +104,24 @@ describe('demo configuration at startup', () => {
     });
     await expect(attempt).rejects.toThrow(InvalidLeafOptionsError);
     await expect(attempt).rejects.toThrow(/timeZone.*"Mars\/Olympus_Mons", which this runtime does not know/);
+  });
+
+  it('serves segments to an HttpLeafStore that has LEAF_SERVER_TOKEN, and to no other', async () => {
+    const token = 'services-token-0123456789abcdef';
+    const demo = await startDemo({ DB_TYPE: 'sqlite', SQLITE_PATH: file.path, LEAF_SERVER_TOKEN: token });
+    try {
+      const store = new HttpLeafStore({ baseUrl: demo.url, token });
+      expect((await store.listTags()).map((row) => row.bizTag)).toEqual(expect.arrayContaining(['order', 'user']));
+      const range = await store.reserve('user', 10);
+      expect(range.end - range.start).toBe(10n);
+      // The demo's own generator never hands out what the client reserved.
+      const id = BigInt((await request(demo.url).get('/ids/user').expect(200)).body.id);
+      expect(id < range.start || id >= range.end).toBe(true);
+      const stranger = new HttpLeafStore({ baseUrl: demo.url, token: 'not-the-token-0123456789' });
+      await expect(stranger.listTags()).rejects.toThrow(LeafStoreError);
+    } finally {
+      await demo.close();
+    }
   });
 
   it('makes public order IDs with ORDER_URL_SECRET, and warns in production when it is unset', async () => {

@@ -63,6 +63,8 @@ describe('monitor page in headless Chromium', () => {
     expect(await figure('order', 'period').isHidden()).toBe(true);
     expect(await figure('order', 'row').isHidden()).toBe(true);
     expect(await figure('order', 'status').textContent()).toBe('Healthy');
+    // The library's verdict, the one /health answers, under the badge.
+    expect(await figure('order', 'status').getAttribute('title')).toBe('up: serving from memory');
     expect(await figure('order', 'issued').textContent()).toBe('0');
     expect(await page.locator('#generator').textContent()).toBe('generator running');
     expect(await page.locator('#generator').getAttribute('class')).toBe('pill ok');
@@ -174,6 +176,7 @@ describe('monitor page in headless Chromium', () => {
       'user',
     ]);
     expect(await figure('parcel', 'status').textContent()).toBe('Reservations failing');
+    expect(await figure('parcel', 'status').getAttribute('title')).toBe('degraded: reservations failing, runway short');
 
     expect((await fetch(`${demo.url}/ids/shipment?count=3`)).status).toBe(200);
     const both = 'shipment: exhausted · parcel: reservations failing';
@@ -182,6 +185,7 @@ describe('monitor page in headless Chromium', () => {
     const order = ['shipment', 'parcel', 'invoice', 'invoice_id', 'order', 'user'];
     await expect(cardOrder(order)).resolves.toEqual(order);
     expect(await figure('shipment', 'status').textContent()).toBe('Exhausted');
+    expect(await figure('shipment', 'status').getAttribute('title')).toBe('down: out of IDs');
     // The first card is at the top of the page, above the fold of a 680 px window.
     await page.locator('header').scrollIntoViewIfNeeded();
     const box = await page.locator('[data-tag="shipment"]').boundingBox();

@@ -11,6 +11,7 @@ import { AppModule, type DemoAppOptions } from './app.module.js';
 import { errorBody } from './common/error-body.js';
 import { BODY_LIMIT_BYTES, unreadableRequest } from './common/unreadable-request.js';
 import { validateEnvironment } from './config/environment.validation.js';
+import { documentLeafRoute } from './ids/leaf-route.docs.js';
 import { RequestDrain } from './lifecycle/request-drain.service.js';
 
 export interface CreateAppOptions extends DemoAppOptions {
@@ -68,7 +69,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<INestAp
       ADMIN_SECURITY,
     )
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, document));
+  SwaggerModule.setup('docs', app, () => documentLeafRoute(SwaggerModule.createDocument(app, document)));
   return app;
 }
 

@@ -2,14 +2,15 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LeafModule } from 'nest-leaf';
+import { LeafExceptionFilter, LeafModule } from 'nest-leaf';
+import { LeafServerModule } from 'nest-leaf/server';
 import { AdminModule } from './admin/admin.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { JsonBodyGuard } from './common/json-body.guard.js';
-import { LeafErrorFilter } from './common/leaf-error.filter.js';
 import { DemoValidationPipe } from './common/validation.pipe.js';
 import type { DemoConfigService } from './config/demo.config.js';
 import { validateEnvironment } from './config/environment.validation.js';
+import { leafServerOptions } from './config/leaf-server.options.js';
 import { leafOptions } from './config/leaf.options.js';
 import { typeOrmOptions } from './config/typeorm.options.js';
 import { HealthModule } from './health/health.module.js';
@@ -51,6 +52,11 @@ export class AppModule {
           inject: [ConfigService],
           useFactory: (config: DemoConfigService) => leafOptions(config.get('leaf', { infer: true })),
         }),
+        // Meituan Leaf's route and the segment routes of HttpLeafStore, served by the library (docs/server.md).
+        LeafServerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: DemoConfigService) => leafServerOptions(config.get('leafServer', { infer: true })),
+        }),
         OrdersModule,
         UsersModule,
         InvoicesModule,
@@ -62,7 +68,8 @@ export class AppModule {
       ],
       providers: [
         RequestDrain,
-        { provide: APP_FILTER, useClass: LeafErrorFilter },
+        // The library's one LeafError → HTTP mapping, the one its ID server answers with too.
+        { provide: APP_FILTER, useClass: LeafExceptionFilter },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_PIPE, useClass: DemoValidationPipe },
         // Before every route's own guards: a body that is not JSON gets its 415 before anything else is judged.

@@ -14,8 +14,18 @@ export { MAX_ID } from './store/leaf-store.js';
 export type { LeafStore, LeafAllocRow, NewLeafAllocRow, NewTagRow, ReservedRange } from './store/leaf-store.js';
 export type { LeafModuleOptions, LeafModuleExtras } from './leaf.options.js';
 export type { ParsedLeafCode } from './codes/tag-codes.js';
-export type { LeafTagSnapshot, ReservationEvent, ReservationTrigger } from './segment/segment.types.js';
+export type {
+  LeafHealthReason,
+  LeafHealthStatus,
+  LeafTagHealthState,
+  LeafTagSnapshot,
+  ReservationEvent,
+  ReservationTrigger,
+} from './segment/segment.types.js';
+export { LeafExceptionFilter, INTERNAL_ERROR_MESSAGE } from './leaf-exception.filter.js';
+export { leafErrorAnswer, leafErrorStatus, type LeafErrorAnswer } from './protocol/leaf-error-answer.js';
+export type { LeafErrorBody } from './protocol/leaf-protocol.js';
 export * from './errors/index.js';
-export { type LeafPeriod } from './leaf.defaults.js';
+export { PERIODS, type LeafPeriod } from './leaf.defaults.js';
 export { MAX_BIZ_TAG_LENGTH } from './leaf.options-validation.js';
 export { type LeafBizTagOptions } from './leaf.biz-tags.js';

@@ -1,7 +1,7 @@
 /** How often a period tag's sequence restarts: every day, month or year in the module's `timeZone`, or never. */
 export type LeafPeriod = 'day' | 'month' | 'year' | 'none';
 
-/** Every `LeafPeriod`, for validation and display. */
+/** Every `LeafPeriod`, for checking one and for listing them (an OpenAPI enum, a select). */
 export const PERIODS: readonly LeafPeriod[] = ['day', 'month', 'year', 'none'];
 
 /**

@@ -186,6 +186,7 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
             error: 'Bad Request',
             code: 'LEAF_INVALID_ARGUMENT',
             message: expect.stringContaining(`Not an OpaqueIdCodec code: "${bad}" ${problem}`),
+            argument: 'code',
           });
         }
       });
@@ -293,6 +294,7 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
             error: 'Bad Request',
             code: 'LEAF_INVALID_ARGUMENT',
             message: expect.stringContaining(problem),
+            argument: 'code',
           });
         }
         const absent = `INV-${todayUtc()}-999999`;
@@ -394,19 +396,23 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
         expect(invoice.headers['cache-control']).toBe('no-store');
       });
 
-      it('refuses HEAD on the ID routes with 405 and Allow: GET, spending no ID', async () => {
+      it("refuses HEAD on the ID routes with 405 and Allow: GET, answers it on Leaf's route, spending no ID", async () => {
         const issued = async () =>
           demo.app
             .get(IdGenerator)
             .inspect()
             .find((s) => s.tag === 'user')!.idsIssued;
         const before = await issued();
-        for (const path of ['/ids/user', '/ids/user?count=5', '/api/segment/get/user']) {
+        for (const path of ['/ids/user', '/ids/user?count=5']) {
           const res = await http.head(path).expect(405);
           expect(res.headers.allow).toBe('GET');
           expect(res.headers['cache-control']).toBe('no-store');
           expect(res.text ?? '').toBe('');
         }
+        // Leaf's route is the library's ID server, whose HEAD checks the tag and spends nothing (docs/server.md).
+        const head = await http.head('/api/segment/get/user').expect(200);
+        expect(head.headers['cache-control']).toBe('no-store');
+        expect(head.text ?? '').toBe('');
         expect(await issued()).toBe(before);
         // GET still answers, with the next ID.
         await http.get('/ids/user').expect(200);
@@ -420,6 +426,7 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
           error: 'Not Found',
           code: 'LEAF_UNKNOWN_BIZ_TAG',
           message: expect.stringContaining('Unknown biz tag "no-such-tag"'),
+          bizTag: 'no-such-tag',
         });
       });
 
@@ -444,10 +451,20 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
         expect(BigInt(next.text)).toBeGreaterThan(BigInt(res.text));
       });
 
-      it('answers 404 to an unknown key', async () => {
+      it('answers 404 to an unknown key, in one text line as Leaf clients read errors', async () => {
         const res = await http.get('/api/segment/get/nope').expect(404);
-        expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-        expect(res.body.code).toBe('LEAF_UNKNOWN_BIZ_TAG');
+        expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+        expect(res.text).toMatch(/^LEAF_UNKNOWN_BIZ_TAG: Unknown biz tag "nope"/);
+      });
+
+      it('is open to callers without a token, and serves count=N IDs one per line', async () => {
+        const res = await http.get('/api/segment/get/order?count=3').expect(200);
+        const ids = res.text.split('\n').map(BigInt);
+        expect(ids).toHaveLength(3);
+        expect(ids[1]).toBe(ids[0] + 1n);
+        // The segment routes of HttpLeafStore are the ID server's client's: a caller without a token gets 401.
+        const reserve = await http.post('/api/segment/reserve/order').send({ step: 10 }).expect(401);
+        expect(reserve.body.code).toBe('LEAF_UNAUTHORIZED');
       });
     });
 
@@ -604,6 +621,15 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
           for (const [status, response] of Object.entries(op.responses)) {
             // terminus answers its own health document on 503.
             if (Number(status) < 400 || at.startsWith('get /health/')) continue;
+            // Leaf's route answers its errors as one text line, as Leaf's own server answers them.
+            if (at === 'get /api/segment/get/{key}') {
+              expect({ at, status, content: Object.keys(response.content ?? {}) }).toEqual({
+                at,
+                status,
+                content: ['text/plain'],
+              });
+              continue;
+            }
             expect({ at, status, content: response.content }).toEqual({
               at,
               status,

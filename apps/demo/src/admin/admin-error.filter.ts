@@ -1,15 +1,20 @@
 import { Catch } from '@nestjs/common';
-import { BizTagExistsError, InvalidArgumentError, UnknownBizTagError, type LeafError } from 'nest-leaf';
-import { LeafErrorFilter } from '../common/leaf-error.filter.js';
+import {
+  BizTagExistsError,
+  InvalidArgumentError,
+  LeafExceptionFilter,
+  UnknownBizTagError,
+  type LeafError,
+} from 'nest-leaf';
 
 /**
  * The library's errors on the admin routes, worded for someone calling them over HTTP: the library's own
  * messages point at its methods (`setStep`) and at SQL (`INSERT INTO leaf_alloc …`), where the admin API has a
- * route for each. Statuses and codes stay those of `LeafErrorFilter`; errors it does not reword pass unchanged.
+ * route for each. Statuses, codes and fields stay those of the library's `LeafExceptionFilter`; errors it does not reword pass unchanged.
  */
 @Catch(UnknownBizTagError, BizTagExistsError, InvalidArgumentError)
-export class AdminErrorFilter extends LeafErrorFilter {
-  protected override messageOf(error: LeafError): string {
+export class AdminErrorFilter extends LeafExceptionFilter {
+  protected override messageOf(error: LeafError, status: number): string {
     // Only the plain messages are reworded: one that explains a collation match or a row deleted while served
     // carries advice of its own.
     if (error instanceof UnknownBizTagError && error.message === new UnknownBizTagError(error.bizTag).message) {
@@ -28,6 +33,6 @@ export class AdminErrorFilter extends LeafErrorFilter {
       // A period tag's advice: setStep("invoice:<period>") is PATCH /admin/tags/invoice:<period> here.
       return error.message.replace(/setStep\("([^"]*)"\)/g, 'PATCH /admin/tags/$1');
     }
-    return error.message;
+    return super.messageOf(error, status);
   }
 }

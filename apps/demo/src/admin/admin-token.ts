@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { IncomingHttpHeaders } from 'node:http';
+import { ClientTokens } from 'nest-leaf/server';
 import type { DemoConfigService } from '../config/demo.config.js';
 
 /** `Authorization: Bearer <token68>` (RFC 6750); the scheme is case-insensitive (RFC 9110). */
@@ -13,25 +13,24 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
  */
 export type AdminCredential = 'off' | 'accepted' | 'missing' | 'wrong';
 
-/** Checks a request's bearer token against ADMIN_TOKEN; shared by the rate limit and the token guard. */
+/**
+ * Checks a request's bearer token against ADMIN_TOKEN; shared by the rate limit and the token guard. The comparison
+ * is the library's (`ClientTokens`, as its ID server checks its clients): SHA-256 digests compared in constant time,
+ * so not even the token's length leaks.
+ */
 @Injectable()
 export class AdminToken {
-  /** SHA-256 of ADMIN_TOKEN: digests of equal length compare in constant time, so not even the length leaks. */
-  private readonly expected: Buffer | null;
+  private readonly expected: ClientTokens<{ readonly token: string }> | null;
 
   constructor(@Inject(ConfigService) config: DemoConfigService) {
     const { token } = config.get('admin', { infer: true });
-    this.expected = token === null ? null : sha256(token);
+    this.expected = token === null ? null : new ClientTokens([{ token }]);
   }
 
   check(request: { readonly headers: IncomingHttpHeaders }): AdminCredential {
     if (this.expected === null) return 'off';
     const presented = BEARER.exec(request.headers.authorization ?? '')?.[1];
     if (presented === undefined) return 'missing';
-    return timingSafeEqual(sha256(presented), this.expected) ? 'accepted' : 'wrong';
+    return this.expected.find(presented) !== undefined ? 'accepted' : 'wrong';
   }
-}
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
 }

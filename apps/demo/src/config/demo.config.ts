@@ -50,6 +50,14 @@ export interface DemoConfig {
      */
     readonly rateLimitPerMinute: number;
   };
+  /** The demo is an ID server too (`LeafServerModule`): Leaf's GET route open to all, the rest to its client. */
+  readonly leafServer: {
+    /**
+     * The bearer token of the services that reserve segments from the demo with `HttpLeafStore` (`nest-leaf/http`):
+     * one client, `services`, of every tag, no admin; `null`: none, and only Leaf's GET route is served.
+     */
+    readonly clientToken: string | null;
+  };
 }
 
 /** `ConfigService` over the validated `DemoConfig`: `config.get('leaf', { infer: true })`. */
@@ -78,6 +86,8 @@ export const DEMO_DEFAULTS = {
   /** No default: a token everyone can read in the sources is no secret. Unset (or empty), the admin API is off. */
   ADMIN_TOKEN: null,
   ADMIN_RATE_LIMIT: 10,
+  /** No default either: unset, the demo's ID server has no client and serves Leaf's GET route alone. */
+  LEAF_SERVER_TOKEN: null,
 } as const;
 
 /** The largest `count` of `GET /ids/:tag?count=`: the library's `maxBatchSize`, set from here so both agree. */

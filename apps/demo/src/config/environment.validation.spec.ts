@@ -12,6 +12,7 @@ describe('validateEnvironment', () => {
       leaf: { step: 1000, threshold: 0.2, timeZone: 'UTC' },
       orders: DEFAULT_ORDERS,
       admin: { token: null, rateLimitPerMinute: 10 },
+      leafServer: { clientToken: null },
       production: false,
     });
   });
@@ -32,6 +33,7 @@ describe('validateEnvironment', () => {
       leaf: { step: 500, threshold: 0.5, timeZone: 'UTC' },
       orders: DEFAULT_ORDERS,
       admin: { token: null, rateLimitPerMinute: 10 },
+      leafServer: { clientToken: null },
       production: false,
     });
     expect(validateEnvironment({ DB_TYPE: 'postgres' }).database).toEqual(
@@ -94,6 +96,15 @@ describe('validateEnvironment', () => {
       expect(attempt({ ADMIN_TOKEN: token })).not.toThrow(token);
     }
     expect(attempt({ ADMIN_RATE_LIMIT: '0' })).toThrow('ADMIN_RATE_LIMIT must be an integer from 1 to 10000, got "0".');
+  });
+
+  it("reads LEAF_SERVER_TOKEN, the ID server's client token, refusing a short one as the library would", () => {
+    const token = 'c0ffee0123456789abcdef0123456789';
+    expect(validateEnvironment({ LEAF_SERVER_TOKEN: token }).leafServer).toEqual({ clientToken: token });
+    expect(validateEnvironment({ LEAF_SERVER_TOKEN: '' }).leafServer.clientToken).toBeNull();
+    expect(() => validateEnvironment({ LEAF_SERVER_TOKEN: 'short-secret' })).toThrow(
+      'LEAF_SERVER_TOKEN must be at least 16 characters, only letters, digits and - . _ ~ + / (generate one with: openssl rand -hex 32), got 12 characters (the value is not shown).',
+    );
   });
 
   it('reads LEAF_TIME_ZONE as given (the library checks the zone at bootstrap), refusing an empty one', () => {

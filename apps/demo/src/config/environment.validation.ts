@@ -1,3 +1,4 @@
+import { MIN_TOKEN_LENGTH } from 'nest-leaf/server';
 import {
   ADMIN_TOKEN_MIN_LENGTH,
   DB_TYPES,
@@ -46,6 +47,8 @@ export function validateEnvironment(env: Environment): DemoConfig {
     token: read.bearerToken('ADMIN_TOKEN', ADMIN_TOKEN_MIN_LENGTH),
     rateLimitPerMinute: read.integer('ADMIN_RATE_LIMIT', DEMO_DEFAULTS.ADMIN_RATE_LIMIT, 1, 10_000),
   };
+  // The library's own minimum, so the demo refuses what LeafServerModule would, in the environment's words.
+  const leafServer = { clientToken: read.bearerToken('LEAF_SERVER_TOKEN', MIN_TOKEN_LENGTH) };
   const database: DemoConfig['database'] =
     type === 'sqlite'
       ? { type, path: read.text('SQLITE_PATH', DEMO_DEFAULTS.SQLITE_PATH) }
@@ -59,7 +62,7 @@ export function validateEnvironment(env: Environment): DemoConfig {
         };
 
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
-  return { http, database, leaf, orders, admin, production: env.NODE_ENV === 'production' };
+  return { http, database, leaf, orders, admin, leafServer, production: env.NODE_ENV === 'production' };
 }
 
 /** Reads variables, recording a problem (and returning the default) for each unusable one. */
@@ -116,10 +119,13 @@ class Reader {
     return number;
   }
 
-  /** A secret: a problem with it states its length, never its value, since problems end up in logs. */
+  /**
+   * A bearer token, or null when unset or empty. A problem with it states its length, never its value, since
+   * problems end up in logs.
+   */
   bearerToken(name: string, minLength: number): string | null {
     const value = this.env[name];
-    if (value === undefined || value === '') return DEMO_DEFAULTS.ADMIN_TOKEN;
+    if (value === undefined || value === '') return null;
     // RFC 6750's token68: what fits in "Authorization: Bearer <token>" without quoting.
     const usable = /^[A-Za-z0-9._~+/-]+=*$/.test(value);
     if (!usable || value.length < minLength) {
@@ -127,7 +133,7 @@ class Reader {
         `${name} must be at least ${minLength} characters, only letters, digits and - . _ ~ + / ` +
           `(generate one with: openssl rand -hex 32), got ${usable ? `${value.length} characters` : 'other characters'} (the value is not shown).`,
       );
-      return DEMO_DEFAULTS.ADMIN_TOKEN;
+      return null;
     }
     return value;
   }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { IdsController } from './ids.controller.js';
-import { SegmentController } from './segment.controller.js';
 
-@Module({ controllers: [IdsController, SegmentController] })
+/** The demo's own ID route; Leaf's route is the library's ID server (`LeafServerModule`, in `AppModule`). */
+@Module({ controllers: [IdsController] })
 export class IdsModule {}

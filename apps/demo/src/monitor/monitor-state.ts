@@ -1,12 +1,28 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { LeafPeriod, LeafTagSnapshot } from 'nest-leaf';
-
-const PERIODS: LeafPeriod[] = ['day', 'month', 'year', 'none'];
+import {
+  PERIODS,
+  type LeafHealthReason,
+  type LeafHealthStatus,
+  type LeafPeriod,
+  type LeafTagSnapshot,
+} from 'nest-leaf';
 
 /** A segment `[start, end)`, bounds as decimal strings. */
 export class SegmentView {
   @ApiProperty({ example: '1001' }) start!: string;
   @ApiProperty({ example: '2001' }) end!: string;
+}
+
+/** A tag's health, as the library judges it in its snapshot: what `/health/ready` answers for the tag. */
+export class HealthView {
+  @ApiProperty({ enum: ['up', 'degraded', 'down'], example: 'up' }) status!: LeafHealthStatus;
+  @ApiProperty({
+    example: 'serving from memory',
+    description:
+      'Why: serving from memory, not used this period yet, reserving its first segment, reservations failing, ' +
+      'runway held (up), reservations failing, runway short (degraded), out of IDs (down)',
+  })
+  reason!: LeafHealthReason;
 }
 
 /** `LeafTagSnapshot` as JSON: bigints as decimal strings, dates as ISO strings. */
@@ -18,7 +34,7 @@ export class TagView {
   })
   row!: string;
   @ApiProperty({
-    enum: PERIODS,
+    enum: [...PERIODS],
     example: 'day',
     description: 'How often the sequence restarts; the counters of a period tag add up every period served',
   })
@@ -60,6 +76,8 @@ export class TagView {
   runwayTargetMs!: number;
   @ApiProperty({ description: 'Calls that got an error rather than an ID (timed out or refused with memory empty)' })
   failedCalls!: number;
+  @ApiProperty({ type: HealthView, description: 'The status the page shows and /health/ready answers' })
+  health!: HealthView;
 
   static from(s: LeafTagSnapshot): TagView {
     return {
@@ -91,6 +109,7 @@ export class TagView {
       runwayIds: s.runwayIds.toString(),
       runwayTargetMs: s.runwayTargetMs,
       failedCalls: s.failedCalls,
+      health: { status: s.health.status, reason: s.health.reason },
     };
   }
 }

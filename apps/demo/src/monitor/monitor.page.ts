@@ -1,8 +1,27 @@
 /**
+ * How the page shows a tag's health: `statusOf(t)` of a tag of `GET /monitor/state` is `[badge class, badge text,
+ * rank, what the header says]`. The rank is the library's verdict and nothing else (0 down, 1 degraded, 2 up), so
+ * the page and `/health` cannot disagree; the badge only adds what is under way within "up". Plain script, embedded
+ * in the page below, and evaluated by the tests that compare it with `/health`.
+ */
+export const MONITOR_STATUS_SCRIPT = String.raw`  var THIS_PERIOD = { day: 'today', month: 'this month', year: 'this year' };
+  function statusOf(t) {
+    var health = t.health;
+    if (health.status === 'down') return ['exhausted', 'Exhausted', 0, 'exhausted'];
+    if (health.status === 'degraded') return ['degraded', 'Reservations failing', 1, 'reservations failing'];
+    if (health.reason === 'not used this period yet') return ['idle', 'Unused ' + THIS_PERIOD[t.period], 2];
+    // Failing, but the IDs in memory outlast the runway: not in trouble yet, which /health says too.
+    if (health.reason === 'reservations failing, runway held') return ['held', 'Failing, runway held', 2];
+    if (t.loading) return ['reserving', 'Reserving', 2];
+    return ['healthy', 'Healthy', 2];
+  }`;
+
+/**
  * The monitor page: one document (inline CSS and script, no build step, no CDN) that polls `GET /monitor/state`
  * every second. IDs/s is computed here from the `idsIssued` deltas between polls; BigInt arithmetic keeps segment
- * bounds exact in the browser too. Tags in trouble (exhausted, reservations failing) come first, and the header
- * names them. Each card charts its last 5 minutes (IDs/s, IDs in memory, runway) with uPlot, which the demo serves
+ * bounds exact in the browser too. Tags in trouble come first, and the header names them: the library's health of
+ * each tag (`LeafTagSnapshot.health`, what `/health` answers), down (exhausted) before degraded (reservations
+ * failing, runway short). Each card charts its last 5 minutes (IDs/s, IDs in memory, runway) with uPlot, which the demo serves
  * from node_modules (`/monitor/vendor/`); without it the page works, chartless.
  */
 export const MONITOR_PAGE = String.raw`<!doctype html>
@@ -50,6 +69,7 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
   .badge.exhausted { color: var(--bad); background: var(--bad-bg); }
   .badge.reserving { color: var(--info); background: var(--info-bg); }
   .badge.idle { color: var(--muted); background: #f1f3f8; }
+  .badge.held { color: var(--warn); background: var(--ok-bg); }
   .period { font: 600 11.5px var(--mono); color: var(--accent); background: #eef1ff; border: 1px solid #d5dcff; padding: 1px 8px; border-radius: 6px; }
   .period[hidden], .row[hidden] { display: none; }
   .row { font-family: var(--mono); }
@@ -189,18 +209,8 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
 
   // A period tag serves one leaf_alloc row per period; in a new period its first call reserves.
   var PERIOD_NAMES = { day: 'daily', month: 'monthly', year: 'yearly' };
-  var THIS_PERIOD = { day: 'today', month: 'this month', year: 'this year' };
 
-  // [badge class, badge text, rank: 0 exhausted, 1 reservations failing, 2 fine; what the header says of it]
-  function statusOf(t) {
-    if (t.period !== 'none' && t.current === null && t.waiting === 0) return ['idle', 'Unused ' + THIS_PERIOD[t.period], 2];
-    // Out of IDs, unless it is only reserving its first segment (a tag found in leaf_alloc on first use).
-    if (BigInt(t.available) === 0n && !(t.loading && t.lastReservationOk)) return ['exhausted', 'Exhausted', 0, 'exhausted'];
-    if (!t.lastReservationOk) return ['degraded', 'Reservations failing', 1, 'reservations failing'];
-    if (t.loading) return ['reserving', 'Reserving', 2];
-    return ['healthy', 'Healthy', 2];
-  }
-
+${MONITOR_STATUS_SCRIPT}
   function seconds(ms) {
     if (ms === null) return '–';
     var s = ms / 1000;
@@ -314,6 +324,7 @@ export const MONITOR_PAGE = String.raw`<!doctype html>
     var badge = field(card, 'status');
     badge.className = 'badge ' + status[0];
     badge.textContent = status[1];
+    badge.title = t.health.status + ': ' + t.health.reason;
     card.dataset.rank = status[2];
     text(card, 'kind', t.configured ? 'configured' : 'found in leaf_alloc');
     field(card, 'current').innerHTML = range(t.current);

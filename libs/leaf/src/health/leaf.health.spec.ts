@@ -2,11 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import { TerminusModule } from '@nestjs/terminus';
 import { IdGenerator } from '../id-generator.js';
-import type { LeafTagSnapshot } from '../segment/segment.types.js';
+import type { LeafTagFigures, LeafTagSnapshot } from '../segment/segment.types.js';
+import { withHealth } from '../segment/tag-health.js';
 import { LeafHealthIndicator } from './leaf.health.js';
 
-function snapshot(tag: string, overrides: Partial<LeafTagSnapshot> = {}): LeafTagSnapshot {
-  return {
+/** A snapshot of the figures given, its health judged as the generator's own are (`withHealth`). */
+function snapshot(tag: string, overrides: Partial<LeafTagFigures> = {}): LeafTagSnapshot {
+  return withHealth({
     tag,
     row: tag,
     period: 'none',
@@ -36,7 +38,7 @@ function snapshot(tag: string, overrides: Partial<LeafTagSnapshot> = {}): LeafTa
     runwayTargetMs: 60_000,
     failedCalls: 0,
     ...overrides,
-  };
+  });
 }
 
 async function indicatorFor(snapshots: LeafTagSnapshot[], isRunning = true): Promise<LeafHealthIndicator> {
@@ -65,6 +67,7 @@ describe('LeafHealthIndicator', () => {
     expect(result.leaf.tags).toEqual({
       order: {
         status: 'up',
+        reason: 'serving from memory',
         configured: true,
         available: '990',
         nextReady: false,
@@ -105,6 +108,7 @@ describe('LeafHealthIndicator', () => {
     expect(result.leaf.tags.order.status).toBe('up');
     expect(result.leaf.tags.user).toEqual({
       status: 'degraded',
+      reason: 'reservations failing, runway short',
       configured: true,
       available: '12',
       nextReady: false,
@@ -122,7 +126,12 @@ describe('LeafHealthIndicator', () => {
     const result = indicator.isHealthy();
 
     expect(result.leaf.status).toBe('up');
-    expect(result.leaf.tags.order).toMatchObject({ status: 'up', lastReservationOk: false, runwayMs: 75_000 });
+    expect(result.leaf.tags.order).toMatchObject({
+      status: 'up',
+      reason: 'reservations failing, runway held',
+      lastReservationOk: false,
+      runwayMs: 75_000,
+    });
   });
 
   it('is down when a configured tag has no ID left', async () => {

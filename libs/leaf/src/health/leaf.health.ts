@@ -1,11 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult, type HealthIndicatorStatus } from '@nestjs/terminus';
 import { IdGenerator } from '../id-generator.js';
-import type { LeafTagSnapshot } from '../segment/segment.types.js';
+import type { LeafHealthReason, LeafTagSnapshot } from '../segment/segment.types.js';
 
 /** The health of one biz tag, as shown in the body of a health check. */
 export interface LeafTagHealth {
+  /** The snapshot's own `health.status`: the monitor page and `leaf_tag_health` say the same. */
   readonly status: HealthIndicatorStatus;
+  /** Why, in words (`LeafHealthReason`): `serving from memory`, `reservations failing, runway held`, `out of IDs`… */
+  readonly reason: LeafHealthReason;
   readonly configured: boolean;
   /** IDs in memory (current and next segment), as a decimal string. */
   readonly available: string;
@@ -28,13 +31,15 @@ export interface LeafHealthDetails extends Record<string, unknown> {
 }
 
 /**
- * A `@nestjs/terminus` health indicator for `IdGenerator`.
+ * A `@nestjs/terminus` health indicator for `IdGenerator`. Each tag's status is its snapshot's `health`, judged in
+ * one place for every reader (see `LeafHealthReason`); the indicator is the worst of the configured tags':
  *
- * - **up**: every configured tag has IDs in memory and its newest reservation succeeded;
+ * - **up**: every configured tag has IDs in memory and its newest reservation succeeded, or it fails but still
+ *   holds its whole runway: an outage shorter than the runway costs nothing;
  * - **degraded** (HTTP 200): a tag still serves from memory but reserving its next segment fails, and what it
- *   holds has fallen below its runway (the details say how long is left: `runwayMs`). A failing tag that still
- *   holds its whole runway stays up: an outage shorter than the runway costs nothing;
- * - **down** (HTTP 503): a configured tag has no ID left, or the generator is not running.
+ *   holds has fallen below its runway (the details say how long is left: `runwayMs`);
+ * - **down** (HTTP 503): a configured tag has no ID left, or the generator is not running. A period tag in a new
+ *   period holds nothing until its first call, and a tag reserving its first segment nothing yet: both are up.
  *
  * `LeafModule` does not import `TerminusModule`, so provide it in the module that holds the health controller:
  *
@@ -72,14 +77,9 @@ export class LeafHealthIndicator {
 }
 
 function tagHealth(snapshot: LeafTagSnapshot): LeafTagHealth {
-  let status: HealthIndicatorStatus = 'up';
-  // A period tag not yet asked for in this period holds nothing by design: its first call reserves.
-  const asleep = snapshot.period !== 'none' && snapshot.current === null && snapshot.waiting === 0;
-  if (snapshot.available <= 0n && !asleep) status = 'down';
-  // Still serving, but living on its last segment(s) until a reservation succeeds again.
-  else if (!snapshot.lastReservationOk && !holdsRunway(snapshot)) status = 'degraded';
   return {
-    status,
+    status: snapshot.health.status,
+    reason: snapshot.health.reason,
     configured: snapshot.configured,
     available: snapshot.available.toString(),
     nextReady: snapshot.nextReady,
@@ -90,9 +90,4 @@ function tagHealth(snapshot: LeafTagSnapshot): LeafTagHealth {
     runwayMs: snapshot.runwayMs,
     runwayTargetMs: snapshot.runwayTargetMs,
   };
-}
-
-/** Whether the tag still holds at least its runway (never for a tag without one, or before a rate is known). */
-function holdsRunway({ runwayMs, runwayTargetMs }: LeafTagSnapshot): boolean {
-  return runwayTargetMs > 0 && runwayMs !== null && runwayMs >= runwayTargetMs;
 }

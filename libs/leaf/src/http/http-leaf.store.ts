@@ -1,7 +1,18 @@
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { messageOf } from '../errors/error-message.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
-import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange, NewTagRow } from '../store/leaf-store.js';
+import type { LeafAllocRow, LeafStore, NewLeafAllocRow, NewTagRow, ReservedRange } from '../store/leaf-store.js';
+import {
+  LEAF_API_PREFIX,
+  LEAF_ROUTES,
+  leafRoutePath,
+  type CreateTagsRequestBody,
+  type GiveBackRequestBody,
+  type InsertTagRequestBody,
+  type LeafRouteName,
+  type ReserveRequestBody,
+  type SetStepRequestBody,
+} from '../protocol/leaf-protocol.js';
 import { errorFromResponse, GiveBackRefused, type ServerErrorBody } from './http-errors.js';
 
 /** Options of `HttpLeafStore`. */
@@ -19,8 +30,6 @@ export interface HttpLeafStoreOptions {
    */
   readonly timeoutMs?: number;
 }
-
-type Method = 'GET' | 'POST' | 'PUT';
 
 /**
  * A `LeafStore` that reserves segments from a nest-leaf ID server (`LeafServerModule`, `nest-leaf/server`) over HTTP,
@@ -66,14 +75,14 @@ export class HttpLeafStore implements LeafStore {
       throw new TypeError(`HttpLeafStore: timeoutMs must be a positive integer (ms), got ${timeoutMs}.`);
     }
     const root = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-    this.base = `${root}/api/segment`;
+    this.base = `${root}/${LEAF_API_PREFIX}`;
     this.location = `the ID server at ${root}`;
     this.authorization = `Bearer ${options.token}`;
     this.timeoutMs = timeoutMs;
   }
 
   async listTags(signal?: AbortSignal): Promise<LeafAllocRow[]> {
-    const body = await this.request('GET', '/tags', undefined, signal);
+    const body = await this.request('listTags', undefined, undefined, signal);
     const rows = (body as { rows?: unknown }).rows;
     if (!Array.isArray(rows)) throw this.malformed('GET /tags', body);
     return rows.map((row: unknown) => this.row(row, 'GET /tags'));
@@ -81,7 +90,7 @@ export class HttpLeafStore implements LeafStore {
 
   async findTag(bizTag: string, signal?: AbortSignal): Promise<LeafAllocRow | undefined> {
     try {
-      return this.row(await this.request('GET', `/tags/${path(bizTag)}`, undefined, signal, bizTag), 'GET /tags/:key');
+      return this.row(await this.request('findTag', bizTag, undefined, signal), 'GET /tags/:key');
     } catch (error) {
       // No row: a 404 without `similar`. One with `similar` is a collation match, which findTag reports by throwing.
       if (isNoRow(error)) return undefined;
@@ -91,15 +100,15 @@ export class HttpLeafStore implements LeafStore {
 
   async createTags(tags: readonly NewTagRow[], signal?: AbortSignal): Promise<void> {
     if (tags.length === 0) return;
-    const rows = tags.map(({ tag, step, description }) => ({ tag, step, description }));
-    await this.request('POST', '/tags', { rows }, signal);
+    const body: CreateTagsRequestBody = {
+      rows: tags.map(({ tag, step, description }) => ({ tag, step, description })),
+    };
+    await this.request('createTags', undefined, body, signal);
   }
 
   async reserve(bizTag: string, step: number, signal?: AbortSignal): Promise<ReservedRange> {
-    const body = (await this.request('POST', `/reserve/${path(bizTag)}`, { step }, signal, bizTag)) as Record<
-      string,
-      unknown
-    >;
+    const request: ReserveRequestBody = { step };
+    const body = (await this.request('reserve', bizTag, request, signal)) as Record<string, unknown>;
     const start = decimal(body.start);
     const end = decimal(body.end);
     if (start === undefined || end === undefined || end - start !== BigInt(step)) throw this.malformed('reserve', body);
@@ -107,9 +116,9 @@ export class HttpLeafStore implements LeafStore {
   }
 
   async giveBack(bizTag: string, firstUnused: bigint, end: bigint, signal?: AbortSignal): Promise<boolean> {
-    const body = { firstUnused: String(firstUnused), end: String(end) };
+    const body: GiveBackRequestBody = { firstUnused: String(firstUnused), end: String(end) };
     try {
-      return this.flag(await this.request('POST', `/give-back/${path(bizTag)}`, body, signal, bizTag), 'givenBack');
+      return this.flag(await this.request('giveBack', bizTag, body, signal), 'givenBack');
     } catch (error) {
       // The server takes back only a range it handed this client and still remembers (not after its restart):
       // otherwise nothing changed, which is a give-back that did not happen.
@@ -119,24 +128,25 @@ export class HttpLeafStore implements LeafStore {
   }
 
   async insertTag({ bizTag, maxId, step, description }: NewLeafAllocRow, signal?: AbortSignal): Promise<boolean> {
-    const body = { maxId: String(maxId), step, description };
-    return this.flag(await this.request('POST', `/tags/${path(bizTag)}`, body, signal, bizTag), 'inserted');
+    const body: InsertTagRequestBody = { maxId: String(maxId), step, description };
+    return this.flag(await this.request('insertTag', bizTag, body, signal), 'inserted');
   }
 
   async setStep(bizTag: string, step: number, signal?: AbortSignal): Promise<boolean> {
-    return this.flag(await this.request('PUT', `/tags/${path(bizTag)}/step`, { step }, signal, bizTag), 'updated');
+    const body: SetStepRequestBody = { step };
+    return this.flag(await this.request('setStep', bizTag, body, signal), 'updated');
   }
 
-  /** One call: the parsed JSON of a 2xx answer, else the error the answer means. */
+  /** One call of a route of the protocol: the parsed JSON of a 2xx answer, else the error the answer means. */
   private async request(
-    method: Method,
-    route: string,
-    body: unknown,
+    route: LeafRouteName,
+    bizTag: string | undefined,
+    body: object | undefined,
     signal: AbortSignal | undefined,
-    bizTag?: string,
   ): Promise<unknown> {
     signal?.throwIfAborted();
-    const url = `${this.base}${route}`;
+    const { method } = LEAF_ROUTES[route];
+    const url = `${this.base}${leafRoutePath(route, bizTag)}`;
     const headers: Record<string, string> = { authorization: this.authorization, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
@@ -161,7 +171,7 @@ export class HttpLeafStore implements LeafStore {
     if (!response.ok) {
       throw errorFromResponse(response.status, parsed as ServerErrorBody | undefined, { method, url, bizTag });
     }
-    if (parsed === undefined) throw this.malformed(`${method} ${route}`, text);
+    if (parsed === undefined) throw this.malformed(`${method} /${LEAF_ROUTES[route].path}`, text);
     return parsed;
   }
 
@@ -184,10 +194,6 @@ export class HttpLeafStore implements LeafStore {
         'Check that baseUrl points at a nest-leaf server of the same version.',
     );
   }
-}
-
-function path(bizTag: string): string {
-  return encodeURIComponent(bizTag);
 }
 
 function decimal(value: unknown): bigint | undefined {

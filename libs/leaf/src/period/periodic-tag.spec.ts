@@ -50,6 +50,27 @@ describe('period tags', () => {
     expect(store.rows.get('invoice:20261201')?.maxId).toBe(5n);
   });
 
+  it("judges a period tag's health on its current row: up asleep in a new period, up reserving its first segment", async () => {
+    const store = new InMemoryLeafStore();
+    const clock = new TestClock(Date.UTC(2026, 11, 1, 12));
+    const ids = generator(store, clock);
+    await ids.start();
+    const health = () => ids.inspect().find((s) => s.tag === 'invoice')!.health;
+    expect(health()).toEqual({ status: 'up', reason: 'serving from memory' });
+    // A quiet day: nothing was prepared for the next one, whose row holds nothing until its first call.
+    clock.now = Date.UTC(2026, 11, 2, 12);
+    await tick(30);
+    expect(ids.inspect().find((s) => s.tag === 'invoice')).toMatchObject({ row: 'invoice:20261202', available: 0n });
+    expect(health()).toEqual({ status: 'up', reason: 'not used this period yet' });
+    store.hold();
+    const code = ids.nextCode('invoice');
+    await store.whenHeld();
+    expect(health()).toEqual({ status: 'up', reason: 'reserving its first segment' });
+    store.resume();
+    expect(await code).toBe('INV-20261202-000001');
+    expect(health()).toEqual({ status: 'up', reason: 'serving from memory' });
+  });
+
   it('reserves the next day before midnight, so the first call after it does not wait', async () => {
     const store = new InMemoryLeafStore();
     const clock = new TestClock(Date.UTC(2026, 11, 1, 23, 59, 30));

@@ -2,6 +2,7 @@ import type { ResolvedBizTag } from '../leaf.defaults.js';
 import type { BufferContext } from '../segment/buffer-context.js';
 import { giveBack } from '../segment/give-back.js';
 import { SegmentBuffer } from '../segment/segment-buffer.js';
+import { withHealth } from '../segment/tag-health.js';
 import type { LeafTagSnapshot, ReservationEvent } from '../segment/segment.types.js';
 import { periodKey, type Calendar } from '../calendar.js';
 import type { CodeFormat, CodeRendering } from '../codes/code-format.js';
@@ -122,13 +123,16 @@ export class PeriodicTag {
     ]);
   }
 
-  /** One line per tag: the current period's row, with counters summed over every period served. */
+  /**
+   * One line per tag: the current period's row, with counters summed over every period served, and its health
+   * judged again now that the period is known (a period tag asleep in a new period is up).
+   */
   snapshot(): LeafTagSnapshot {
     const now = this.current.buffer.snapshot();
     const live = [this.next?.buffer, ...this.retired].map((buffer) => buffer?.snapshot());
     const sum = (key: keyof typeof this.past) =>
       this.past[key] + now[key] + live.reduce((total, s) => total + (s?.[key] ?? 0), 0);
-    return {
+    return withHealth({
       ...now,
       tag: this.spec.tag,
       period: this.period,
@@ -137,7 +141,7 @@ export class PeriodicTag {
       errors: sum('errors'),
       waits: sum('waits'),
       failedCalls: sum('failedCalls'),
-    };
+    });
   }
 
   /** The clock reached a later day: new codes, and a new period when the day starts one. */

@@ -61,6 +61,30 @@ describe('LeafMetrics', () => {
     expect(await leafNames(register)).toEqual([]); // its own registry only
   });
 
+  it("exports each tag's health as the snapshot judges it: 1 for its status, 0 for the others", async () => {
+    const { ids, store, registry } = setup({ retryMinDelayMs: 10, checkIntervalMs: 10 });
+    await ids.start();
+    const health = (status: string) => `leaf_tag_health{tag="order",status="${status}"}`;
+    let text = await registry.metrics();
+    expect(text).toContain('# TYPE leaf_tag_health gauge');
+    expect(text).toContain(`${health('up')} 1`);
+    expect(text).toContain(`${health('degraded')} 0`);
+    expect(text).toContain(`${health('down')} 0`);
+    expect(text).toContain('leaf_tag_health{tag="user",status="up"} 1');
+    // Past the threshold while the store refuses: serving its last IDs, no rate known, so short of its runway.
+    store.hold();
+    await ids.nextIds('order', 9);
+    await store.whenHeld();
+    store.failNext(new Error('connection lost'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const order = () => ids.inspect().find((s) => s.tag === 'order')!;
+    expect(order().health.status).toBe('degraded');
+    text = await registry.metrics();
+    expect(text).toContain(`${health('up')} 0`);
+    expect(text).toContain(`${health('degraded')} 1`);
+    store.resume();
+  });
+
   it('reads the generator once per scrape, however many collectors there are', async () => {
     const { ids, registry } = setup();
     await ids.start();
@@ -109,7 +133,7 @@ describe('LeafMetrics', () => {
   it('close() unsubscribes and removes every leaf_* metric, leaving the rest of the registry alone', async () => {
     const { ids, registry, metrics } = setup();
     new Gauge({ name: 'app_up', help: 'The host app’s own metric.', registers: [registry] });
-    expect(await leafNames(registry)).toHaveLength(12);
+    expect(await leafNames(registry)).toHaveLength(13); // 12, and leaf_tag_health
     metrics.close();
     metrics.close(); // idempotent
     expect(await leafNames(registry)).toEqual([]);

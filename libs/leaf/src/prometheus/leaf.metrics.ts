@@ -1,7 +1,20 @@
 import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { Counter, Gauge, Histogram, register, type Registry } from 'prom-client';
 import { IdGenerator } from '../id-generator.js';
-import type { LeafTagSnapshot, ReservationEvent, ReservationTrigger } from '../segment/segment.types.js';
+import type { LeafTagSnapshot, ReservationEvent } from '../segment/segment.types.js';
+import {
+  COUNTERS,
+  DURATION,
+  GAUGES,
+  HEALTH,
+  METRIC_NAMES,
+  RESERVATIONS,
+  RUNNING,
+  STATUSES,
+  tagLabels,
+  TRIGGERS,
+  type TagLabels,
+} from './leaf-metric-figures.js';
 
 /** Options of `LeafMetrics`, given by hand or through the `LEAF_METRICS_OPTIONS` provider. */
 export interface LeafMetricsOptions {
@@ -18,65 +31,11 @@ export interface LeafMetricsOptions {
 export const LEAF_METRICS_OPTIONS = Symbol('LEAF_METRICS_OPTIONS');
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-const TRIGGERS: readonly ReservationTrigger[] = ['startup', 'prefetch', 'on-demand'];
-
-type Read = (snapshot: LeafTagSnapshot) => number;
-
-/** Cumulative per-tag figures of the snapshots, exposed as counters. */
-const COUNTERS: readonly (readonly [name: string, help: string, read: Read])[] = [
-  ['leaf_ids_issued_total', 'IDs handed out, per biz tag.', (s) => s.idsIssued],
-  ['leaf_reservation_errors_total', 'Failed segment reservations, per biz tag.', (s) => s.errors],
-  [
-    'leaf_waits_total',
-    'Calls that found no ID in memory and had to wait for a reservation, per biz tag.',
-    (s) => s.waits,
-  ],
-  [
-    'leaf_failed_calls_total',
-    'Calls that got an error instead of an ID (timed out or refused while memory was empty), per biz tag.',
-    (s) => s.failedCalls,
-  ],
-];
-
-/** Current per-tag figures of the snapshots, exposed as gauges. */
-const GAUGES: readonly (readonly [name: string, help: string, read: Read])[] = [
-  [
-    'leaf_step',
-    "Size of the segment IDs are served from, per biz tag (Leaf's dynamic step grows it under load).",
-    (s) => s.step,
-  ],
-  // A count of IDs, at most two segments (2 x maxStep): exact as a double.
-  ['leaf_ids_remaining', 'IDs left in memory (current and next segment), per biz tag.', (s) => Number(s.available)],
-  ['leaf_next_segment_ready', '1 when the next segment is reserved, per biz tag.', (s) => (s.nextReady ? 1 : 0)],
-  ['leaf_waiting_callers', 'Calls waiting for a reservation right now, per biz tag.', (s) => s.waiting],
-  [
-    'leaf_runway_seconds',
-    'How long the IDs in memory last at the peak rate, per biz tag (+Inf before a rate is known); alert when it ' +
-      'falls below the runwayMs target while reservations fail.',
-    (s) => (s.runwayMs === null ? Infinity : s.runwayMs / 1000),
-  ],
-];
-
-const RUNNING = 'leaf_generator_running';
-const RESERVATIONS = 'leaf_reservations_total';
-const DURATION = 'leaf_reservation_duration_seconds';
-const METRIC_NAMES = [
-  RUNNING,
-  ...COUNTERS.map(([name]) => name),
-  RESERVATIONS,
-  ...GAUGES.map(([name]) => name),
-  DURATION,
-];
-
-/** Label sets of one tag, made once: prom-client keeps a reference, so a scrape need not allocate new ones. */
-interface TagLabels {
-  readonly tag: { tag: string };
-  readonly byTrigger: readonly { tag: string; trigger: ReservationTrigger }[];
-}
 
 /**
  * Prometheus metrics of an `IdGenerator`, all named `leaf_*`: per-tag counters and gauges read from
- * `IdGenerator.inspect()` at scrape time, and the histogram `leaf_reservation_duration_seconds` fed by
+ * `IdGenerator.inspect()` at scrape time (among them `leaf_tag_health{tag,status}`, 1 for the status the tag's
+ * snapshot judges and `/health` answers), and the histogram `leaf_reservation_duration_seconds` fed by
  * `onReservation`.
  *
  * ```ts
@@ -163,6 +122,21 @@ export class LeafMetrics implements OnModuleDestroy {
         },
       });
     }
+    new Gauge({
+      name: HEALTH,
+      help:
+        "1 for the tag's health status (up, degraded, down), 0 for the others, per biz tag: the status /health " +
+        'answers, judged in the snapshot (a failing tag that still holds its runway is up).',
+      labelNames: ['tag', 'status'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const s of snapshots()) {
+          const { byStatus } = labelsOf(s.tag);
+          for (let i = 0; i < STATUSES.length; i++) this.set(byStatus[i], s.health.status === STATUSES[i] ? 1 : 0);
+        }
+      },
+    });
     const latency = new Histogram({
       name: DURATION,
       help: 'Duration of segment reservations (one database round trip), per biz tag, trigger and result.',
@@ -223,7 +197,7 @@ export class LeafMetrics implements OnModuleDestroy {
   private labelsOf(tag: string): TagLabels {
     let labels = this.labels.get(tag);
     if (labels === undefined) {
-      labels = { tag: { tag }, byTrigger: TRIGGERS.map((trigger) => ({ tag, trigger })) };
+      labels = tagLabels(tag);
       this.labels.set(tag, labels);
     }
     return labels;

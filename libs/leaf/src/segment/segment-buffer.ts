@@ -160,16 +160,8 @@ export class SegmentBuffer {
   }
 
   snapshot(): LeafTagSnapshot {
-    const { tag, configured, pair, stats, reserver } = this;
-    return tagSnapshot({
-      tag,
-      configured,
-      pair,
-      stats,
-      reserver,
-      loading: this.inFlight !== null,
-      waiting: this.waiters.size,
-    });
+    const { tag, configured, pair, stats, reserver, inFlight, waiters } = this;
+    return tagSnapshot({ tag, configured, pair, stats, reserver, loading: inFlight !== null, waiting: waiters.size });
   }
 
   /** The hot path issued the ID at the threshold: reserve the next segment in the background. */
@@ -186,7 +178,14 @@ export class SegmentBuffer {
 
   /** Whether a caller that found memory empty may wait; if not, it is refused with `reject` now. */
   private mayWait(reject: (error: unknown) => void): boolean {
-    const refusal = this.refusal();
+    const failure = this.reserver.failure;
+    const refusal = this.closed
+      ? LeafUnavailableError.shuttingDown(this.tag)
+      : failure !== undefined && isPermanent(failure) && !this.reserver.mayTry(performance.now())
+        ? failure
+        : this.waiters.size >= this.ctx.options.maxWaiters
+          ? LeafUnavailableError.overloaded(this.tag, this.waiters.size, failure)
+          : undefined;
     if (refusal !== undefined) {
       this.stats.failedCalls++;
       reject(refusal);
@@ -195,19 +194,6 @@ export class SegmentBuffer {
     this.stats.waits++;
     this.reserveForWaiters();
     return true;
-  }
-
-  /** Why a caller may not wait, if it may not. */
-  private refusal(): unknown {
-    if (this.closed) return LeafUnavailableError.shuttingDown(this.tag);
-    const failure = this.reserver.failure;
-    if (failure !== undefined && isPermanent(failure) && !this.reserver.mayTry(performance.now())) {
-      return failure;
-    }
-    if (this.waiters.size >= this.ctx.options.maxWaiters) {
-      return LeafUnavailableError.overloaded(this.tag, this.waiters.size, failure);
-    }
-    return undefined;
   }
 
   /**

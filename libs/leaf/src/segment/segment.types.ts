@@ -18,6 +18,36 @@ export interface ReservationEvent {
   readonly error?: unknown;
 }
 
+/** How a tag is doing: `up` serves, `degraded` serves but may soon stop, `down` does not serve. */
+export type LeafHealthStatus = 'up' | 'degraded' | 'down';
+
+/**
+ * Why a tag has its status, in words fit for a status page (`order: out of IDs`). Stable: one of these phrases.
+ * - `serving from memory` (up): IDs in memory, the newest reservation succeeded;
+ * - `not used this period yet` (up): a period tag whose current period's row holds nothing and nobody waits: its
+ *   first call reserves;
+ * - `reserving its first segment` (up): a tag that never held a segment (found on first use, or a period tag's new
+ *   row), its first reservation under way and none failed;
+ * - `reservations failing, runway held` (up): reserving fails, but the IDs in memory still last the tag's whole
+ *   runway (`runwayMs`) at its peak rate, so an outage shorter than the runway costs nothing;
+ * - `reservations failing, runway short` (degraded): reserving fails and what is left lasts less than the runway (or
+ *   no rate is known yet to say how long);
+ * - `out of IDs` (down): nothing in memory; calls wait for a reservation, and fail if none lands in time.
+ */
+export type LeafHealthReason =
+  | 'serving from memory'
+  | 'not used this period yet'
+  | 'reserving its first segment'
+  | 'reservations failing, runway held'
+  | 'reservations failing, runway short'
+  | 'out of IDs';
+
+/** A tag's health, judged in one place (the snapshot) for `/health`, the metrics and any status page. */
+export interface LeafTagHealthState {
+  readonly status: LeafHealthStatus;
+  readonly reason: LeafHealthReason;
+}
+
 /** A read-only picture of one tag, for health checks, metrics and the monitor page. */
 export interface LeafTagSnapshot {
   readonly tag: string;
@@ -72,4 +102,14 @@ export interface LeafTagSnapshot {
   readonly runwayTargetMs: number;
   /** Calls that got an error rather than an ID (timed out or refused while memory was empty). */
   readonly failedCalls: number;
+  /**
+   * The tag's health, from the figures above: `LeafHealthIndicator` (`nest-leaf/health`) answers it, `LeafMetrics`
+   * (`nest-leaf/prometheus`) exports it as `leaf_tag_health`, so a health check, a dashboard and a status page never
+   * disagree. A failing tag that still holds its whole runway is `up`: an outage shorter than the runway costs nothing.
+   * For a period tag, the health of its current period's row.
+   */
+  readonly health: LeafTagHealthState;
 }
+
+/** A snapshot's figures before its health is judged from them. */
+export type LeafTagFigures = Omit<LeafTagSnapshot, 'health'>;

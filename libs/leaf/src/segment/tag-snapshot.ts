@@ -3,6 +3,7 @@ import { runwayHeldMs } from './runway.js';
 import type { SegmentPair } from './segment-pair.js';
 import type { SegmentReserver } from './segment-reserver.js';
 import type { LeafTagSnapshot } from './segment.types.js';
+import { withHealth } from './tag-health.js';
 import type { TagStats } from './tag-stats.js';
 
 /** The parts of one tag's buffer a snapshot reads. */
@@ -17,12 +18,15 @@ interface BufferParts {
   readonly waiting: number;
 }
 
-/** A read-only picture of one tag's buffer (`IdGenerator.inspect`): copies only, nothing that reaches back in. */
+/**
+ * A read-only picture of one tag's buffer (`IdGenerator.inspect`): copies only, nothing that reaches back in, and the
+ * health judged from them.
+ */
 export function tagSnapshot(parts: BufferParts): LeafTagSnapshot {
   const { tag, configured, pair, stats, reserver, loading, waiting } = parts;
   const { current, next } = pair;
   const failure = stats.lastFailure;
-  return {
+  return withHealth({
     tag,
     row: tag,
     period: 'none',
@@ -51,5 +55,5 @@ export function tagSnapshot(parts: BufferParts): LeafTagSnapshot {
     runwayIds: BigInt(pair.available),
     runwayTargetMs: reserver.runwayMs,
     failedCalls: stats.failedCalls,
-  };
+  });
 }

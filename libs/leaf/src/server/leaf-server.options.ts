@@ -24,7 +24,10 @@ export interface LeafServerClient {
 
 /** Options of `LeafServerModule.forRoot()` and of the factory of `forRootAsync()`. */
 export interface LeafServerOptions {
-  /** Who may call the server. At least one. */
+  /**
+   * Who may call the server. At least one, unless `anonymousGet` opens Leaf's GET route: a server of that route
+   * alone (as Meituan Leaf's own) then refuses every other route with 401.
+   */
   readonly clients: readonly LeafServerClient[];
   /**
    * Opens Leaf's own `GET /api/segment/get/:key` to callers that send no token, as Leaf's Java clients do: `true` for
@@ -87,10 +90,10 @@ export function resolveLeafServerOptions(options: LeafServerOptions | undefined)
       );
     }
   }
-  const clients = resolveClients(options.clients);
+  const anonymousGet = anonymousOption(options.anonymousGet);
   return {
-    clients,
-    anonymousGet: anonymousOption(options.anonymousGet),
+    clients: resolveClients(options.clients, anonymousGet !== false),
+    anonymousGet,
     unknownTagCacheMs: serverOption(() =>
       integerOption(options.unknownTagCacheMs ?? 5000, 'unknownTagCacheMs', 0, 3_600_000, 5000),
     ),
@@ -100,12 +103,14 @@ export function resolveLeafServerOptions(options: LeafServerOptions | undefined)
   };
 }
 
-function resolveClients(clients: unknown): ResolvedLeafServerClient[] {
-  if (!Array.isArray(clients) || clients.length === 0) {
+/** `anonymous`: Leaf's GET is open, so a server without clients still serves it (and refuses every other route). */
+function resolveClients(clients: unknown, anonymous: boolean): ResolvedLeafServerClient[] {
+  if (!Array.isArray(clients) || (clients.length === 0 && !anonymous)) {
     throw new InvalidLeafServerOptionsError(
       'clients',
       `expected a non-empty array of { name, token, tags, admin? }, got ${describeValue(clients)}. Without a client ` +
-        'nobody could reserve: list the services that call this server, each with a token of its own.',
+        'nobody could reserve: list the services that call this server, each with a token of its own (an empty ' +
+        "list is accepted only with anonymousGet, for a server of Leaf's GET route alone).",
     );
   }
   const resolved = clients.map((client: unknown, index) => resolveClient(client, `clients[${index}]`));

@@ -13,6 +13,7 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
+import { LEAF_API_PREFIX, LEAF_ROUTES, type ReservedRangeBody } from '../protocol/leaf-protocol.js';
 import { ExactTags } from './exact-tags.js';
 import { HandedRanges } from './handed-ranges.js';
 import { LeafServerContext } from './leaf-server.context.js';
@@ -21,18 +22,12 @@ import { Access, Caller, ServerAuthGuard, type LeafServerCaller } from './server
 import { LeafJsonErrorFilter, LeafTextErrorFilter } from './server-error.filter.js';
 import { UnknownTags } from './unknown-tags.js';
 
-/** The range a caller reserved, `[start, end)`, as decimal strings (JSON numbers lose precision past 2^53). */
-export interface ReservedRangeBody {
-  readonly start: string;
-  readonly end: string;
-}
-
 /**
  * Meituan Leaf's route, answered as Leaf's server answers it, so a Leaf client switches with no change: the ID as
  * `text/plain`, from the generator's memory (the dual buffer). Never cached by a proxy (`no-store`): every GET
  * spends an ID, which a cache would hand out twice. Errors are one `text/plain` line, `<code>: <message>`.
  */
-@Controller('api/segment')
+@Controller(LEAF_API_PREFIX)
 @UseGuards(ServerAuthGuard)
 @UseFilters(LeafTextErrorFilter)
 export class LeafRouteController {
@@ -47,7 +42,7 @@ export class LeafRouteController {
    * spending nothing. Declared before the GET: Express and Fastify would otherwise answer HEAD by running the GET
    * handler, which takes an ID and drops it.
    */
-  @Head('get/:key')
+  @Head(LEAF_ROUTES.leafGet.path)
   @Access('leaf-get')
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @Header('Cache-Control', 'no-store')
@@ -56,7 +51,7 @@ export class LeafRouteController {
   }
 
   /** `GET /api/segment/get/:key`: the next ID; with `?count=N`, N IDs one per line (1 to `maxBatchSize`). */
-  @Get('get/:key')
+  @Get(LEAF_ROUTES.leafGet.path)
   @Access('leaf-get')
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @Header('Cache-Control', 'no-store')
@@ -82,7 +77,7 @@ export class LeafRouteController {
  * is looked up exactly first (`ExactTags`), and the range remembered as the client's (`HandedRanges`), the only one
  * it may give back.
  */
-@Controller('api/segment')
+@Controller(LEAF_API_PREFIX)
 @UseGuards(ServerAuthGuard)
 @UseFilters(LeafJsonErrorFilter)
 export class ReserveController {
@@ -92,7 +87,7 @@ export class ReserveController {
     @Inject(HandedRanges) private readonly handed: HandedRanges,
   ) {}
 
-  @Post('reserve/:key')
+  @Post(LEAF_ROUTES.reserve.path)
   @Access('tag')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')

@@ -2,14 +2,16 @@ import { Catch, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from 
 import { HttpAdapterHost } from '@nestjs/core';
 import { LeafError } from '../errors/leaf.error.js';
 import { messageOf } from '../errors/error-message.js';
+import { sendErrorAnswer } from '../leaf-exception.filter.js';
 import { errorResponse, LeafServerHttpError, type LeafErrorResponse } from './server-errors.js';
 
 const logger = new Logger('LeafServer');
 
 /**
- * Answers every error of the server's JSON routes with `{ code, message, ... }` and its status, on Express and
- * Fastify alike (through Nest's `HttpAdapter`, never a platform's response object). Errors that are not the
- * library's are logged: they are the store failing, which the caller only sees as 503.
+ * Answers every error of the server's JSON routes with the library's error body (`LeafErrorBody`) and its status,
+ * through the same sender as `LeafExceptionFilter`. Unlike that filter it keeps the message of a 500: its callers
+ * are services whose operators must fix what it says (the server's table). Errors that are not the library's are
+ * logged: they are the store failing, which the caller only sees as 503.
  */
 @Catch()
 export class LeafJsonErrorFilter implements ExceptionFilter {
@@ -17,7 +19,7 @@ export class LeafJsonErrorFilter implements ExceptionFilter {
 
   catch(error: unknown, context: ArgumentsHost): void {
     const answer = logged(errorResponse(error), error);
-    send(this.host, context, answer, answer.body);
+    sendErrorAnswer(this.host.httpAdapter, context.switchToHttp().getResponse<unknown>(), answer);
   }
 }
 
@@ -32,23 +34,9 @@ export class LeafTextErrorFilter implements ExceptionFilter {
   catch(error: unknown, context: ArgumentsHost): void {
     const answer = logged(errorResponse(error), error);
     const line = `${answer.body.code}: ${answer.body.message}`.replace(/\s*[\r\n]+\s*/g, ' ');
-    send(this.host, context, answer, line, 'text/plain; charset=utf-8');
+    const response = context.switchToHttp().getResponse<unknown>();
+    sendErrorAnswer(this.host.httpAdapter, response, answer, line, 'text/plain; charset=utf-8');
   }
-}
-
-function send(
-  host: HttpAdapterHost,
-  context: ArgumentsHost,
-  answer: LeafErrorResponse,
-  body: unknown,
-  contentType?: string,
-): void {
-  const adapter = host.httpAdapter;
-  const response: unknown = context.switchToHttp().getResponse();
-  for (const [name, value] of Object.entries(answer.headers)) adapter.setHeader(response, name, value);
-  adapter.setHeader(response, 'Cache-Control', 'no-store');
-  if (contentType !== undefined) adapter.setHeader(response, 'Content-Type', contentType);
-  adapter.reply(response, body, answer.status);
 }
 
 function logged(answer: LeafErrorResponse, error: unknown): LeafErrorResponse {

@@ -13,7 +13,16 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
-import type { LeafAllocRow } from '../store/leaf-store.js';
+import {
+  LEAF_API_PREFIX,
+  LEAF_ROUTES,
+  type CreatedBody,
+  type GivenBackBody,
+  type InsertedBody,
+  type TagListBody,
+  type TagRowBody,
+  type UpdatedBody,
+} from '../protocol/leaf-protocol.js';
 import { ExactTags } from './exact-tags.js';
 import { HandedRanges } from './handed-ranges.js';
 import { LeafServerContext } from './leaf-server.context.js';
@@ -41,7 +50,7 @@ import { UnknownTags } from './unknown-tags.js';
  * server configures (`TagAccess.creationProblem`): its generator creates each period's row on demand.
  * (²) Only the unused rest of a range this server reserved for that client, once (`HandedRanges`).
  */
-@Controller('api/segment')
+@Controller(LEAF_API_PREFIX)
 @UseGuards(ServerAuthGuard)
 @UseFilters(LeafJsonErrorFilter)
 export class StoreController {
@@ -52,10 +61,10 @@ export class StoreController {
     @Inject(HandedRanges) private readonly handed: HandedRanges,
   ) {}
 
-  @Get('tags')
+  @Get(LEAF_ROUTES.listTags.path)
   @Access('client')
   @Header('Cache-Control', 'no-store')
-  async listTags(@Caller() caller: LeafServerCaller): Promise<{ rows: LeafAllocRow[] }> {
+  async listTags(@Caller() caller: LeafServerCaller): Promise<TagListBody> {
     const rows = await this.ctx.call(`Listing tags for ${caller.label}`, (signal) => this.ctx.store.listTags(signal));
     // A client sees the rows it may use: the names of other services' tags are theirs.
     const tags = caller.client === null ? new Set<string>() : caller.client.tags;
@@ -63,15 +72,15 @@ export class StoreController {
     return { rows: reached.map(({ bizTag, step }) => ({ bizTag, step })) };
   }
 
-  @Get('tags/:key')
+  @Get(LEAF_ROUTES.findTag.path)
   @Access('tag')
   @Header('Cache-Control', 'no-store')
-  async findTag(@Param('key') key: string, @Caller() caller: LeafServerCaller): Promise<LeafAllocRow> {
+  async findTag(@Param('key') key: string, @Caller() caller: LeafServerCaller): Promise<TagRowBody> {
     const row = await this.exact.row(caller.label, bizTagOf(key));
     return { bizTag: row.bizTag, step: row.step };
   }
 
-  @Post('tags')
+  @Post(LEAF_ROUTES.createTags.path)
   @Access('client')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -79,7 +88,7 @@ export class StoreController {
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
     @Caller() caller: LeafServerCaller,
-  ): Promise<{ created: true }> {
+  ): Promise<CreatedBody> {
     const rows = createRowsOf(body, contentType ?? null);
     const client = caller.client!;
     for (const { tag, step } of rows) {
@@ -101,7 +110,7 @@ export class StoreController {
     return { created: true };
   }
 
-  @Post('tags/:key')
+  @Post(LEAF_ROUTES.insertTag.path)
   @Access('admin')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -110,7 +119,7 @@ export class StoreController {
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
     @Caller() caller: LeafServerCaller,
-  ): Promise<{ inserted: boolean }> {
+  ): Promise<InsertedBody> {
     const row = newRowOf(bizTagOf(key), body, contentType ?? null);
     const inserted = await this.ctx.call(`Inserting "${row.bizTag}" for ${caller.label}`, (signal) =>
       this.ctx.store.insertTag(row, signal),
@@ -119,7 +128,7 @@ export class StoreController {
     return { inserted };
   }
 
-  @Put('tags/:key/step')
+  @Put(LEAF_ROUTES.setStep.path)
   @Access('admin')
   @Header('Cache-Control', 'no-store')
   async setStep(
@@ -127,7 +136,7 @@ export class StoreController {
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
     @Caller() caller: LeafServerCaller,
-  ): Promise<{ updated: boolean }> {
+  ): Promise<UpdatedBody> {
     const bizTag = bizTagOf(key);
     const step = rowStepOf(bodyOf(body, '{ "step": N }', contentType ?? null).step);
     try {
@@ -143,7 +152,7 @@ export class StoreController {
     return { updated };
   }
 
-  @Post('give-back/:key')
+  @Post(LEAF_ROUTES.giveBack.path)
   @Access('tag')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -152,7 +161,7 @@ export class StoreController {
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
     @Caller() caller: LeafServerCaller,
-  ): Promise<{ givenBack: boolean }> {
+  ): Promise<GivenBackBody> {
     const bizTag = bizTagOf(key);
     const fields = bodyOf(body, '{ "firstUnused": "<decimal>", "end": "<decimal>" }', contentType ?? null);
     const firstUnused = idOf(fields.firstUnused, 'firstUnused');

@@ -3,7 +3,7 @@ import { startIdServer, type IdServerApp, type IdServerOptions } from '../../sup
 
 export { availablePlatforms, type Platform } from '../../support/leaf-server.js';
 
-type StoreMethod = Exclude<keyof LeafStore, 'engine' | 'location'>;
+type StoreMethod = Exclude<keyof LeafStore, 'engine' | 'location' | 'fence'>;
 
 /**
  * A store that counts the calls it passes on (per method, and `findTag` per tag), and can fail the next calls of a

@@ -11,7 +11,16 @@ export {
   type TypeOrmLeafStoreOptions,
 } from './typeorm/root-exports.js';
 export { MAX_ID } from './store/leaf-store.js';
-export type { LeafStore, LeafAllocRow, NewLeafAllocRow, NewTagRow, ReservedRange } from './store/leaf-store.js';
+export type {
+  LeafStore,
+  LeafAllocRow,
+  NewLeafAllocRow,
+  NewTagRow,
+  ReservedRange,
+  FenceSkips,
+  FenceOutcome,
+} from './store/leaf-store.js';
+export { skipFor } from './store/fence-skips.js';
 export type { LeafModuleOptions, LeafModuleExtras } from './leaf.options.js';
 export type { ParsedLeafCode } from './codes/tag-codes.js';
 export type {

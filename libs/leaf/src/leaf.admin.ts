@@ -1,11 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BizTagExistsError } from './errors/biz-tag-exists.error.js';
 import { InvalidArgumentError } from './errors/invalid-argument.error.js';
 import { UnknownBizTagError } from './errors/unknown-biz-tag.error.js';
 import { IdGenerator } from './id-generator.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
 import { periodOwner } from './period/period-names.js';
-import { MAX_ID, type LeafStore } from './store/leaf-store.js';
+import { MAX_ID, type FenceOutcome, type LeafStore } from './store/leaf-store.js';
+import { Fencer } from './segment/fencer.js';
 import { withDeadline } from './store/store-deadline.js';
 import { type ResolvedLeafOptions } from './leaf.defaults.js';
 import { bizTagProblem, descriptionProblem } from './leaf.options-validation.js';
@@ -92,6 +93,23 @@ export class LeafAdmin {
     );
     if (!updated) throw new UnknownBizTagError(bizTag);
     await this.ids.refreshTags();
+  }
+
+  /**
+   * Fences the store after a failover, ahead of traffic (an HA tool's promotion hook, or a person, runs it): when
+   * the server the store runs on is not the one it was last fenced for, every row's `max_id` moves ahead by its
+   * `failoverSkip` (or `skip`, for the rows no `bizTags` entry covers), so no ID a lost reservation held is issued
+   * again. Idempotent: on a store fenced for its server already it moves nothing (`fenced` false). Generators fence
+   * on their own at their next reservation; this spares them the wait, and protects Leaf's Java nodes on the table.
+   *
+   * @throws Error when the store cannot be fenced (it has no `fence`: a store that cannot fail over)
+   */
+  fence({ skip }: { skip?: bigint | number } = {}): Promise<FenceOutcome> {
+    if (skip !== undefined && (BigInt(skip) < 1n || BigInt(skip) > BigInt(Number.MAX_SAFE_INTEGER))) {
+      throw new InvalidArgumentError('skip', `A skip must be from 1 to ${Number.MAX_SAFE_INTEGER}, got ${skip}.`);
+    }
+    const fencer = Fencer.of(this.store, this.options, new Logger('Leaf'));
+    return fencer.fence(skip === undefined ? undefined : BigInt(skip));
   }
 
   private call<T>(what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {

@@ -31,6 +31,11 @@ export interface LeafBizTagOptions {
   /** This tag's runway, ms, or its decimal digits. Default: the module's `runwayMs`. */
   runwayMs?: number | string;
   /**
+   * How far a failover fence moves the `max_id` of this tag's rows ahead (its period rows included). Default: the
+   * module's `failoverSkip`. A small one keeps business numbers small, at the risk of what the lost window held.
+   */
+  failoverSkip?: number | string;
+  /**
    * Restart the sequence at 1 every day, month or year (in the module's `timeZone`): the tag then keeps one
    * `leaf_alloc` row per period, `<tag>:<yyyyMMdd>`, `<tag>:<yyyyMM>` or `<tag>:<yyyy>`, created on demand.
    * Default `'none'`: one row, named by the tag, as Leaf has it.
@@ -52,14 +57,15 @@ interface TagDefaults {
   readonly threshold: number;
   readonly maxStep: number;
   readonly runwayMs: number;
+  readonly failoverSkip: number;
 }
 
 /** The keys of one `bizTags` entry. */
-const ENTRY_KEYS = ['tag', 'step', 'description', 'threshold', 'runwayMs', 'period', 'format'];
+const ENTRY_KEYS = ['tag', 'step', 'description', 'threshold', 'runwayMs', 'failoverSkip', 'period', 'format'];
 
 export function resolveBizTags(
   bizTags: unknown,
-  { step, stepConfigured, threshold, maxStep, runwayMs }: TagDefaults,
+  { step, stepConfigured, threshold, maxStep, runwayMs, failoverSkip }: TagDefaults,
 ): ResolvedBizTag[] {
   if (!Array.isArray(bizTags) || bizTags.length === 0) {
     throw new InvalidLeafOptionsError(
@@ -106,6 +112,16 @@ export function resolveBizTags(
         (spec as LeafBizTagOptions).runwayMs === undefined
           ? runwayMs
           : integerOption((spec as LeafBizTagOptions).runwayMs, `${where}.runwayMs`, 0, 24 * 3_600_000, runwayMs),
+      failoverSkip:
+        (spec as LeafBizTagOptions).failoverSkip === undefined
+          ? failoverSkip
+          : integerOption(
+              (spec as LeafBizTagOptions).failoverSkip,
+              `${where}.failoverSkip`,
+              1,
+              Number.MAX_SAFE_INTEGER,
+              failoverSkip,
+            ),
       period,
       format: template,
     };

@@ -23,6 +23,8 @@ export interface ResolvedBizTag {
   readonly threshold: number;
   /** How long its IDs in memory must last at its peak rate: its own `runwayMs`, or the module's. */
   readonly runwayMs: number;
+  /** How far a failover fence moves its rows' `max_id` ahead: its own `failoverSkip`, or the module's. */
+  readonly failoverSkip: number;
   /** How often its sequence restarts (one `leaf_alloc` row per period, `<tag>:<period>`); `'none'` for a plain tag. */
   readonly period: LeafPeriod;
   /** The template of its codes (`nextCode`): `'{seq}'` unless configured. */
@@ -32,6 +34,8 @@ export interface ResolvedBizTag {
 /** Options after defaults and validation: what the rest of the library reads. */
 export interface ResolvedLeafOptions {
   readonly bizTags: readonly ResolvedBizTag[];
+  /** How far a failover fence moves the `max_id` of a row no `bizTags` entry covers: `failoverSkip`, or 10 × maxStep. */
+  readonly failoverSkip: number;
   readonly step: number;
   readonly threshold: number;
   readonly runwayMs: number;
@@ -80,4 +84,4 @@ export const LEAF_DEFAULTS = {
   giveBackOnShutdown: true,
   timeZone: 'UTC',
   clock: Date.now,
-} as const satisfies Omit<ResolvedLeafOptions, 'bizTags'>;
+} as const satisfies Omit<ResolvedLeafOptions, 'bizTags' | 'failoverSkip'>;

@@ -32,6 +32,7 @@ describe('resolveLeafOptions', () => {
         step: 1000,
         stepConfigured: false,
         description: null,
+        failoverSkip: 10_000_000,
         threshold: 0.2,
         period: 'none',
         format: '{seq}',
@@ -42,6 +43,7 @@ describe('resolveLeafOptions', () => {
         step: 500,
         stepConfigured: true,
         description: 'users',
+        failoverSkip: 10_000_000,
         threshold: 0.2,
         period: 'none',
         format: '{seq}',
@@ -134,8 +136,9 @@ describe('options from the environment (strings, as ConfigService.get() gives th
     });
     expect(options).toMatchObject({ dynamicStep: false, createMissingTags: true, giveBackOnShutdown: false });
     expect(options.bizTags).toEqual([
-      { tag: 'a', step: 500, stepConfigured: true, description: null, ...PLAIN },
-      { tag: 'b', step: 20, stepConfigured: true, description: null, ...PLAIN },
+      // maxStep 100,000 here: ten of its reservations is the default skip.
+      { tag: 'a', step: 500, stepConfigured: true, description: null, ...PLAIN, failoverSkip: 1_000_000 },
+      { tag: 'b', step: 20, stepConfigured: true, description: null, ...PLAIN, failoverSkip: 1_000_000 },
     ]);
   });
 
@@ -244,7 +247,7 @@ describe('unknown keys', () => {
   it('lists the keys of an entry', () => {
     expect(refusal({ bizTags: [{ tag: 'x', stpe: 10 }] }, 'bizTags[0].stpe')).toBe(
       'Invalid LeafModule option "bizTags[0].stpe": is not a key of a bizTags entry (did you mean "step"?); ' +
-        'an entry has tag, step, description, threshold, runwayMs, period, format',
+        'an entry has tag, step, description, threshold, runwayMs, failoverSkip, period, format',
     );
   });
 

@@ -72,6 +72,13 @@ export interface LeafModuleOptions {
    * 10,000 ms; 0 tries once.
    */
   bootTimeoutMs?: number | string;
+  /**
+   * How far a failover fence moves `max_id` ahead, per row: the IDs the reservations lost with an asynchronous
+   * replica's promotion may have handed out. Default 10 × `maxStep` (10,000,000): a reservation moves `max_id` by at
+   * most `maxStep`, so it covers ten reservations of a tag in the lost window. A `bizTags` entry may set its own (a
+   * business number that must stay small). See docs/reliability.md, "Failover".
+   */
+  failoverSkip?: number | string;
   /** First delay before retrying a failed reservation; doubles up to `retryMaxDelayMs`. Default 100 ms. */
   retryMinDelayMs?: number | string;
   /** Longest delay between retries of a failed reservation. Default 1000 ms. */
@@ -131,11 +138,14 @@ export interface LeafModuleExtras {
   isGlobal?: boolean;
 }
 
+/** The largest `failoverSkip`: IDs stay exact in a JS number, and 2^63-1 stays out of reach of any skip. */
+const MAX_SKIP = Number.MAX_SAFE_INTEGER;
+
 /** `leaf_alloc.step` is a signed int. */
 const MAX_INT32 = 2_147_483_647;
 
 /** The options a host may pass: the tag list, the options with defaults, and the extras forRoot also receives. */
-const OPTION_KEYS = ['bizTags', ...Object.keys(LEAF_DEFAULTS), 'store', 'dataSource', 'isGlobal'];
+const OPTION_KEYS = ['bizTags', ...Object.keys(LEAF_DEFAULTS), 'failoverSkip', 'store', 'dataSource', 'isGlobal'];
 
 /**
  * Applies the defaults and checks every option; throws `InvalidLeafOptionsError` naming the first bad one.
@@ -160,6 +170,11 @@ export function resolveLeafOptions(options: LeafModuleOptions | undefined): Reso
   const step = integer(options, 'step', 1, maxStep, ' (maxStep)');
   const threshold = fractionOption(options.threshold ?? LEAF_DEFAULTS.threshold, 'threshold');
   const runwayMs = integer(options, 'runwayMs', 0, 24 * 3_600_000);
+  // A reservation moves max_id by maxStep at most: ten of them in a failover's lost window by default.
+  const failoverSkip =
+    options.failoverSkip === undefined
+      ? 10 * maxStep
+      : integerOption(options.failoverSkip, 'failoverSkip', 1, MAX_SKIP, 10 * maxStep);
   const resolved: ResolvedLeafOptions = {
     bizTags: resolveBizTags(options.bizTags, {
       step,
@@ -167,7 +182,9 @@ export function resolveLeafOptions(options: LeafModuleOptions | undefined): Reso
       threshold,
       maxStep,
       runwayMs,
+      failoverSkip,
     }),
+    failoverSkip,
     step,
     threshold,
     runwayMs,

@@ -7,3 +7,4 @@ export * from './invalid-argument.error.js';
 export * from './leaf-store.error.js';
 export * from './biz-tag-exists.error.js';
 export * from './leaf-forbidden.error.js';
+export * from './fence-required.error.js';

@@ -8,7 +8,7 @@ export class InvalidArgumentError extends LeafError {
   readonly code = 'LEAF_INVALID_ARGUMENT';
 
   constructor(
-    readonly argument: 'bizTag' | 'count' | 'step' | 'description' | 'startAt' | 'id' | 'code' | 'secret',
+    readonly argument: 'bizTag' | 'count' | 'step' | 'description' | 'startAt' | 'id' | 'code' | 'secret' | 'skip',
     message: string,
   ) {
     super(message);

@@ -29,8 +29,9 @@ export class LeafStoreError extends LeafError {
     return new LeafStoreError(
       `leaf_alloc.max_id of "${bizTag}" moved back: a reservation returned [${range.start}, ${range.end}), but this ` +
         `node has already issued or holds IDs up to ${floor - 1n}. That range was not used, so no ID repeats; the ` +
-        `tag fails until max_id is past them again. Set it with: UPDATE leaf_alloc SET max_id = ${floor} ` +
-        `WHERE biz_tag = ${sqlLiteral(bizTag)} AND max_id < ${floor}.`,
+        `tag fails until max_id is past them again. If the database failed over to a replica, fence it (LeafAdmin.` +
+        `fence(), or npx nest-leaf fence), which moves every tag ahead; otherwise set this one with: UPDATE ` +
+        `leaf_alloc SET max_id = ${floor} WHERE biz_tag = ${sqlLiteral(bizTag)} AND max_id < ${floor}.`,
     );
   }
 

@@ -6,6 +6,7 @@ import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import { MAX_ID, type ReservedRange } from '../store/leaf-store.js';
 import { withDeadline } from '../store/store-deadline.js';
 import type { BufferContext } from './buffer-context.js';
+import { Fencer } from './fencer.js';
 import { prefetchHorizonMs } from './prefetch-policy.js';
 import { runwayTargetIds } from './runway.js';
 import { RetryPolicy } from './retry-policy.js';
@@ -87,8 +88,10 @@ export class SegmentReserver {
     const { reservationTimeoutMs } = this.ctx.options;
     let range: ReservedRange;
     try {
-      range = await withDeadline(reservationTimeoutMs, `Reserving a segment of "${this.tag}"`, (signal) =>
-        this.ctx.store.reserve(this.tag, step, signal),
+      range = await Fencer.of(this.ctx.store, this.ctx.options, this.ctx.logger).reserving(() =>
+        withDeadline(reservationTimeoutMs, `Reserving a segment of "${this.tag}"`, (signal) =>
+          this.ctx.store.reserve(this.tag, step, signal),
+        ),
       );
     } catch (error) {
       if (error instanceof IdOverflowError && this.shrinkToFit(error)) return this.reserve(trigger, need);

@@ -7,6 +7,7 @@ import {
   Headers,
   HttpCode,
   Inject,
+  Logger,
   Param,
   Post,
   Query,
@@ -14,6 +15,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { LEAF_API_PREFIX, LEAF_ROUTES, type ReservedRangeBody } from '../protocol/leaf-protocol.js';
+import { Fencer } from '../segment/fencer.js';
 import { ExactTags } from './exact-tags.js';
 import { HandedRanges } from './handed-ranges.js';
 import { LeafServerContext } from './leaf-server.context.js';
@@ -21,6 +23,8 @@ import { bizTagOf, bodyOf, countOf, stepOf } from './request-body.js';
 import { Access, Caller, ServerAuthGuard, type LeafServerCaller } from './server-auth.guard.js';
 import { LeafJsonErrorFilter, LeafTextErrorFilter } from './server-error.filter.js';
 import { UnknownTags } from './unknown-tags.js';
+
+const logger = new Logger('Leaf');
 
 /**
  * Meituan Leaf's route, answered as Leaf's server answers it, so a Leaf client switches with no change: the ID as
@@ -105,8 +109,11 @@ export class ReserveController {
     );
     await this.exact.check(caller.label, bizTag);
     const range = await this.exact.guarded(bizTag, () =>
-      this.ctx.call(`Reserving ${step} IDs of "${bizTag}" for ${caller.label}`, (signal) =>
-        this.ctx.store.reserve(bizTag, step, signal),
+      // A failover fence, should the store ask for one, is the server's to run: its clients only reserve.
+      Fencer.of(this.ctx.store, this.ctx.options, logger).reserving(() =>
+        this.ctx.call(`Reserving ${step} IDs of "${bizTag}" for ${caller.label}`, (signal) =>
+          this.ctx.store.reserve(bizTag, step, signal),
+        ),
       ),
     );
     this.handed.handed(caller.client!.name, bizTag, range);

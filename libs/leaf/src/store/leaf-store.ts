@@ -76,6 +76,35 @@ export interface LeafStore {
   insertTag(row: NewLeafAllocRow, signal?: AbortSignal): Promise<boolean>;
   /** Sets a row's base step, leaving `max_id` alone; resolves to false, creating nothing, when the tag has no row. */
   setStep(bizTag: string, step: number, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Optional, for a store on a replicated server: failover fencing. The store keeps a marker, replicated with its
+   * rows, that names the server it was last fenced for (a PostgreSQL timeline, a MySQL/MariaDB server, a Redis
+   * replication ID). Its `reserve` refuses with `FenceRequiredError`, changing nothing, while the server it runs on
+   * is not the one the marker names; `fence` then moves every row's `max_id` ahead by its skip (`skipFor`), so that
+   * no range a lost reservation held is handed out again, and makes the marker name the server, atomically and once
+   * however many nodes call it at the same time. A store with no marker yet (a new table) gets one, moving nothing.
+   */
+  fence?(skips: FenceSkips, signal?: AbortSignal): Promise<FenceOutcome>;
+}
+
+/** How far a fence moves `max_id` ahead: IDs a lost reservation may have handed out. */
+export interface FenceSkips {
+  /** For every row the entries of `tags` do not cover. */
+  readonly defaultSkip: bigint;
+  /** For a tag's row and its period rows (`invoice` covers `invoice:20261201`). */
+  readonly tags: ReadonlyMap<string, bigint>;
+}
+
+/** What `fence` did. */
+export interface FenceOutcome {
+  /** False when the marker already named this server (another node fenced first): nothing moved. */
+  readonly fenced: boolean;
+  /** The server the store runs on: `postgres timeline 3 of system 7301…`, `mariadb server_id 2`, `redis replid …`. */
+  readonly identity: string;
+  /** The server the marker named before; null for a store that had no marker (nothing to fence against). */
+  readonly previous: string | null;
+  /** Rows whose `max_id` moved. */
+  readonly rows: number;
 }
 
 /** A row `createTags` creates when it is missing: at `max_id` 1, with this step and description. */

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { MYSQL, serverVersion } from '../support/mariadb.js';
+import { MYSQL, serverVersion } from '../harness/mariadb.js';
 import type { BenchCase } from './case.js';
 import { farDatabase } from './cases/far-database.js';
 import { http } from './cases/http.js';

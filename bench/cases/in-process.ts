@@ -1,5 +1,5 @@
 import type { IdGenerator } from 'nest-leaf';
-import { tagSnapshots } from '../../support/leaf-app.js';
+import { tagSnapshots } from '../../harness/leaf-app.js';
 import type { BenchCase } from '../case.js';
 import {
   bigintArrayCase,

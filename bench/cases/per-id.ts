@@ -1,5 +1,5 @@
 import type { IdGenerator } from 'nest-leaf';
-import { tagSnapshots } from '../../support/leaf-app.js';
+import { tagSnapshots } from '../../harness/leaf-app.js';
 import type { BenchCase } from '../case.js';
 import { floorConcurrentCase, nextIdConcurrentCase, Sink } from '../measure/in-process.js';
 import { PER_ID_METHODS, PerIdDatabaseBench } from '../measure/per-id-db.js';

@@ -1,6 +1,6 @@
-import { startProxyProcess } from '../../support/fault-proxy-process.js';
-import { MYSQL, type Server } from '../../support/mariadb.js';
-import { REDIS } from '../../support/redis.js';
+import { startProxyProcess } from '../../harness/fault-proxy-process.js';
+import { MYSQL, type Server } from '../../harness/mariadb.js';
+import { REDIS } from '../../harness/redis.js';
 import type { BenchCase } from '../case.js';
 import { measureRtt } from '../measure/far-database.js';
 import { ReservationBench, type ReservationResult, type ReservationSettings } from '../measure/reservation.js';

@@ -1,12 +1,12 @@
 /**
  * One node of the "nodes" case: a Leaf app of its own (its own process, its own pool) on the shared database,
- * hosted by support/node/host.ts and driven by the parent (measure/nodes.ts) over IPC.
+ * hosted by harness/node/host.ts and driven by the parent (measure/nodes.ts) over IPC.
  *
  * Messages in:  { type: 'run', startAt (Date.now() ms), durationMs }, { type: 'close' }
  * Messages out: { type: 'ready' }, { type: 'result', ... }, { type: 'error', message }
  */
-import { tagSnapshot } from '../../support/leaf-app.js';
-import { hostLeafNode, type LeafNodeConfig } from '../../support/node/host.js';
+import { tagSnapshot } from '../../harness/leaf-app.js';
+import { hostLeafNode, type LeafNodeConfig } from '../../harness/node/host.js';
 import { nextIdCase, Sink } from '../measure/in-process.js';
 import { timeRound, warmUp, type ThroughputCase } from '../support/timing.js';
 

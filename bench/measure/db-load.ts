@@ -1,5 +1,5 @@
 import type { ReservationTrigger } from 'nest-leaf';
-import { startLeafApp, tagSnapshot } from '../../support/leaf-app.js';
+import { startLeafApp, tagSnapshot } from '../../harness/leaf-app.js';
 import { now, yieldToEventLoop } from '../support/timing.js';
 
 export interface DbLoadSettings {

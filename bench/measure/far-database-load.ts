@@ -1,5 +1,5 @@
 import type { IdGenerator } from 'nest-leaf';
-import { tagSnapshot } from '../../support/leaf-app.js';
+import { tagSnapshot } from '../../harness/leaf-app.js';
 import { cpuShare, readCpu } from '../support/cpu.js';
 import { LatencyRecorder, percentiles } from '../support/latency.js';
 import { collectGarbage, now } from '../support/timing.js';

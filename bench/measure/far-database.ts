@@ -1,8 +1,8 @@
 import mysql from 'mysql2/promise';
 import type { ReservationTrigger } from 'nest-leaf';
-import { startProxyProcess } from '../../support/fault-proxy-process.js';
-import { startLeafApp } from '../../support/leaf-app.js';
-import { mysqlClientOptions, MYSQL, type Server } from '../../support/mariadb.js';
+import { startProxyProcess } from '../../harness/fault-proxy-process.js';
+import { startLeafApp } from '../../harness/leaf-app.js';
+import { mysqlClientOptions, MYSQL, type Server } from '../../harness/mariadb.js';
 import type { CpuShare } from '../support/cpu.js';
 import type { Percentiles } from '../support/latency.js';
 import { median } from '../support/stats.js';

@@ -5,7 +5,7 @@ import { Controller, Get, type DynamicModule, type INestApplication } from '@nes
 import { IdGenerator } from 'nest-leaf';
 import { createApp } from '../../apps/demo/src/app.factory.js';
 import { AppModule } from '../../apps/demo/src/app.module.js';
-import { mysqlDemoEnv } from '../../support/mariadb.js';
+import { mysqlDemoEnv } from '../../harness/mariadb.js';
 import { median } from '../support/stats.js';
 
 export interface HttpSettings {

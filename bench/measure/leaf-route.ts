@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { availablePlatforms, startIdServer, type Platform } from '../../support/leaf-server.js';
+import { availablePlatforms, startIdServer, type Platform } from '../../harness/leaf-server.js';
 import { median } from '../support/stats.js';
 import { autocannon, type AutocannonRun, type HttpSettings } from './http.js';
 

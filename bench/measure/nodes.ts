@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { LeafModuleOptions } from 'nest-leaf';
-import { LeafNodeProcess } from '../../support/node/process.js';
+import { LeafNodeProcess } from '../../harness/node/process.js';
 import type { BenchNodeConfig, NodeResultMessage, NodeRunMessage } from '../children/leaf-node.js';
 import { median } from '../support/stats.js';
 

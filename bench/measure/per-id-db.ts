@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import { mysqlClientOptions } from '../../support/mariadb.js';
+import { mysqlClientOptions } from '../../harness/mariadb.js';
 import { now } from '../support/timing.js';
 
 /** One way a user could get each ID from the database itself, one statement per ID. */

@@ -4,8 +4,8 @@ import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { TypeOrmLeafStore } from 'nest-leaf/typeorm';
 import { RedisLeafStore, type RedisPersistence } from 'nest-leaf/redis';
-import { mysqlDataSourceOptions, mysqlClientOptions, MYSQL, type Server } from '../../support/mariadb.js';
-import { freshRedisKeys, type RedisKeySpace } from '../../support/redis.js';
+import { mysqlDataSourceOptions, mysqlClientOptions, MYSQL, type Server } from '../../harness/mariadb.js';
+import { freshRedisKeys, type RedisKeySpace } from '../../harness/redis.js';
 import { summarizeLatency, type LatencySummary, median } from '../support/stats.js';
 import { now } from '../support/timing.js';
 
@@ -71,7 +71,7 @@ export class ReservationBench {
   /**
    * `server` is MariaDB itself, or the fault proxy in front of it: every connection of every method goes
    * through it, so each round trip pays its latency. With `redisKeyPrefix`, `init()` adds RedisLeafStore on the
-   * machine's Redis (support/redis.ts) under that prefix as a fourth method, never through the proxy.
+   * machine's Redis (harness/redis.ts) under that prefix as a fourth method, never through the proxy.
    */
   constructor(
     private readonly settings: ReservationSettings,

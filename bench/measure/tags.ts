@@ -1,4 +1,4 @@
-import { startLeafApp, type LeafApp } from '../../support/leaf-app.js';
+import { startLeafApp, type LeafApp } from '../../harness/leaf-app.js';
 import { median } from '../support/stats.js';
 import { collectGarbage, now } from '../support/timing.js';
 

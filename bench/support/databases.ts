@@ -1,5 +1,5 @@
 import { createTableSql } from 'nest-leaf/typeorm';
-import { dropDatabases, recreateDatabase } from '../../support/mariadb.js';
+import { dropDatabases, recreateDatabase } from '../../harness/mariadb.js';
 
 /**
  * Every database of one run is named `leaf_bench_<run>_<purpose>`, so a run never touches the tests'

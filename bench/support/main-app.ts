@@ -1,5 +1,5 @@
 import type { IdGenerator } from 'nest-leaf';
-import { startLeafApp } from '../../support/leaf-app.js';
+import { startLeafApp } from '../../harness/leaf-app.js';
 import { LEAF_OPTIONS } from '../settings.js';
 import { freshBenchDatabase } from './databases.js';
 

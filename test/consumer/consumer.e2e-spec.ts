@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freshDatabase, MYSQL, type TestDatabase } from '../../support/mariadb.js';
+import { freshDatabase, MYSQL, type TestDatabase } from '../../harness/mariadb.js';
 import { readmeFiles, SERVER_DOC_REQUIRED } from './readme-files.js';
 
 /**

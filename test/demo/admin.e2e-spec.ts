@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { freshDatabase, mysqlDemoEnv, type TestDatabase } from '../../support/mariadb.js';
+import { freshDatabase, mysqlDemoEnv, type TestDatabase } from '../../harness/mariadb.js';
 import { adminApiHint } from '../../apps/demo/src/admin/admin-startup.js';
-import { bearer, newAdminToken } from './support/admin-token.js';
-import { expectStartupRowsOnly, startDemo, type RunningDemo } from './support/demo-app.js';
+import { bearer, newAdminToken } from '../support/demo/admin-token.js';
+import { expectStartupRowsOnly, startDemo, type RunningDemo } from '../support/demo/demo-app.js';
 
 /** 2^53 + 1: a startAt that a trip through a JavaScript number would change. */
 const BEYOND_DOUBLE = '9007199254740993';

@@ -3,8 +3,8 @@ import {
   describeDemoApi,
   describeGracefulShutdown,
   type ContractDatabase,
-} from './support/api-contract.js';
-import { freshDatabase, mysqlDemoEnv } from '../../support/mariadb.js';
+} from '../support/demo/api-contract.js';
+import { freshDatabase, mysqlDemoEnv } from '../../harness/mariadb.js';
 
 /** A database of its own in which leaf_alloc was created by Meituan Leaf's script, as an existing Leaf install has it. */
 async function prepare(suite: string): Promise<ContractDatabase> {

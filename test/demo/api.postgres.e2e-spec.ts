@@ -4,8 +4,8 @@ import {
   describeDemoApi,
   describeGracefulShutdown,
   type ContractDatabase,
-} from './support/api-contract.js';
-import { freshPostgres, POSTGRES } from './support/postgres.js';
+} from '../support/demo/api-contract.js';
+import { freshPostgres, POSTGRES } from '../support/demo/postgres.js';
 
 async function prepare(suite: string): Promise<ContractDatabase> {
   const db = await freshPostgres(suite);

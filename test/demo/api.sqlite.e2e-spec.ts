@@ -4,8 +4,8 @@ import {
   describeDemoApi,
   describeGracefulShutdown,
   type ContractDatabase,
-} from './support/api-contract.js';
-import { tempSqlite } from './support/sqlite.js';
+} from '../support/demo/api-contract.js';
+import { tempSqlite } from '../support/demo/sqlite.js';
 
 async function prepare(suite: string, env: Record<string, string> = {}): Promise<ContractDatabase> {
   const file = tempSqlite(suite);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { freshDatabase, mysqlDemoEnv, type TestDatabase } from '../../support/mariadb.js';
+import { freshDatabase, mysqlDemoEnv, type TestDatabase } from '../../harness/mariadb.js';
 import { HTTP_PLATFORMS } from '../../apps/demo/src/config/demo.config.js';
-import { bearer, newAdminToken } from './support/admin-token.js';
-import { expectStartupRowsOnly, startDemo, type RunningDemo } from './support/demo-app.js';
+import { bearer, newAdminToken } from '../support/demo/admin-token.js';
+import { expectStartupRowsOnly, startDemo, type RunningDemo } from '../support/demo/demo-app.js';
 
 /**
  * A request to send: a JSON body (`json`), or bytes sent as they are (`raw`) as application/json or as `type`;

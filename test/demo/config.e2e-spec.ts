@@ -7,8 +7,8 @@ import { HttpLeafStore } from 'nest-leaf/http';
 import { createApp } from '../../apps/demo/src/app.factory.js';
 import { DEMO_DEFAULTS } from '../../apps/demo/src/config/demo.config.js';
 import { InvalidEnvironmentError } from '../../apps/demo/src/config/environment.validation.js';
-import { startDemo } from './support/demo-app.js';
-import { tempSqlite } from './support/sqlite.js';
+import { startDemo } from '../support/demo/demo-app.js';
+import { tempSqlite } from '../support/demo/sqlite.js';
 
 describe('demo configuration at startup', () => {
   const file = tempSqlite('config');

@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { freshDatabase, mysqlDemoEnv, type TestDatabase } from '../../support/mariadb.js';
+import { freshDatabase, mysqlDemoEnv, type TestDatabase } from '../../harness/mariadb.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startDemo, type RunningDemo } from './support/demo-app.js';
-import { tempSqlite, type TempSqlite } from './support/sqlite.js';
+import { startDemo, type RunningDemo } from '../support/demo/demo-app.js';
+import { tempSqlite, type TempSqlite } from '../support/demo/sqlite.js';
 
 const CHROMIUM = process.env.LEAF_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const DOCS_SCREENSHOT = join(import.meta.dirname, '..', '..', 'docs', 'monitor.png');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
 import request from 'supertest';
-import { freshDatabase, MYSQL, mysqlDemoEnv, type TestDatabase } from '../../support/mariadb.js';
-import { startDemo, type RunningDemo } from './support/demo-app.js';
+import { freshDatabase, MYSQL, mysqlDemoEnv, type TestDatabase } from '../../harness/mariadb.js';
+import { startDemo, type RunningDemo } from '../support/demo/demo-app.js';
 
 /**
  * A real reservation outage: another transaction holds the `order` row of leaf_alloc, so every reservation of

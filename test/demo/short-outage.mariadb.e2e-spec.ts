@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
 import request from 'supertest';
-import { freshDatabase, MYSQL, mysqlDemoEnv, type TestDatabase } from '../../support/mariadb.js';
+import { freshDatabase, MYSQL, mysqlDemoEnv, type TestDatabase } from '../../harness/mariadb.js';
 import { MONITOR_STATUS_SCRIPT } from '../../apps/demo/src/monitor/monitor.page.js';
-import { startDemo, type RunningDemo } from './support/demo-app.js';
+import { startDemo, type RunningDemo } from '../support/demo/demo-app.js';
 
 /** What the monitor page shows of a tag: badge class, badge text, rank (0 down, 1 degraded, 2 up), header words. */
 type PageStatus = [string, string, number, string?];

@@ -1,6 +1,6 @@
 /**
- * One node of the kill test (test/cluster-kill.e2e-spec.ts): issues IDs from many concurrent loops until
- * SIGTERM (graceful) or SIGKILL. The app, the lifeline and the shutdown are support/node/host.ts's; built by
+ * One node of the kill test (test/reliability/cluster-kill.e2e-spec.ts): issues IDs from many concurrent loops until
+ * SIGTERM (graceful) or SIGKILL. The app, the lifeline and the shutdown are harness/node/host.ts's; built by
  * tsconfig.node.json (cluster.ts's buildNodeScript) and run from dist/, since a child process is not Jest's.
  *
  * Every reservation and every issued ID is written to the record file with writeSync before the ID is used,
@@ -12,7 +12,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LeafUnavailableError, type IdGenerator, type LeafModuleOptions } from 'nest-leaf';
-import { hostLeafNode, type LeafNodeConfig } from '../../support/node/host.js';
+import { hostLeafNode, type LeafNodeConfig } from '../../harness/node/host.js';
 
 /** What a kill-test node reads from LEAF_NODE. */
 export interface KillNodeConfig extends LeafNodeConfig {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LeafNodeProcess } from '../../support/node/process.js';
+import { LeafNodeProcess } from '../../harness/node/process.js';
 import type { KillNodeConfig } from './cluster-node.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { LeafAllocMigration, TypeOrmLeafStore } from 'nest-leaf/typeorm';
-import { mysqlDataSourceOptions } from '../../support/mariadb.js';
-import { POSTGRES } from '../demo/support/postgres.js';
+import { mysqlDataSourceOptions } from '../../harness/mariadb.js';
+import { POSTGRES } from './demo/postgres.js';
 
 /** A database of the suite's own on one engine, as TypeORM options, and how to drop it. */
 export interface EngineDatabase {
@@ -45,7 +45,7 @@ export async function postgresDatabase(suite: string): Promise<EngineDatabase> {
 }
 
 export async function mariadbDatabase(suite: string): Promise<EngineDatabase> {
-  const { freshDatabase } = await import('../../support/mariadb.js');
+  const { freshDatabase } = await import('../../harness/mariadb.js');
   const db = await freshDatabase(suite, { withTable: false });
   await db.close();
   return {

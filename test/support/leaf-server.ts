@@ -1,7 +1,7 @@
 import type { LeafAllocRow, LeafStore, NewLeafAllocRow, NewTagRow, ReservedRange } from 'nest-leaf';
-import { startIdServer, type IdServerApp, type IdServerOptions } from '../../support/leaf-server.js';
+import { startIdServer, type IdServerApp, type IdServerOptions } from '../../harness/leaf-server.js';
 
-export { availablePlatforms, type Platform } from '../../support/leaf-server.js';
+export { availablePlatforms, type Platform } from '../../harness/leaf-server.js';
 
 type StoreMethod = Exclude<keyof LeafStore, 'engine' | 'location' | 'fence'>;
 

@@ -5,7 +5,7 @@ import { IdGenerator, type LeafModuleOptions, type LeafStore } from 'nest-leaf';
 import { resolveLeafOptions } from '../../libs/leaf/src/leaf.options.js';
 
 /** The shared Redis of simple tests: nothing on disk, not a cluster. Suites keep to a key prefix of their own. */
-export { deleteKeys, REDIS as SHARED_REDIS } from '../../support/redis.js';
+export { deleteKeys, REDIS as SHARED_REDIS } from '../../harness/redis.js';
 
 /**
  * Generators over a store, built by hand as `LeafModule` builds them (`IdGenerator` over the resolved options),

@@ -9,7 +9,7 @@ import { InMemoryLeafStore } from './testing/in-memory-leaf.store.js';
 
 /*
  * Many callers at once, on the in-memory store: how the generator pools their demand and keeps IDs unique and in
- * order is its own doing, whatever the engine. What a real database's latency adds is in test/id-generator.e2e-spec.ts.
+ * order is its own doing, whatever the engine. What a real database's latency adds is in test/generator/id-generator.e2e-spec.ts.
  */
 
 const generator = generatorsWith({ bizTags: ['order'] });

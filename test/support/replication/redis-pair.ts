@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { FaultProxy } from '../../../support/fault-proxy.js';
+import { FaultProxy } from '../../../harness/fault-proxy.js';
 import { PrivateRedis } from '../redis-server.js';
 import { keyValues, waitFor, type Endpoint, type FailoverPair, type Role } from './common.js';
 

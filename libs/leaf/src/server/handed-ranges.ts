@@ -31,27 +31,36 @@ export class HandedRanges {
   }
 
   /**
-   * Takes back the range of `bizTag` that `client` was handed and that ends at `end`, for a give-back of
-   * `[firstUnused, end)`: it cannot be given back twice.
+   * Takes back the ranges of `bizTag` that `client` was handed and that `[firstUnused, end)` spans, for a give-back:
+   * the one ending at `end`, and those right below it while `firstUnused` lies further down (a node's tail runs
+   * through its current segment into its standby, two ranges that meet when no other node reserved between them).
+   * They cannot be given back twice.
    *
-   * @throws LeafServerHttpError 409 when this server handed `client` no such range (or it was given back already);
-   *   400 when `firstUnused` lies outside it
+   * @throws LeafServerHttpError 409 when this server handed `client` no range ending at `end` (or it was given back
+   *   already); 400 when `firstUnused` lies below what it handed `client` without a gap
    */
-  take(client: string, bizTag: string, firstUnused: bigint, end: bigint): ReservedRange {
+  take(client: string, bizTag: string, firstUnused: bigint, end: bigint): void {
     const key = pairKey(client, bizTag);
-    const kept = this.ranges.get(key);
-    const index = kept?.findIndex((range) => range.end === end) ?? -1;
-    if (index < 0) throw LeafServerHttpError.giveBackRefused(client, bizTag, end);
-    const range = kept![index];
-    if (firstUnused < range.start) {
+    const kept = this.ranges.get(key) ?? [];
+    const newest = kept.find((range) => range.end === end);
+    if (newest === undefined) throw LeafServerHttpError.giveBackRefused(client, bizTag, end);
+    const chain = [newest];
+    let bottom = newest.start;
+    while (firstUnused < bottom) {
+      const below = kept.find((range) => range.end === bottom);
+      if (below === undefined) break;
+      chain.push(below);
+      bottom = below.start;
+    }
+    if (firstUnused < bottom) {
       throw LeafServerHttpError.badRequest(
-        `firstUnused (${firstUnused}) is below the start of the range [${range.start}, ${range.end}) this server ` +
-          `handed to client "${client}": only its unused rest can be given back.`,
+        `firstUnused (${firstUnused}) is below the start of the range [${bottom}, ${end}) this server handed to ` +
+          `client "${client}": only its unused rest can be given back.`,
       );
     }
-    kept!.splice(index, 1);
-    if (kept!.length === 0) this.ranges.delete(key);
-    return range;
+    const left = kept.filter((range) => !chain.includes(range));
+    if (left.length === 0) this.ranges.delete(key);
+    else this.ranges.set(key, left);
   }
 }
 

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freshDatabase, MYSQL, type TestDatabase } from '../../harness/mariadb.js';
+import { REDIS } from '../../harness/redis.js';
 import { readmeFiles, SERVER_DOC_REQUIRED } from './readme-files.js';
 
 /**
@@ -34,6 +35,16 @@ const HOST_DEPENDENCIES = [
   'typeorm',
 ];
 const HOST_DEV_DEPENDENCIES = ['@nestjs/testing', '@types/jest', '@types/node', 'typescript'];
+/** An app on Redis and an ID server: no TypeORM at all. */
+const BARE_DEPENDENCIES = [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/platform-express',
+  'ioredis',
+  'reflect-metadata',
+  'rxjs',
+];
+const BARE_DEV_DEPENDENCIES = ['@types/node', 'typescript'];
 
 interface PackResult {
   filename: string;
@@ -105,6 +116,28 @@ describe('nest-leaf installed from its tarball into a new app', () => {
       copyFileSync(join(harness, file), join(app, 'src', file));
     }
     copyFileSync(join(harness, 'tsconfig.json'), join(app, 'tsconfig.json'));
+
+    const bare = join(scratch, 'bare');
+    mkdirSync(join(bare, 'src'), { recursive: true });
+    writeFileSync(
+      join(bare, 'package.json'),
+      JSON.stringify({
+        name: 'consumer-bare',
+        private: true,
+        type: 'module',
+        dependencies: {
+          'nest-leaf': `file:../${pack.filename}`,
+          ...pick(BARE_DEPENDENCIES, workspace.devDependencies),
+        },
+        devDependencies: pick(BARE_DEV_DEPENDENCIES, workspace.devDependencies),
+      }),
+    );
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: bare,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    copyFileSync(join(root, 'test', 'consumer', 'bare', 'main.ts'), join(bare, 'src', 'main.ts'));
+    copyFileSync(join(root, 'test', 'consumer', 'bare', 'tsconfig.json'), join(bare, 'tsconfig.json'));
     database = await freshDatabase('consumer', { withTable: false });
     serverDatabase = await freshDatabase('consumer_server', { withTable: false });
   }, 12 * MINUTES);
@@ -197,6 +230,35 @@ describe('nest-leaf installed from its tarball into a new app', () => {
     2 * MINUTES,
   );
 
+  it(
+    'installs and runs with neither typeorm nor @nestjs/typeorm: on Redis, and through an ID server with HttpLeafStore',
+    async () => {
+      const bare = join(scratch, 'bare');
+      expect(existsSync(join(bare, 'node_modules', 'typeorm'))).toBe(false);
+      expect(existsSync(join(bare, 'node_modules', '@nestjs', 'typeorm'))).toBe(false);
+      const tsc = join(bare, 'node_modules', 'typescript', 'bin', 'tsc');
+      await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: bare });
+      const { stdout } = await run(process.execPath, ['dist/main.js'], {
+        cwd: bare,
+        env: { PATH: process.env.PATH, REDIS_URL: `redis://${REDIS.host}:${REDIS.port}` },
+        timeout: 90_000,
+      });
+      const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+        typeormMissing: boolean;
+        redisIds: string[];
+        httpIds: string[];
+        noStore: { code?: string; option?: string; message?: string };
+      };
+      expect(result.typeormMissing).toBe(true);
+      expect(result.redisIds).toEqual(['1', '2']);
+      // The server reserved invoice's first segment for itself at boot: the service's range comes after it.
+      expect(result.httpIds).toEqual(['1001', '1002']);
+      expect(result.noStore).toMatchObject({ code: 'LEAF_INVALID_OPTIONS', option: 'store' });
+      expect(result.noStore.message).toMatch(/needs typeorm and @nestjs\/typeorm.*Pass store/);
+    },
+    3 * MINUTES,
+  );
+
   async function consumer<T = ConsumerRun>(
     entry: string,
     engine: string | undefined,
@@ -228,5 +290,8 @@ function expectWorkingApp(result: ConsumerRun): void {
   expect(result.health.body.info.leaf.running).toBe(true);
   expect(result.metrics.status).toBe(200);
   expect(result.metrics.issued).toContain('leaf_ids_issued_total{tag="order"} 2');
-  expect(result.specs).toEqual([{ name: expect.any(String), ok: true }]);
+  expect(result.specs).toEqual([
+    { name: 'numbers orders from 1', ok: true },
+    { name: "runs the app's own LeafModule on an in-memory store, without TypeORM", ok: true },
+  ]);
 }

@@ -96,6 +96,11 @@ describe('the floor plan of libs/leaf/src', () => {
     expect(long).toEqual([]);
   });
 
+  it('maps every library file to its behaviour in docs/design.md', () => {
+    const design = readFileSync(join(root, '..', '..', '..', 'docs', 'design.md'), 'utf8');
+    expect(files.filter((file) => !design.includes(`\`${file}\``))).toEqual([]);
+  });
+
   it('imports nothing of TypeORM outside typeorm/ (an optional peer), and only types there but in the entity', () => {
     const runtime = files.filter((file) => {
       const text = readFileSync(join(root, file), 'utf8');

@@ -58,7 +58,7 @@ export class TagAccess {
    */
   creationProblem(tags: ReadonlySet<string> | null, bizTag: string, step: number): string | undefined {
     const row = this.periodRow(bizTag);
-    if (row === undefined || (tags !== null && !tags.has(row.tag))) {
+    if (row === undefined) {
       const parts = periodRowParts(bizTag);
       const spec = parts && this.periodTags.get(parts.tag);
       return spec === undefined
@@ -67,6 +67,7 @@ export class TagAccess {
         : `"${bizTag}" is not a row of "${parts!.tag}": its rows are named "${parts!.tag}:<${keyShape(spec.period)}>" ` +
             'with a real date';
     }
+    if (tags !== null && !tags.has(row.tag)) return `"${bizTag}" is a row of "${row.tag}", which is not this client's`;
     const now = this.calendar.clock();
     const current = periodKey(this.calendar.keyAt(now), row.period);
     const next = periodKey(this.calendar.keyAt(this.calendar.periodEnd(now, row.period)), row.period);

@@ -29,7 +29,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         `usage: npm run bench [-- --quick] [-- --only=${CASE_NAMES.join(',')}]\n` +
           '  --quick   every section briefly (a smoke run)\n' +
           '  --only=   a comma-separated subset of sections\n' +
-          '  --cases=  a subset of the in-process cases (floor, bigint, nextId, nextCode, nextIds, bigintArray, snowflake, randomUuid)\n' +
+          '  --cases=  a subset of the in-process cases (floor, bigint, nextId, nextIdSync, nextCode, nextIds, bigintArray, snowflake, randomUuid)\n' +
           'A full run writes bench/results/latest.{json,svg}; --quick and --only write dist/bench/results/ instead.\n',
       );
       process.exit(0);

@@ -8,6 +8,7 @@ import {
   nextCodeCase,
   nextIdCase,
   nextIdsCase,
+  nextIdSyncCase,
   randomUuidCase,
   Sink,
   snowflakeCase,
@@ -19,7 +20,8 @@ import { median } from '../support/stats.js';
 import { activity, throughputTable, type ThroughputResult } from '../support/throughput.js';
 import { collectGarbage, timeRound, warmUp, type ThroughputCase } from '../support/timing.js';
 
-type InProcessKey = 'floor' | 'bigint' | 'nextId' | 'nextCode' | 'nextIds' | 'bigintArray' | 'snowflake' | 'randomUuid';
+type InProcessKey =
+  'floor' | 'bigint' | 'nextId' | 'nextIdSync' | 'nextCode' | 'nextIds' | 'bigintArray' | 'snowflake' | 'randomUuid';
 export type InProcessResult = Partial<Record<InProcessKey, ThroughputResult>>;
 
 /** 1. IDs from memory: nextId and nextIds against the floor of any Promise API and the usual alternatives. */
@@ -37,6 +39,7 @@ export const inProcess: BenchCase<InProcessResult> = {
       if (x && y) ratios[key] = judge('inProcess', name, perRound(x.roundsIdsPerSec, y.roundsIdsPerSec), goal);
     };
     pair('nextIdVsFloor', 'nextId / floor', 'nextId', 'floor', { atLeast: 0.7 });
+    pair('nextIdSyncVsBigintCounter', 'nextIdSync / bigint counter', 'nextIdSync', 'bigint');
     pair('nextIdVsSnowflake', 'nextId / snowflake', 'nextId', 'snowflake', { atLeast: 1.0 });
     pair('nextCodeVsNextId', "nextCode (daily 'INV-…') / nextId", 'nextCode', 'nextId');
     pair('nextIdsVsBigintCounter', 'nextIds / bigint counter', 'nextIds', 'bigint', { atLeast: 0.5 });
@@ -66,6 +69,7 @@ async function measure(
     floor: floorCase(sink),
     bigint: bigintCounterCase(sink),
     nextId: nextIdCase(ids, MAIN_TAGS.nextId, sink),
+    nextIdSync: nextIdSyncCase(ids, MAIN_TAGS.nextIdSync, sink),
     nextCode: nextCodeCase(ids, MAIN_TAGS.nextCode, sink),
     nextIds: nextIdsCase(ids, MAIN_TAGS.nextIds, sink),
     bigintArray: bigintArrayCase(sink),
@@ -77,6 +81,7 @@ async function measure(
     throw new Error(`--cases matched no in-process case; they are ${Object.keys(cases).join(', ')}`);
   const tags: Partial<Record<InProcessKey, string>> = {
     nextId: MAIN_TAGS.nextId,
+    nextIdSync: MAIN_TAGS.nextIdSync,
     nextCode: MAIN_TAGS.nextCode,
     nextIds: MAIN_TAGS.nextIds,
   };

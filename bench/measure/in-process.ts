@@ -98,6 +98,29 @@ export function nextIdCase(ids: IdGenerator, tag: string, sink: Sink): Throughpu
   };
 }
 
+/**
+ * `nextIdSync`: the same hot path as `nextId` without the promise, as an ORM's default-value hook calls it. When
+ * memory runs dry (once per segment) it throws at once; the loop then awaits `nextId`, as a caller would.
+ */
+export function nextIdSyncCase(ids: IdGenerator, tag: string, sink: Sink): ThroughputCase {
+  const name = `nextIdSync('${tag}')`;
+  return {
+    name,
+    idsPerIteration: 1,
+    async run(iterations) {
+      let last = 0n;
+      for (let i = 0; i < iterations; i++) {
+        try {
+          last = ids.nextIdSync(tag);
+        } catch {
+          last = await ids.nextId(tag);
+        }
+      }
+      sink.take(name, last);
+    },
+  };
+}
+
 /** A daily period tag's formatted code: a clock read, the ID and two string concatenations more than nextId. */
 export function nextCodeCase(ids: IdGenerator, tag: string, sink: Sink): ThroughputCase {
   const name = `await nextCode('${tag}')`;

@@ -6,6 +6,7 @@ import { freshBenchDatabase } from './databases.js';
 /** The tags of the in-process and per-ID cases. */
 export const MAIN_TAGS = {
   nextId: 'bench',
+  nextIdSync: 'bench_sync',
   nextIds: 'bench_batch',
   nextId32: 'bench_32',
   nextCode: 'bench_invoice',
@@ -18,7 +19,7 @@ const INVOICE = { tag: MAIN_TAGS.nextCode, period: 'day', format: 'INV-{yyyy}{MM
 export async function withMainApp<T>(measure: (ids: IdGenerator, database: string) => Promise<T>): Promise<T> {
   const database = await freshBenchDatabase('main');
   const { app, ids } = await startLeafApp(database, {
-    bizTags: [MAIN_TAGS.nextId, MAIN_TAGS.nextIds, MAIN_TAGS.nextId32, INVOICE],
+    bizTags: [MAIN_TAGS.nextId, MAIN_TAGS.nextIdSync, MAIN_TAGS.nextIds, MAIN_TAGS.nextId32, INVOICE],
     ...LEAF_OPTIONS,
   });
   try {

@@ -20,7 +20,7 @@ const FLOORS: ReadonlyArray<readonly [floor: string, files: RegExp]> = [
   ['backends', /^(typeorm|redis|http)\//],
   [
     'generator',
-    /^(boot-retry|startup|tag-lookups|tag-registry|reservation-listeners|leaf\.scheduler|id-generator|leaf\.admin)\.ts$/,
+    /^(boot-retry|startup|tag-lookups|tag-registry|reservation-listeners|leaf\.scheduler|id-generator|code-issuer|leaf\.admin)\.ts$/,
   ],
   [
     'module and integrations',

@@ -3,13 +3,13 @@ import { InvalidArgumentError } from './errors/invalid-argument.error.js';
 import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
 import { LeafScheduler } from './leaf.scheduler.js';
+import { CodeIssuer } from './code-issuer.js';
 import { TagCodes, type ParsedLeafCode } from './codes/tag-codes.js';
 import type { SegmentBuffer } from './segment/segment-buffer.js';
 import type { LeafTagSnapshot, ReservationEvent } from './segment/segment.types.js';
 import type { LeafStore } from './store/leaf-store.js';
 import { ReservationListeners } from './reservation-listeners.js';
 import { TagRegistry } from './tag-registry.js';
-import { describeValue } from './errors/describe-value.js';
 import { type ResolvedLeafOptions } from './leaf.defaults.js';
 
 /**
@@ -22,6 +22,7 @@ import { type ResolvedLeafOptions } from './leaf.defaults.js';
 export class IdGenerator implements OnModuleInit, OnModuleDestroy {
   private readonly registry: TagRegistry;
   private readonly codes: TagCodes;
+  private readonly issuer: CodeIssuer;
   private readonly scheduler: LeafScheduler;
   private readonly logger = new Logger('Leaf');
   private readonly listeners = new ReservationListeners(this.logger);
@@ -41,13 +42,19 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
       report: (event: ReservationEvent) => this.listeners.report(event),
     };
     this.codes = new TagCodes(options);
-    this.registry = new TagRegistry(
-      context,
-      (tag) => {
+    this.registry = new TagRegistry(context, this.codes, {
+      forget: (tag) => {
         if (tag === this.lastTag) this.lastTag = this.lastBuffer = undefined;
       },
-      this.codes,
-    );
+      whenRunning: (tag) => this.whenRunning(tag),
+      state: () => this.state,
+    });
+    this.issuer = new CodeIssuer(this.codes, this.registry.periodic, {
+      nextId: (tag) => this.nextId(tag),
+      nextIds: (tag, count) => this.nextIds(tag, count),
+      isCount: (count) => this.isCount(count),
+      whenRunning: (tag) => (this.state === 'running' ? undefined : this.whenRunning(tag)),
+    });
     this.scheduler = new LeafScheduler(
       { tick: (now) => this.registry.tick(now), refreshTags: () => this.refreshTags() },
       options,
@@ -69,23 +76,35 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
    * For a tag with a `period`, the number within the current period: 1 is the period's first.
    */
   nextId(bizTag: string): Promise<bigint> {
-    // The hot path: no I/O, no await, one string compare when the tag is the last one asked for (cheaper than the
-    // Map lookup), and the ID taken from the tag's segment pair.
-    let buffer = this.lastBuffer;
-    if (bizTag !== this.lastTag) {
-      buffer = this.registry.buffers.get(bizTag);
-      if (buffer !== undefined) {
-        this.lastTag = bizTag;
-        this.lastBuffer = buffer;
-      }
-    }
-    // A period tag is never under its own name: its current period's buffer, after a clock read, the same take.
-    buffer ??= this.state === 'running' ? this.registry.periodic.get(bizTag)?.buffer() : undefined;
-    if (buffer !== undefined) {
-      const id = buffer.pair.takeOne();
-      if (id !== undefined) return Promise.resolve(id);
-    }
-    return new Promise((resolve, reject) => this.whenServed(bizTag, (b) => b.requestOne(resolve, reject), reject));
+    const id = this.inMemory(bizTag)?.pair.takeOne();
+    if (id !== undefined) return Promise.resolve(id);
+    return new Promise((resolve, reject) =>
+      this.registry.whenServed(bizTag, (b) => b.requestOne(resolve, reject), reject),
+    );
+  }
+
+  /**
+   * The next ID of `bizTag` from memory, synchronously, for code that cannot await (an ORM's default-value hook).
+   * It never blocks: with no ID of the tag in memory it throws at once, and the refill starts in the background.
+   *
+   * @throws LeafUnavailableError `not-loaded` (the tag is not served yet: its first use is looking it up), `drained`
+   *   (its IDs ran out and the next segment is on its way), or `shutting-down`; the other errors of `nextId`
+   */
+  nextIdSync(bizTag: string): bigint {
+    const buffer = this.inMemory(bizTag);
+    const id = buffer?.pair.takeOne();
+    if (id !== undefined) return id;
+    throw this.registry.refill(bizTag, buffer);
+  }
+
+  /** `count` IDs of `bizTag` from memory, synchronously, all or none; throws as `nextIdSync`. */
+  nextIdsSync(bizTag: string, count: number): bigint[] {
+    if (!this.isCount(count)) throw InvalidArgumentError.badCount('nextIdsSync', count, this.options.maxBatchSize);
+    const buffer = this.inMemory(bizTag);
+    if (buffer === undefined || buffer.pair.available < count) throw this.registry.refill(bizTag, buffer);
+    const ids = new Array<bigint>(count);
+    buffer.pair.takeInto(ids, 0, count);
+    return ids;
   }
 
   /**
@@ -96,20 +115,14 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
    * @throws UnknownBizTagError, LeafUnavailableError, IdOverflowError as `nextId`
    */
   nextIds(bizTag: string, count: number): Promise<bigint[]> {
-    if (!this.isCount(count)) {
-      return Promise.reject(
-        new InvalidArgumentError(
-          'count',
-          `nextIds count must be an integer from 1 to ${this.options.maxBatchSize} (maxBatchSize), got ${describeValue(count)}.`,
-        ),
-      );
-    }
+    if (!this.isCount(count))
+      return Promise.reject(InvalidArgumentError.badCount('nextIds', count, this.options.maxBatchSize));
     const ids = new Array<bigint>(count);
     const buffer = this.registry.buffers.get(bizTag);
     const filled = buffer === undefined ? 0 : buffer.pair.takeInto(ids, 0, count);
     if (filled === count) return Promise.resolve(ids);
     return new Promise((resolve, reject) =>
-      this.whenServed(bizTag, (b) => b.requestMany(count - filled, ids, resolve, reject), reject),
+      this.registry.whenServed(bizTag, (b) => b.requestMany(count - filled, ids, resolve, reject), reject),
     );
   }
 
@@ -121,13 +134,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
    * @throws the errors of `nextId`
    */
   nextCode(bizTag: string): Promise<string> {
-    const periodic = this.registry.periodic.get(bizTag);
-    if (periodic === undefined) {
-      const rendering = this.codes.rendering(bizTag);
-      return this.nextId(bizTag).then((id) => rendering.code(id));
-    }
-    if (this.state === 'running') return periodic.nextCode();
-    return this.whenRunning(bizTag).then(() => periodic.nextCode());
+    return this.issuer.nextCode(bizTag);
   }
 
   /**
@@ -136,13 +143,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
    * @throws the errors of `nextIds`
    */
   nextCodes(bizTag: string, count: number): Promise<string[]> {
-    const periodic = this.registry.periodic.get(bizTag);
-    if (periodic === undefined || !this.isCount(count)) {
-      const rendering = this.codes.rendering(bizTag);
-      return this.nextIds(bizTag, count).then((ids) => ids.map((id) => rendering.code(id)));
-    }
-    if (this.state === 'running') return periodic.nextCodes(count);
-    return this.whenRunning(bizTag).then(() => periodic.nextCodes(count));
+    return this.issuer.nextCodes(bizTag, count);
   }
 
   /**
@@ -210,6 +211,22 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     return this.registry.refresh();
   }
 
+  /**
+   * The hot path's one lookup, shared by `nextId` and `nextIdSync`: no I/O, no await, one string compare when the tag
+   * is the last one asked for (cheaper than the Map lookup). A period tag is never under its own name: its current
+   * period's buffer, after a clock read.
+   */
+  private inMemory(bizTag: string): SegmentBuffer | undefined {
+    if (bizTag === this.lastTag) return this.lastBuffer;
+    const buffer = this.registry.buffers.get(bizTag);
+    if (buffer !== undefined) {
+      this.lastTag = bizTag;
+      this.lastBuffer = buffer;
+      return buffer;
+    }
+    return this.state === 'running' ? this.registry.periodic.get(bizTag)?.buffer() : undefined;
+  }
+
   private isCount(count: number): boolean {
     return Number.isInteger(count) && count >= 1 && count <= this.options.maxBatchSize;
   }
@@ -227,22 +244,5 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     this.state = 'running';
     this.scheduler.start();
     this.logger.log(`Serving ${this.options.bizTags.length} biz tag(s) from ${this.store.engine}.`);
-  }
-
-  /**
-   * Everything but the hot path: hands the tag's buffer to `serve` (which takes the IDs, or parks the caller), once
-   * the tag is served. The caller's own `resolve` travels down to the buffer, so no promise wrapper delays it behind
-   * later callers.
-   */
-  private whenServed(bizTag: string, serve: (buffer: SegmentBuffer) => void, reject: (error: unknown) => void): void {
-    const buffer = this.state === 'running' ? this.registry.served(bizTag) : undefined;
-    if (buffer !== undefined) return serve(buffer);
-    this.bufferFor(bizTag).then(serve, reject);
-  }
-
-  /** The buffer of a tag met for the first time, or during startup. */
-  private async bufferFor(bizTag: string): Promise<SegmentBuffer> {
-    await this.whenRunning(bizTag);
-    return this.registry.served(bizTag) ?? this.registry.open(bizTag, () => this.state === 'running');
   }
 }

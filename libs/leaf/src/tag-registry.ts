@@ -15,6 +15,15 @@ import { Calendar } from './calendar.js';
 import { Startup } from './startup.js';
 import { isStep, validStep } from './segment/row-step.js';
 
+/** What the registry needs of its generator. */
+export interface RegistryHost {
+  /** Called when a buffer leaves the map, so no cache keeps serving from it. */
+  forget(bizTag: string): void;
+  /** Resolves once the generator runs (starting it if need be); rejects when it is shutting down. */
+  whenRunning(bizTag: string): Promise<void>;
+  state(): 'new' | 'starting' | 'running' | 'closed';
+}
+
 /**
  * The buffers of every tag served: the configured ones, reserved at boot and kept for good, and the ones found in the
  * table on first use, closed again (their tail given back) once idle for `idleTagTimeoutMs`.
@@ -32,11 +41,10 @@ export class TagRegistry {
    */
   private readonly floors = new Map<string, bigint>();
 
-  /** @param forget called when a buffer leaves the map, so no cache keeps serving from it */
   constructor(
     private readonly ctx: BufferContext,
-    private readonly forget: (bizTag: string) => void,
     codes: TagCodes,
+    private readonly generator: RegistryHost,
   ) {
     this.lookups = new TagLookups(ctx.store, ctx.options);
     for (const spec of ctx.options.bizTags) {
@@ -71,6 +79,38 @@ export class TagRegistry {
       this.buffers.set(bizTag, buffer);
     }
     return buffer;
+  }
+
+  /**
+   * Everything but the hot path: hands the tag's buffer to `serve` (which takes the IDs, or parks the caller), once
+   * the tag is served. The caller's own `resolve` travels down to the buffer, so no promise wrapper delays it behind
+   * later callers.
+   */
+  whenServed(bizTag: string, serve: (buffer: SegmentBuffer) => void, reject: (error: unknown) => void): void {
+    const buffer = this.generator.state() === 'running' ? this.served(bizTag) : undefined;
+    if (buffer !== undefined) return serve(buffer);
+    this.bufferFor(bizTag).then(serve, reject);
+  }
+
+  /** Why a synchronous take found nothing in memory, with the refill started (the caller's next try may find it). */
+  refill(bizTag: string, buffer: SegmentBuffer | undefined): LeafUnavailableError {
+    if (this.generator.state() === 'closed') return LeafUnavailableError.shuttingDown(bizTag);
+    if (buffer !== undefined) {
+      void buffer.reserve('on-demand');
+      return LeafUnavailableError.notInMemory(bizTag, 'drained');
+    }
+    // A tag not served yet: looked up (and its first segment reserved) as its first asynchronous call would.
+    this.bufferFor(bizTag).then(
+      (found) => found.reserve('on-demand'),
+      () => undefined,
+    );
+    return LeafUnavailableError.notInMemory(bizTag, 'not-loaded');
+  }
+
+  /** The buffer of a tag met for the first time, or during startup. */
+  private async bufferFor(bizTag: string): Promise<SegmentBuffer> {
+    await this.generator.whenRunning(bizTag);
+    return this.served(bizTag) ?? this.open(bizTag, () => this.generator.state() === 'running');
   }
 
   /** The buffer serving `bizTag` now, if it is served: a period tag's is its current period's. */
@@ -129,7 +169,7 @@ export class TagRegistry {
   private closeIdle(buffer: SegmentBuffer): Promise<void> {
     const { tag } = buffer;
     this.buffers.delete(tag);
-    this.forget(tag);
+    this.generator.forget(tag);
     const done = (async () => {
       const floor = buffer.floor;
       const tail = await buffer.close();

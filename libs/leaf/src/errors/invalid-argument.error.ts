@@ -1,3 +1,4 @@
+import { describeValue } from './describe-value.js';
 import { LeafError } from './leaf.error.js';
 
 /**
@@ -15,6 +16,14 @@ export class InvalidArgumentError extends LeafError {
   }
 
   /** A period tag's row (`invoice:20261201`) asked for by name: its numbers are the period tag's to hand out. */
+  /** A batch `count` out of range for `method` (`nextIds`, `nextIdsSync`, `nextCodes`). */
+  static badCount(method: string, count: unknown, maxBatchSize: number): InvalidArgumentError {
+    return new InvalidArgumentError(
+      'count',
+      `${method} count must be an integer from 1 to ${maxBatchSize} (maxBatchSize), got ${describeValue(count)}.`,
+    );
+  }
+
   static periodRow(row: string, tag: string): InvalidArgumentError {
     return new InvalidArgumentError(
       'bizTag',

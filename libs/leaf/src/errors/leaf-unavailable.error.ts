@@ -3,7 +3,15 @@ import { describeStoreFailure } from './store-failure.js';
 import { LeafError } from './leaf.error.js';
 
 /** Why no ID could be handed out. */
-export type LeafUnavailableReason = 'timeout' | 'overloaded' | 'shutting-down' | 'unreachable';
+export type LeafUnavailableReason =
+  | 'timeout'
+  | 'overloaded'
+  | 'shutting-down'
+  | 'unreachable'
+  /** `nextIdSync`: the tag is not served yet (its first use is looking it up). */
+  | 'not-loaded'
+  /** `nextIdSync`: the tag's IDs in memory ran out; the next segment is on its way. */
+  | 'drained';
 
 /**
  * No ID is in memory and none could be reserved in time. Nothing was issued; the call may be retried.
@@ -18,6 +26,19 @@ export class LeafUnavailableError extends LeafError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+
+  /** `nextIdSync` found no ID of the tag in memory; the refill has started, so a later call may find one. */
+  static notInMemory(bizTag: string, reason: 'not-loaded' | 'drained'): LeafUnavailableError {
+    return new LeafUnavailableError(
+      bizTag,
+      reason,
+      reason === 'not-loaded'
+        ? `No ID of "${bizTag}" is in memory yet: the tag is not served (its first use is looking it up now). ` +
+            `List it in bizTags to have it loaded at startup, or take its first ID with await nextId("${bizTag}").`
+        : `No ID of "${bizTag}" is in memory: the tag used up what it held and its next segment is on its way. ` +
+            'nextIdSync never waits: retry shortly, await nextId instead, or raise step or threshold so memory holds more.',
+    );
   }
 
   /** The generator is closing (or closed): new calls are refused. */

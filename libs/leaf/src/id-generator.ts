@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InvalidArgumentError } from './errors/invalid-argument.error.js';
 import { LeafUnavailableError } from './errors/leaf-unavailable.error.js';
-import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
+import { ADD_FEATURE_TAGS, LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
 import { LeafScheduler } from './leaf.scheduler.js';
 import { CodeIssuer } from './code-issuer.js';
 import { TagCodes, type ParsedLeafCode } from './codes/tag-codes.js';
@@ -160,6 +160,11 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
   /** A read-only picture of every tag served now (a period tag as its current period), for health and metrics. */
   inspect(): LeafTagSnapshot[] {
     return this.registry.snapshots();
+  }
+
+  /** `LeafModule.forFeature`: a feature module's tags, served from startup on. */
+  [ADD_FEATURE_TAGS](entries: unknown): void {
+    this.registry.addFeature(entries);
   }
 
   /** Whether startup has completed and shutdown has not begun. */

@@ -1,4 +1,4 @@
-export { LeafModule } from './leaf.module.js';
+export { LeafModule, LeafFeatureModule, type LeafFeatureOptions } from './leaf.module.js';
 export { IdGenerator } from './id-generator.js';
 export { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
 export { OpaqueIdCodec } from './codes/opaque-id.codec.js';

@@ -66,16 +66,17 @@ const ENTRY_KEYS = ['tag', 'step', 'description', 'threshold', 'runwayMs', 'fail
 export function resolveBizTags(
   bizTags: unknown,
   { step, stepConfigured, threshold, maxStep, runwayMs, failoverSkip }: TagDefaults,
+  option = 'bizTags',
 ): ResolvedBizTag[] {
   if (!Array.isArray(bizTags) || bizTags.length === 0) {
     throw new InvalidLeafOptionsError(
-      'bizTags',
+      option,
       `expected a non-empty array of tags (strings or { tag, step?, description?, threshold?, runwayMs?, period?, format? }), got ${describeValue(bizTags)}`,
     );
   }
   const seen = new Set<string>();
   const resolved = bizTags.map((entry: unknown, index): ResolvedBizTag => {
-    const where = `bizTags[${index}]`;
+    const where = `${option}[${index}]`;
     const spec = typeof entry === 'string' ? { tag: entry } : entry;
     if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
       throw new InvalidLeafOptionsError(
@@ -129,12 +130,7 @@ export function resolveBizTags(
   // A plain tag named like a period's row would share that row with the period tag.
   for (const [index, { tag }] of resolved.entries()) {
     const owner = periodOwner(resolved, tag);
-    if (owner?.isRow) {
-      throw new InvalidLeafOptionsError(
-        `bizTags[${index}].tag`,
-        `"${tag}" names a row of the period tag "${owner.tag}"; rename it, or serve that period through "${owner.tag}"`,
-      );
-    }
+    if (owner?.isRow) throw InvalidLeafOptionsError.periodRowTag(`${option}[${index}].tag`, tag, owner.tag);
   }
   return resolved;
 }

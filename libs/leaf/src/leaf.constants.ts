@@ -7,3 +7,5 @@ export const LEAF_OPTIONS = Symbol('LEAF_OPTIONS');
  * replace it in a test (`overrideProvider(LEAF_STORE).useValue(new InMemoryLeafStore())`).
  */
 export const LEAF_STORE = Symbol('LEAF_STORE');
+/** The generator's method that adds a feature module's tags (`LeafModule.forFeature`): internal, not exported. */
+export const ADD_FEATURE_TAGS = Symbol('nest-leaf:add-feature-tags');

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
 import { IdGenerator } from './id-generator.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
@@ -8,6 +8,9 @@ import type { ResolvedLeafOptions } from './leaf.defaults.js';
 import { resolveLeafOptions, type LeafModuleExtras, type LeafModuleOptions } from './leaf.options.js';
 import type { LeafStore } from './store/leaf-store.js';
 import { DefaultTypeOrmStore } from './typeorm/default-typeorm.store.js';
+
+/** The provider that checks the application has one `LeafModule.forRoot`. */
+const ONE_GENERATOR = Symbol('nest-leaf:one-generator');
 
 export const {
   ConfigurableModuleClass: ConfigurableLeafModule,
@@ -43,6 +46,16 @@ function withLeafProviders(definition: DynamicModule, extras: LeafModuleExtras):
         useFactory: (options: LeafModuleOptions, resolved: ResolvedLeafOptions, moduleRef: ModuleRef) =>
           leafStore(options, resolved, extras.dataSource, moduleRef),
         inject: [LEAF_MODULE_OPTIONS, LEAF_OPTIONS, ModuleRef],
+      },
+      {
+        // One generator per application: a second forRoot would hand out the same tags from another memory.
+        provide: ONE_GENERATOR,
+        useFactory: (modules: ModulesContainer) => {
+          const roots = [...modules.values()].filter((module) => module.providers.has(LEAF_OPTIONS));
+          if (roots.length > 1) throw InvalidLeafOptionsError.secondForRoot();
+          return true;
+        },
+        inject: [ModulesContainer],
       },
       IdGenerator,
       LeafAdmin,

@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigurableLeafModule, LEAF_OPTIONS_TYPE } from './leaf.module-definition.js';
-import { resolveLeafOptions } from './leaf.options.js';
+import { IdGenerator } from './id-generator.js';
+import { ADD_FEATURE_TAGS } from './leaf.constants.js';
+import { resolveLeafOptions, type LeafModuleOptions } from './leaf.options.js';
 
 /**
  * Provides `IdGenerator` and `LeafAdmin`, reserving segments from a `LeafStore`: by default `leaf_alloc` in a TypeORM
@@ -25,4 +27,39 @@ export class LeafModule extends ConfigurableLeafModule {
     resolveLeafOptions(options);
     return super.forRoot(options);
   }
+
+  /**
+   * Adds a feature module's tags to the application's one generator (`forRoot`, which stays in the root module):
+   * they are checked as `forRoot`'s are, with its defaults (step, threshold, runway, `timeZone`), and served from
+   * startup on. A tag configured twice is refused at bootstrap.
+   *
+   * ```ts
+   * @Module({ imports: [LeafModule.forFeature({ bizTags: [{ tag: 'invoice', period: 'day', format: 'INV-{yyyy}{MM}{dd}-{seq:6}' }] })] })
+   * export class InvoicesModule {}
+   * ```
+   * @throws InvalidLeafOptionsError for an entry it cannot use (at once), or a tag configured twice (at bootstrap)
+   */
+  static forFeature(options: LeafFeatureOptions): DynamicModule {
+    // The entries' own shape is checked here, so a typo fails where the feature module is built.
+    resolveLeafOptions({ bizTags: options?.bizTags as LeafFeatureOptions['bizTags'] });
+    return {
+      module: LeafFeatureModule,
+      providers: [
+        {
+          provide: Symbol('nest-leaf:feature'),
+          useFactory: (ids: IdGenerator) => ids[ADD_FEATURE_TAGS](options.bizTags),
+          inject: [IdGenerator],
+        },
+      ],
+    };
+  }
 }
+
+/** What `LeafModule.forFeature` takes: tags, as `forRoot`'s `bizTags`. */
+export interface LeafFeatureOptions {
+  readonly bizTags: LeafModuleOptions['bizTags'];
+}
+
+/** The module a `forFeature` builds: it adds its tags to the generator of `LeafModule.forRoot`. */
+@Module({})
+export class LeafFeatureModule {}

@@ -11,6 +11,9 @@ import { giveBack } from './segment/give-back.js';
 import { SegmentBuffer } from './segment/segment-buffer.js';
 import { withDeadline } from './store/store-deadline.js';
 import { TagLookups } from './tag-lookups.js';
+import type { ResolvedBizTag } from './leaf.defaults.js';
+import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
+import { addFeatureTags } from './leaf.options.js';
 import { Calendar } from './calendar.js';
 import { Startup } from './startup.js';
 import { isStep, validStep } from './segment/row-step.js';
@@ -43,14 +46,30 @@ export class TagRegistry {
 
   constructor(
     private readonly ctx: BufferContext,
-    codes: TagCodes,
+    private readonly codes: TagCodes,
     private readonly generator: RegistryHost,
   ) {
     this.lookups = new TagLookups(ctx.store, ctx.options);
-    for (const spec of ctx.options.bizTags) {
-      if (spec.period === 'none') continue;
-      this.periodic.set(spec.tag, new PeriodicTag(spec, ctx, Calendar.of(ctx.options), codes.formatOf(spec.tag)));
+    for (const spec of ctx.options.bizTags) this.configure(spec);
+  }
+
+  /**
+   * Adds a feature module's `bizTags` to the configured ones, before startup: checked as `forRoot`'s are, with the
+   * module's defaults, then served from startup on like them.
+   */
+  addFeature(entries: unknown): void {
+    if (this.generator.state() !== 'new') throw InvalidLeafOptionsError.featureAfterStart();
+    for (const spec of addFeatureTags(this.ctx.options, entries)) {
+      this.codes.add(spec);
+      this.configure(spec);
     }
+  }
+
+  /** Serves a configured tag: a period tag through its period's rows. */
+  private configure(spec: ResolvedBizTag): void {
+    if (spec.period === 'none') return;
+    const format = this.codes.formatOf(spec.tag);
+    this.periodic.set(spec.tag, new PeriodicTag(spec, this.ctx, Calendar.of(this.ctx.options), format));
   }
 
   /**

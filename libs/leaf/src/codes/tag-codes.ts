@@ -38,9 +38,12 @@ export class TagCodes {
 
   constructor(options: ResolvedLeafOptions) {
     this.calendar = Calendar.of(options);
-    for (const { tag, format, period } of options.bizTags) {
-      this.formats.set(tag, { format: CodeFormat.compile(format, tag, period, 'format'), period });
-    }
+    for (const spec of options.bizTags) this.add(spec);
+  }
+
+  /** The format of one more configured tag (a feature module's, registered before startup). */
+  add({ tag, format, period }: Pick<ResolvedLeafOptions['bizTags'][number], 'tag' | 'format' | 'period'>): void {
+    this.formats.set(tag, { format: CodeFormat.compile(format, tag, period, 'format'), period });
   }
 
   /** The format of `tag`, compiled at bootstrap. */

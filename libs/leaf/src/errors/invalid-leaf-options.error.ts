@@ -53,6 +53,41 @@ export class InvalidLeafOptionsError extends LeafError {
     return error;
   }
 
+  /** A feature module's tag that the module configures already (in `forRoot` or another `forFeature`). */
+  static configuredTwice(option: string, tag: string): InvalidLeafOptionsError {
+    return new InvalidLeafOptionsError(
+      option,
+      `"${tag}" is configured already (in forRoot or another forFeature): configure each tag once, in one module`,
+    );
+  }
+
+  /** A plain tag named like a period tag's row would share that row with the period tag. */
+  static periodRowTag(option: string, tag: string, periodTag: string): InvalidLeafOptionsError {
+    return new InvalidLeafOptionsError(
+      option,
+      `"${tag}" names a row of the period tag "${periodTag}"; rename it, or serve that period through "${periodTag}"`,
+    );
+  }
+
+  /** `forFeature` registered once the generator had started: its tags would come too late to be served from boot. */
+  static featureAfterStart(): InvalidLeafOptionsError {
+    return new InvalidLeafOptionsError(
+      'forFeature',
+      'came after the generator started; import the feature module in the application (its tags are added before ' +
+        'startup), not into a module created later',
+    );
+  }
+
+  /** A second `LeafModule.forRoot` in one application would run a second generator beside the first. */
+  static secondForRoot(): InvalidLeafOptionsError {
+    return new InvalidLeafOptionsError(
+      'forRoot',
+      'LeafModule.forRoot (or forRootAsync) is imported twice in this application, which would run two generators ' +
+        'that hand out the same tags from separate memories (and health and metrics see one). Import forRoot once, ' +
+        "in the root module (it is global), and add a feature's tags with LeafModule.forFeature({ bizTags: [...] }).",
+    );
+  }
+
   /** `store` replaces the TypeORM store, so the DataSource named for that store would be ignored. */
   static storeWithDataSource(dataSource: string): InvalidLeafOptionsError {
     return new InvalidLeafOptionsError(

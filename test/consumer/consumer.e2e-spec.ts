@@ -34,7 +34,15 @@ const HOST_DEPENDENCIES = [
   'rxjs',
   'typeorm',
 ];
-const HOST_DEV_DEPENDENCIES = ['@nestjs/testing', '@types/jest', '@types/node', 'typescript'];
+const HOST_DEV_DEPENDENCIES = [
+  '@jest/globals',
+  '@nestjs/testing',
+  '@types/jest',
+  '@types/node',
+  'jest',
+  'ts-jest',
+  'typescript',
+];
 /** An app on Redis and an ID server: no TypeORM at all. */
 const BARE_DEPENDENCIES = [
   '@nestjs/common',
@@ -59,6 +67,7 @@ interface ConsumerRun {
   ids: string[];
   lines: { count: number; increasing: boolean };
   unknown: string;
+  created: { status: number; body: unknown };
   health: { status: number; body: { status: string; info: Record<string, { running: boolean; tags: object }> } };
   metrics: { status: number; issued: string[] };
   specs: { name: string; ok: boolean; error?: string }[];
@@ -164,6 +173,69 @@ describe('nest-leaf installed from its tarball into a new app', () => {
     console.log(`${pack.filename}: ${paths.length} files, ${pack.size} bytes packed, ${pack.unpackedSize} unpacked`);
   });
 
+  it('declares the types of every subpath for classic resolution too (typesVersions)', () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'libs', 'leaf', 'package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+      typesVersions: { '*': Record<string, string[]> };
+    };
+    const subpaths = Object.keys(manifest.exports)
+      .filter((key) => key.startsWith('./') && key !== './package.json')
+      .map((key) => key.slice(2));
+    expect(Object.keys(manifest.typesVersions['*']).sort()).toEqual(subpaths.sort());
+  });
+
+  it(
+    'type-checks every subpath in a CommonJS app (module commonjs, moduleResolution node10)',
+    async () => {
+      const app = join(scratch, 'app');
+      const subpaths = ['health', 'prometheus', 'redis', 'testing', 'server', 'http', 'typeorm'];
+      mkdirSync(join(app, 'cjs'), { recursive: true });
+      writeFileSync(
+        join(app, 'cjs', 'index.ts'),
+        [
+          "import { IdGenerator } from 'nest-leaf';",
+          ...subpaths.map((name, i) => `import * as sub${i} from 'nest-leaf/${name}';`),
+          `export const loaded: object[] = [IdGenerator, ${subpaths.map((_, i) => `sub${i}`).join(', ')}];`,
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(app, 'cjs', 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            module: 'commonjs',
+            moduleResolution: 'node10',
+            ignoreDeprecations: '6.0',
+            target: 'ES2023',
+            strict: true,
+            esModuleInterop: true,
+            skipLibCheck: true,
+            noEmit: true,
+            types: ['node'],
+          },
+          files: ['index.ts'],
+        }),
+      );
+      const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
+      await expect(run(process.execPath, [tsc, '-p', 'cjs/tsconfig.json'], { cwd: app })).resolves.toBeDefined();
+    },
+    3 * MINUTES,
+  );
+
+  it(
+    "runs the README's spec with Jest in its ESM mode, configured as the README says",
+    async () => {
+      const app = join(scratch, 'app');
+      const jest = join(app, 'node_modules', 'jest', 'bin', 'jest.js');
+      const { stdout, stderr } = await run(process.execPath, ['--experimental-vm-modules', jest, '--ci'], {
+        cwd: app,
+        env: { PATH: process.env.PATH },
+        timeout: 120_000,
+      });
+      expect(`${stdout}${stderr}`).toMatch(/Tests:\s+2 passed, 2 total/);
+    },
+    3 * MINUTES,
+  );
+
   it(
     'type-checks the README code against the published declarations',
     async () => {
@@ -186,7 +258,7 @@ describe('nest-leaf installed from its tarball into a new app', () => {
           .prepare("SELECT step, CAST(max_id AS TEXT) AS max_id FROM leaf_alloc WHERE biz_tag = 'order'")
           .get();
         // The step came from LEAF_STEP='500'; graceful shutdown gave the unused tail back.
-        expect(row).toEqual({ step: 500, max_id: '3' });
+        expect(row).toEqual({ step: 500, max_id: '4' });
       } finally {
         db.close();
       }
@@ -199,7 +271,7 @@ describe('nest-leaf installed from its tarball into a new app', () => {
     async () => {
       expectWorkingApp(await consumer('main.js', 'mariadb', { DATABASE_URL: mysqlUrl(database.name) }));
       // The migration created leaf_alloc; graceful shutdown gave the unused tail back.
-      expect(await database.maxId('order')).toBe(3n);
+      expect(await database.maxId('order')).toBe(4n);
     },
     2 * MINUTES,
   );
@@ -285,11 +357,13 @@ function expectWorkingApp(result: ConsumerRun): void {
   expect(result.ids).toEqual(['1', '2']);
   expect(result.lines).toEqual({ count: 100, increasing: true });
   expect(result.unknown).toBe('LEAF_UNKNOWN_BIZ_TAG');
+  // The README's OrderService through its controller: 201, the ID as a string.
+  expect(result.created).toEqual({ status: 201, body: { id: '3' } });
   expect(result.health.status).toBe(200);
   expect(result.health.body.status).toBe('ok');
   expect(result.health.body.info.leaf.running).toBe(true);
   expect(result.metrics.status).toBe(200);
-  expect(result.metrics.issued).toContain('leaf_ids_issued_total{tag="order"} 2');
+  expect(result.metrics.issued).toContain('leaf_ids_issued_total{tag="order"} 3');
   expect(result.specs).toEqual([
     { name: 'numbers orders from 1', ok: true },
     { name: "runs the app's own LeafModule on an in-memory store, without TypeORM", ok: true },

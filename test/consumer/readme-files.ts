@@ -4,7 +4,7 @@
  */
 export function readmeFiles(readme: string, required: readonly string[] = REQUIRED): Map<string, string> {
   const files = new Map<string, string>();
-  const block = /<!-- consumer: (\S+) -->\s*\n```ts\n([\s\S]*?)\n```/g;
+  const block = /<!-- consumer: (\S+) -->\s*\n```(?:ts|json)\n([\s\S]*?)\n```/g;
   for (const [, path, code] of readme.matchAll(block)) {
     if (files.has(path)) throw new Error(`two consumer blocks for ${path}`);
     files.set(path, `${code}\n`);
@@ -23,6 +23,8 @@ const REQUIRED = [
   'src/observability.module.ts',
   'src/order.service.spec.ts',
   'src/invoices.module.ts',
+  'src/orders.controller.ts',
+  'jest.config.json',
 ];
 
 /** What the ID server harness (test/consumer/app/server-main.ts) imports from docs/server.md. */

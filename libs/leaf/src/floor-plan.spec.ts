@@ -24,7 +24,7 @@ const FLOORS: ReadonlyArray<readonly [floor: string, files: RegExp]> = [
   ],
   [
     'module and integrations',
-    /^(leaf\.module(-definition)?|leaf-exception\.filter|(health|prometheus|server|testing)\/.*)\.ts$/,
+    /^(leaf\.module(-definition)?|leaf-exception\.filter|bigint\.interceptor|(health|prometheus|server|testing)\/.*)\.ts$/,
   ],
   ['entry', /^index\.ts$/],
 ];

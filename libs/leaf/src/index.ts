@@ -32,6 +32,7 @@ export type {
   ReservationTrigger,
 } from './segment/segment.types.js';
 export { LeafExceptionFilter, INTERNAL_ERROR_MESSAGE } from './leaf-exception.filter.js';
+export { BigIntInterceptor, bigintsToStrings } from './bigint.interceptor.js';
 export { leafErrorAnswer, leafErrorStatus, type LeafErrorAnswer } from './protocol/leaf-error-answer.js';
 export type { LeafErrorBody } from './protocol/leaf-protocol.js';
 export * from './errors/index.js';

@@ -7,13 +7,17 @@ import { IdGenerator, LeafError } from 'nest-leaf';
 import { AppModule } from './app.module.js';
 import { ObservabilityModule } from './observability.module.js';
 import { OrderService } from './order.service.js';
+import { OrdersController } from './orders.controller.js';
 import { SqliteAppModule } from './sqlite-app.module.js';
 import { runSpecs } from './spec-runner.js';
 
 const engine = process.argv[2];
 if (engine !== 'mariadb' && engine !== 'sqlite') throw new Error(`usage: main.js mariadb|sqlite, got ${engine}`);
 
-@Module({ imports: [engine === 'sqlite' ? SqliteAppModule : AppModule, ObservabilityModule] })
+@Module({
+  imports: [engine === 'sqlite' ? SqliteAppModule : AppModule, ObservabilityModule],
+  controllers: [OrdersController],
+})
 class ConsumerModule {}
 
 const app = await NestFactory.create(ConsumerModule, { logger: ['error'] });
@@ -25,6 +29,8 @@ const orders = app.get(OrderService);
 const first = await orders.create();
 const second = await orders.create();
 const lines = await orders.reserveLines();
+const posted = await fetch(`${url}/orders`, { method: 'POST' });
+const created = { status: posted.status, body: await posted.json() };
 const ids = app.get(IdGenerator);
 let unknown: string | undefined;
 try {
@@ -45,6 +51,7 @@ console.log(
     ids: [first.id, second.id].map(String),
     lines: { count: lines.length, increasing: lines.every((id, i) => i === 0 || id > lines[i - 1]) },
     unknown,
+    created,
     health: { status: health.status, body: await health.json() },
     metrics: {
       status: metrics.status,

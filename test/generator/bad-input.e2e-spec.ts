@@ -30,7 +30,7 @@ import {
   type LeafModuleOptions,
 } from 'nest-leaf';
 import { createTableSql } from 'nest-leaf/typeorm';
-import { expectStrictlyIncreasing, expectUnique, sleep } from '../support/assertions.js';
+import { expectStrictlyIncreasing, expectUnique, sleep } from '../../harness/assertions.js';
 import { freePort } from '../support/ports.js';
 import { freshDatabase, mysqlDataSourceOptions, type TestDatabase } from '../../harness/mariadb.js';
 

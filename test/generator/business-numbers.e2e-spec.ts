@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/glo
 import { Redis } from 'ioredis';
 import { IdGenerator, type LeafModuleOptions, type LeafStore } from 'nest-leaf';
 import { RedisLeafStore } from 'nest-leaf/redis';
-import { sleep } from '../support/assertions.js';
+import { sleep } from '../../harness/assertions.js';
 import { mariadbDatabase, postgresDatabase, sqliteDatabase, typeOrmStoreOn } from '../support/engines.js';
 import { captureLogs, deleteKeys, Generators, SHARED_REDIS } from '../support/redis.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { expectStrictlyIncreasing, expectUnique } from '../support/assertions.js';
+import { expectStrictlyIncreasing, expectUnique } from '../../harness/assertions.js';
 import { startLeafApp, type LeafApp } from '../../harness/leaf-app.js';
 import { freshDatabase, type TestDatabase } from '../../harness/mariadb.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { startLeafApp, type LeafApp } from '../../harness/leaf-app.js';
 import { freshDatabase, type TestDatabase } from '../../harness/mariadb.js';
-import { expectStrictlyIncreasing, sleep } from '../support/assertions.js';
+import { expectStrictlyIncreasing, sleep } from '../../harness/assertions.js';
 
 /*
  * What the generator does against a real MariaDB: rows made by it and by plain SQL, a database's latency under steady

@@ -5,7 +5,7 @@ import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { IdGenerator, IdOverflowError, LeafModule, LeafStoreError, MAX_ID, type LeafModuleOptions } from 'nest-leaf';
 import { LeafAllocMigration } from 'nest-leaf/typeorm';
-import { expectUnique, sleep } from '../support/assertions.js';
+import { expectUnique, sleep } from '../../harness/assertions.js';
 import { mariadbDatabase, postgresDatabase, sqliteDatabase, type EngineDatabase } from '../support/engines.js';
 
 /**

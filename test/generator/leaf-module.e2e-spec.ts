@@ -12,7 +12,7 @@ import {
   type LeafModuleOptions,
 } from 'nest-leaf';
 import { LeafAlloc, LeafAllocMigration } from 'nest-leaf/typeorm';
-import { expectUnique } from '../support/assertions.js';
+import { expectUnique } from '../../harness/assertions.js';
 import { startLeafApp } from '../../harness/leaf-app.js';
 import { freshDatabase, MYSQL, mysqlDataSourceOptions, type TestDatabase } from '../../harness/mariadb.js';
 

@@ -17,7 +17,7 @@ import { serverTimeoutFor } from '../../libs/leaf/src/typeorm/server-bound.js';
 import { mysqlDialect } from '../../libs/leaf/src/typeorm/sql-dialect.js';
 import { MYSQL } from '../../harness/mariadb.js';
 import { POSTGRES } from '../support/demo/postgres.js';
-import { expectUnique, sleep } from '../support/assertions.js';
+import { expectUnique, sleep } from '../../harness/assertions.js';
 import { openLoad } from '../support/load.js';
 import { captureLogs } from '../support/redis.js';
 import { mariadbDatabase, postgresDatabase, type EngineDatabase } from '../support/engines.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import type { LeafStore } from 'nest-leaf';
-import { sleep } from '../support/assertions.js';
+import { sleep } from '../../harness/assertions.js';
 import { startIdServer, type IdServerApp } from '../../harness/leaf-server.js';
 import { freshDatabase } from '../../harness/mariadb.js';
 import { freshRedisKeys } from '../../harness/redis.js';

@@ -11,7 +11,7 @@ import {
 } from 'nest-leaf';
 import { LeafHealthIndicator } from 'nest-leaf/health';
 import { startDemo } from '../support/demo/demo-app.js';
-import { expectStrictlyIncreasing, expectUnique, sleep } from '../support/assertions.js';
+import { expectStrictlyIncreasing, expectUnique, sleep } from '../../harness/assertions.js';
 import { FaultProxy } from '../../harness/fault-proxy.js';
 import { startLeafApp, startRedisLeafApp, type LeafApp } from '../../harness/leaf-app.js';
 import { openLoad, quantile, retainedHeap, steadyLoad } from '../support/load.js';

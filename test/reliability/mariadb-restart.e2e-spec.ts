@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
 import { IdGenerator, LeafUnavailableError, type LeafModuleOptions, type ReservationEvent } from 'nest-leaf';
-import { expectStrictlyIncreasing, expectUnique, sleep } from '../support/assertions.js';
+import { expectStrictlyIncreasing, expectUnique, sleep } from '../../harness/assertions.js';
 import { startLeafApp, type LeafApp } from '../../harness/leaf-app.js';
 import { LEAF_SCRIPT_DDL } from '../../harness/mariadb.js';
 import { PrivateMariaDb } from '../support/private-mariadb.js';

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { LeafStoreError, UnknownBizTagError, type ReservationEvent } from 'nest-leaf';
 import { RedisLeafStore, type RedisDurability } from 'nest-leaf/redis';
 import { resolveLeafOptions } from '../../libs/leaf/src/leaf.options.js';
-import { expectUnique, sleep } from '../support/assertions.js';
+import { expectUnique, sleep } from '../../harness/assertions.js';
 import { steadyLoad, type SteadyLoad } from '../support/load.js';
 import { captureLogs, Generators, latencyLine, percentiles, reserveLatency } from '../support/redis.js';
 import { PrivateRedis } from '../support/redis-server.js';

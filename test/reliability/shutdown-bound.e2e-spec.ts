@@ -9,7 +9,7 @@ import { FaultProxy } from '../../harness/fault-proxy.js';
 import { startLeafApp, type LeafApp } from '../../harness/leaf-app.js';
 import { dropDatabases, freshDatabase, MYSQL, type Server } from '../../harness/mariadb.js';
 import { POSTGRES } from '../support/demo/postgres.js';
-import { sleep } from '../support/assertions.js';
+import { sleep } from '../../harness/assertions.js';
 import { postgresDatabase } from '../support/engines.js';
 
 // Issue #13, item 5: shutting down is bounded too. A reservation abandoned during a stall (no byte passes, connections

@@ -6,7 +6,7 @@ import { LeafAllocMigration } from 'nest-leaf/typeorm';
 import { HttpLeafStore } from 'nest-leaf/http';
 import { freshDatabase } from '../../harness/mariadb.js';
 import { freshPostgres, POSTGRES } from '../support/demo/postgres.js';
-import { expectUnique } from '../support/assertions.js';
+import { expectUnique } from '../../harness/assertions.js';
 import { availablePlatforms, call, startLeafServer, type LeafServerApp } from '../support/leaf-server.js';
 import { Generators } from '../support/redis.js';
 

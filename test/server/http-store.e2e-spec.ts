@@ -12,7 +12,7 @@ import {
 import { HttpLeafStore } from 'nest-leaf/http';
 import { describeLeafStoreContract } from 'nest-leaf/testing';
 import { freshDatabase, type TestDatabase } from '../../harness/mariadb.js';
-import { expectStrictlyIncreasing, expectUnique, sleep } from '../support/assertions.js';
+import { expectStrictlyIncreasing, expectUnique, sleep } from '../../harness/assertions.js';
 import { startLeafServer, type LeafServerApp } from '../support/leaf-server.js';
 import { freePort } from '../support/ports.js';
 import { captureLogs, Generators } from '../support/redis.js';

@@ -23,7 +23,7 @@ import {
 } from 'nest-leaf/server';
 import { InMemoryLeafStore } from 'nest-leaf/testing';
 import { freshDatabase, type TestDatabase } from '../../harness/mariadb.js';
-import { expectStrictlyIncreasing, sleep } from '../support/assertions.js';
+import { expectStrictlyIncreasing, sleep } from '../../harness/assertions.js';
 import { availablePlatforms, call, startLeafServer, type LeafServerApp } from '../support/leaf-server.js';
 
 /**

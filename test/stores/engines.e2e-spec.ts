@@ -13,7 +13,7 @@ import {
   UnknownBizTagError,
 } from 'nest-leaf';
 import { LeafAllocMigration } from 'nest-leaf/typeorm';
-import { expectStrictlyIncreasing, expectUnique } from '../support/assertions.js';
+import { expectStrictlyIncreasing, expectUnique } from '../../harness/assertions.js';
 import { mariadbDatabase, postgresDatabase, sqliteDatabase, type EngineDatabase } from '../support/engines.js';
 
 const engines: Array<[string, () => Promise<EngineDatabase>]> = [

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
 import { BizTagExistsError, LeafAdmin } from 'nest-leaf';
 import { createTableSql } from 'nest-leaf/typeorm';
-import { expectStrictlyIncreasing, expectUnique } from '../support/assertions.js';
+import { expectStrictlyIncreasing, expectUnique } from '../../harness/assertions.js';
 import { startLeafApp, type LeafApp } from '../../harness/leaf-app.js';
 import { freshDatabase, MYSQL, type TestDatabase } from '../../harness/mariadb.js';
 

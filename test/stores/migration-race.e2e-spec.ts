@@ -5,7 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { IdGenerator, LeafModule } from 'nest-leaf';
 import { createTableSql, LeafAllocMigration } from 'nest-leaf/typeorm';
-import { expectUnique } from '../support/assertions.js';
+import { expectUnique } from '../../harness/assertions.js';
 import { mariadbDatabase, postgresDatabase, type EngineDatabase } from '../support/engines.js';
 import { leafAllocDefinition } from '../support/schema-snapshot.js';
 

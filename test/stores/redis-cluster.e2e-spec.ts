@@ -5,7 +5,7 @@ import { IdGenerator, LeafModule } from 'nest-leaf';
 import { RedisLeafStore } from 'nest-leaf/redis';
 import { describeLeafStoreContract } from 'nest-leaf/testing';
 import { resolveLeafOptions } from '../../libs/leaf/src/leaf.options.js';
-import { expectStrictlyIncreasing, expectUnique } from '../support/assertions.js';
+import { expectStrictlyIncreasing, expectUnique } from '../../harness/assertions.js';
 import { captureLogs, deleteKeys, latencyLine, percentiles, reserveLatency } from '../support/redis.js';
 import { PrivateRedisCluster } from '../support/redis-server.js';
 

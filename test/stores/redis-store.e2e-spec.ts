@@ -6,7 +6,7 @@ import { LeafAllocMigration, TypeOrmLeafStore } from 'nest-leaf/typeorm';
 import { RedisLeafStore } from 'nest-leaf/redis';
 import { describeLeafStoreContract } from 'nest-leaf/testing';
 import { resolveLeafOptions } from '../../libs/leaf/src/leaf.options.js';
-import { expectStrictlyIncreasing, expectUnique } from '../support/assertions.js';
+import { expectStrictlyIncreasing, expectUnique } from '../../harness/assertions.js';
 import { mariadbDatabase } from '../support/engines.js';
 import { PrivateRedis } from '../support/redis-server.js';
 import {

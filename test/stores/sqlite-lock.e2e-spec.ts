@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IdGenerator, LeafModule, LeafUnavailableError, type ReservationEvent } from 'nest-leaf';
 import { LeafAllocMigration } from 'nest-leaf/typeorm';
-import { expectStrictlyIncreasing, expectUnique, sleep } from '../support/assertions.js';
+import { expectStrictlyIncreasing, expectUnique, sleep } from '../../harness/assertions.js';
 
 // The issue: better-sqlite3 is synchronous and TypeORM opens it with a 5 s busy timeout, so while another
 // process held a write lock on the file, the whole event loop stopped and reservationTimeoutMs did nothing.

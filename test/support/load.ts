@@ -1,7 +1,7 @@
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import type { IdGenerator } from 'nest-leaf';
-import { sleep } from './assertions.js';
+import { sleep } from '../../harness/assertions.js';
 
 /** One failed call: what it threw, when it started and how long it took to fail. */
 export interface FailedCall {

@@ -1,4 +1,4 @@
-import { afterEach, expect } from '@jest/globals';
+import { afterEach } from '@jest/globals';
 import { IdGenerator } from './id-generator.js';
 import { resolveLeafOptions, type LeafModuleOptions } from './leaf.options.js';
 import type { LeafTagSnapshot, ReservationEvent } from './segment/segment.types.js';
@@ -49,15 +49,5 @@ export async function settled(ids: IdGenerator, tag: string): Promise<void> {
   }
 }
 
-/** Fails with the first duplicates, rather than a diff of two huge arrays. */
-export function expectUnique(ids: readonly bigint[]): void {
-  const seen = new Set<bigint>();
-  const duplicates = ids.filter((id) => seen.size === seen.add(id).size);
-  expect(duplicates.slice(0, 5)).toEqual([]);
-}
-
-/** Fails with the first place the order breaks. */
-export function expectStrictlyIncreasing(ids: readonly bigint[]): void {
-  const at = ids.findIndex((id, i) => i > 0 && id <= ids[i - 1]);
-  expect(at === -1 ? null : { at, previous: ids[at - 1], id: ids[at] }).toBeNull();
-}
+// The same checks as the tests and the bench use.
+export { expectStrictlyIncreasing, expectUnique } from '../../../harness/assertions.js';

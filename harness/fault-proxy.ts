@@ -93,12 +93,14 @@ export class FaultProxy {
   latencyMs: number;
   readonly stats: FaultProxyStats = { accepted: 0, refused: 0, open: 0, bytesToServer: 0, bytesToClient: 0 };
   private readonly connections = new Set<Connection>();
+  private target: { readonly host: string; readonly port: number };
 
   private constructor(
     private readonly server: net.Server,
     private readonly options: FaultProxyOptions,
   ) {
     this.latencyMs = options.latencyMs ?? 0;
+    this.target = options.target;
   }
 
   static async start(options: FaultProxyOptions): Promise<FaultProxy> {
@@ -123,6 +125,15 @@ export class FaultProxy {
   /** Adds `ms` to every chunk in each direction (a round trip gains twice that). */
   setLatency(ms: number): void {
     this.latencyMs = ms;
+  }
+
+  /**
+   * Sends new connections to another server from now on, dropping the open ones: a virtual IP (or DNS name) that
+   * moves to a promoted replica, which clients reach by reconnecting.
+   */
+  retarget(target: { readonly host: string; readonly port: number }): void {
+    this.target = target;
+    for (const connection of this.connections) this.drop(connection);
   }
 
   /** Drops every open connection and refuses new ones until `restore()`. */
@@ -157,7 +168,7 @@ export class FaultProxy {
       client.destroy();
       return;
     }
-    const server = net.connect(this.options.target.port, this.options.target.host);
+    const server = net.connect(this.target.port, this.target.host);
     const connection: Connection = {
       client,
       server,

@@ -63,7 +63,9 @@ export async function fenceMasters(
       ...skipArgs,
     ])) as FenceMarkerReply;
     const previous = marker[0] === 'fenced' ? marker[2] : movedFrom || null;
-    fences.push({ master, replid: marker[1], previous, rows, fenced: marker[0] === 'fenced' || rows > 0 });
+    // Fenced by this call when it moved a hash: a node that finds every hash moved by another (and only catches the
+    // marker up) did not fence, so that concurrent nodes report, and log, one fence.
+    fences.push({ master, replid: marker[1], previous, rows, fenced: rows > 0 });
   }
   return outcomeOf(fences, cluster);
 }

@@ -49,7 +49,7 @@ return {'moved', replid, previous}
  * Replies `{'fenced', replid, previous}`, `{'first', replid}` or `{'same', replid}`.
  */
 export const FENCE_MARKER_LUA = `${REPLICATE}
-local replid = string.match(redis.call('INFO', 'replication'), 'master_replid:(%x+)')
+local replid = string.match(redis.call('INFO', 'replication'), 'master_replid:(%x+)') or 'none'
 local named = redis.call('HGET', KEYS[1], 'fenced_by')
 if named == replid and ARGV[1] == '' then return {'same', replid} end
 if not named and ARGV[1] == '' then

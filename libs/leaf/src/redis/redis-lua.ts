@@ -21,12 +21,12 @@ local now = clock[1] .. string.format('%03d', math.floor(tonumber(clock[2]) / 10
 
 /**
  * `replid_of(info)`: the master's replication ID (`master_replid`), which a promotion (`REPLICAOF NO ONE`, a
- * Sentinel or cluster failover) and a restart replace; `healthy_replicas(info)`: the replicas that are online and
+ * Sentinel or cluster failover) and a restart replace (`none` before Redis 4.0, which has none: no fence there); `healthy_replicas(info)`: the replicas that are online and
  * acknowledged within the last second (replicas acknowledge every second), the ones a `WAIT` can count on.
  */
 export const REPLICATION = `
 local function replid_of(info)
-  return string.match(info, 'master_replid:(%x+)')
+  return string.match(info, 'master_replid:(%x+)') or 'none'
 end
 local function healthy_replicas(info)
   local healthy = 0

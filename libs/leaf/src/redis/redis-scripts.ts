@@ -1,6 +1,7 @@
 /**
- * The Lua scripts of `RedisLeafStore`, one key each (`KEYS[1]`, the tag's hash), so every call lands on one node of
- * a cluster and runs atomically there.
+ * The Lua scripts of `RedisLeafStore`, each on one tag's hash (`KEYS[1]`), so every call lands on one node of a
+ * cluster and runs atomically there; with fencing, a script also reads (and may write) its master's failover marker,
+ * on the same node (see `redis-lua.ts` and `redis-fence-scripts.ts`).
  *
  * Redis runs Lua 5.1, whose only number is a double: exact to 2^53, not to 2^63-1. So no script does arithmetic
  * on `max_id` or hands it back as a number. The addition is `HINCRBY`, exact on 64-bit integers, which refuses

@@ -93,7 +93,7 @@ export class FaultProxy {
   latencyMs: number;
   readonly stats: FaultProxyStats = { accepted: 0, refused: 0, open: 0, bytesToServer: 0, bytesToClient: 0 };
   private readonly connections = new Set<Connection>();
-  private target: { readonly host: string; readonly port: number };
+  private target: FaultProxyOptions['target'];
 
   private constructor(
     private readonly server: net.Server,
@@ -127,15 +127,6 @@ export class FaultProxy {
     this.latencyMs = ms;
   }
 
-  /**
-   * Sends new connections to another server from now on, dropping the open ones: a virtual IP (or DNS name) that
-   * moves to a promoted replica, which clients reach by reconnecting.
-   */
-  retarget(target: { readonly host: string; readonly port: number }): void {
-    this.target = target;
-    for (const connection of this.connections) this.drop(connection);
-  }
-
   /** Drops every open connection and refuses new ones until `restore()`. */
   cut(): void {
     this.mode = 'cut';
@@ -154,6 +145,15 @@ export class FaultProxy {
       up.pump();
       down.pump();
     }
+  }
+
+  /**
+   * Sends new connections to another server, as a virtual IP or a DNS name moved to a promoted replica: the open
+   * connections are dropped (their server is gone), and clients reconnect to the same address.
+   */
+  retarget(target: FaultProxyOptions['target']): void {
+    this.target = target;
+    for (const connection of this.connections) this.drop(connection);
   }
 
   async close(): Promise<void> {

@@ -93,12 +93,14 @@ export class FaultProxy {
   latencyMs: number;
   readonly stats: FaultProxyStats = { accepted: 0, refused: 0, open: 0, bytesToServer: 0, bytesToClient: 0 };
   private readonly connections = new Set<Connection>();
+  private target: FaultProxyOptions['target'];
 
   private constructor(
     private readonly server: net.Server,
     private readonly options: FaultProxyOptions,
   ) {
     this.latencyMs = options.latencyMs ?? 0;
+    this.target = options.target;
   }
 
   static async start(options: FaultProxyOptions): Promise<FaultProxy> {
@@ -145,6 +147,15 @@ export class FaultProxy {
     }
   }
 
+  /**
+   * Sends new connections to another server, as a virtual IP or a DNS name moved to a promoted replica: the open
+   * connections are dropped (their server is gone), and clients reconnect to the same address.
+   */
+  retarget(target: FaultProxyOptions['target']): void {
+    this.target = target;
+    for (const connection of this.connections) this.drop(connection);
+  }
+
   async close(): Promise<void> {
     for (const connection of this.connections) this.drop(connection);
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -157,7 +168,7 @@ export class FaultProxy {
       client.destroy();
       return;
     }
-    const server = net.connect(this.options.target.port, this.options.target.host);
+    const server = net.connect(this.target.port, this.target.host);
     const connection: Connection = {
       client,
       server,

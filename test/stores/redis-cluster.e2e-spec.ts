@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { Cluster } from 'ioredis';
-import { IdGenerator, LeafModule } from 'nest-leaf';
-import { RedisLeafStore } from 'nest-leaf/redis';
+import { FenceRequiredError, IdGenerator, LeafModule } from 'nest-leaf';
+import { RedisLeafStore, RedisReplicaAckError } from 'nest-leaf/redis';
 import { describeLeafStoreContract } from 'nest-leaf/testing';
 import { resolveLeafOptions } from '../../libs/leaf/src/leaf.options.js';
 import { expectStrictlyIncreasing, expectUnique } from '../../harness/assertions.js';
@@ -63,7 +63,10 @@ describe('RedisLeafStore on a 3-master Redis Cluster', () => {
     const masters = client.nodes('master');
     expect(masters).toHaveLength(3);
     const perMaster = await Promise.all(masters.map((node) => node.scan('0', 'MATCH', `${PREFIX}*`, 'COUNT', 1000)));
-    const counts = perMaster.map(([, keys]) => keys.length);
+    // Each master also holds its failover marker (<prefix>__nest_leaf_fence__{n}), which is no tag.
+    const markers = perMaster.map(([, keys]) => keys.filter((key) => key.includes('__nest_leaf_fence__')).length);
+    expect(markers).toEqual([1, 1, 1]);
+    const counts = perMaster.map(([, keys]) => keys.length - 1);
     expect(counts.every((count) => count > 0)).toBe(true); // every master holds some of them
     expect(counts.reduce((a, b) => a + b)).toBe(60);
     const slots = new Set(await Promise.all(names.map((name) => client.cluster('KEYSLOT', PREFIX + name))));
@@ -73,6 +76,39 @@ describe('RedisLeafStore on a 3-master Redis Cluster', () => {
     for (const name of names) expect(await store.reserve(name, 5)).toEqual({ start: 1n, end: 6n });
     expect(await store.giveBack('tag-7', 3n, 6n)).toBe(true);
     expect(await client.hget(`${PREFIX}tag-7`, 'max_id')).toBe('3');
+  });
+
+  it('fences per master: hashes named for another master refuse, and one fence moves each on its own master', async () => {
+    const store = new RedisLeafStore(client, { keyPrefix: PREFIX });
+    const names = Array.from({ length: 12 }, (_, i) => `f-${i}`);
+    await store.createTags(resolveLeafOptions({ bizTags: names, step: 10 }).bizTags);
+    // A failover as the scripts see it: these hashes name a master that is gone.
+    for (const name of names.slice(0, 6)) await client.hset(`${PREFIX}${name}`, 'fenced_by', 'f'.repeat(40));
+    await expect(store.reserve('f-0', 10)).rejects.toBeInstanceOf(FenceRequiredError);
+    const skips = { defaultSkip: 1000n, tags: new Map<string, bigint>() };
+    const outcomes = await Promise.all([
+      store.fence(skips),
+      new RedisLeafStore(client, { keyPrefix: PREFIX }).fence(skips),
+    ]);
+    expect(outcomes[0].rows + outcomes[1].rows).toBe(6);
+    expect(outcomes[0].identity).toMatch(
+      /^redis-cluster, per master: replid [0-9a-f]{40} \(127\.0\.0\.1:\d+\), replid /,
+    );
+    for (const [i, name] of names.entries()) {
+      expect(await client.hget(`${PREFIX}${name}`, 'max_id')).toBe(i < 6 ? '1001' : '1');
+    }
+    expect(await store.reserve('f-0', 10)).toEqual({ start: 1001n, end: 1011n });
+    expect((await store.listTags()).length).toBe(12); // the markers are no tags
+  });
+
+  it('pipelines the WAIT behind the reservation on the master of the key: replicas 1 on masters without one refuses', async () => {
+    const store = new RedisLeafStore(client, { keyPrefix: PREFIX, replicas: 1, replicaTimeoutMs: 100 });
+    await store.createTags(resolveLeafOptions({ bizTags: ['w-1', 'w-2', 'w-3'], step: 10 }).bizTags);
+    for (const tag of ['w-1', 'w-2', 'w-3']) {
+      const error = await store.reserve(tag, 10).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RedisReplicaAckError);
+      expect(error).toMatchObject({ acknowledged: 0, required: 1, range: { start: 1n, end: 11n } });
+    }
   });
 
   it('reads the persistence settings of every master at first use, and names the least safe', async () => {

@@ -26,6 +26,8 @@ import {
  */
 const PREFIX = `leaf_test:redis-store:${process.pid}:`;
 const P = `${PREFIX}alloc:`;
+/** The replication ID a hash names in `fenced_by`. */
+const REPLID = expect.stringMatching(/^[0-9a-f]{40}$/);
 
 // The contract every store passes, under a prefix of its own (its tags carry a random suffix per run too).
 describeLeafStoreContract('RedisLeafStore on Redis 6379', async () => {
@@ -83,8 +85,9 @@ describe('RedisLeafStore (Redis 6379)', () => {
       step: '10',
       description: 'orders',
       update_time: expect.any(String),
+      fenced_by: REPLID, // the master it was created on: see test/reliability/failover-redis.e2e-spec.ts
     });
-    expect(await hash('b')).toEqual({ max_id: '1', step: '10', update_time: expect.any(String) });
+    expect(await hash('b')).toEqual({ max_id: '1', step: '10', update_time: expect.any(String), fenced_by: REPLID });
     const updated = Number((await hash('a')).update_time);
     expect(Math.abs(updated - Date.now())).toBeLessThan(60_000); // ms since the epoch, from the server's clock
     expect(new Set((await store.listTags()).map((row) => `${row.bizTag}/${row.step}`))).toEqual(
@@ -168,7 +171,12 @@ describe('RedisLeafStore (Redis 6379)', () => {
     const row = { bizTag: 'ins', maxId: 4_611_686_018_427_387_907n, step: 25, description: null };
     expect(await store.insertTag(row)).toBe(true);
     expect(await store.insertTag({ ...row, maxId: 1n, description: 'x' })).toBe(false);
-    expect(await hash('ins')).toEqual({ max_id: '4611686018427387907', step: '25', update_time: expect.any(String) });
+    expect(await hash('ins')).toEqual({
+      max_id: '4611686018427387907',
+      step: '25',
+      update_time: expect.any(String),
+      fenced_by: REPLID,
+    });
     expect(await store.reserve('ins', 5)).toEqual({
       start: 4_611_686_018_427_387_907n,
       end: 4_611_686_018_427_387_912n,

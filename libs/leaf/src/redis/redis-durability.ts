@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { LoggerService } from '@nestjs/common';
 import { messageOf } from '../errors/error-message.js';
+import type { RedisReplicas } from './redis-replicas.js';
 
 /**
  * How a Redis node keeps `max_id` across a crash, from the safest to the least safe:
@@ -25,6 +26,16 @@ export interface RedisNodeDurability {
   readonly save?: string;
   /** Why the settings could not be read, when `persistence` is `unknown`. */
   readonly error?: string;
+  /** Replicas connected to it (`INFO replication`), when that could be read. */
+  readonly replicas?: number;
+}
+
+/** What protects the IDs against a failover to a replica: the store's `fencing` and `replicas` options. */
+export interface RedisFailoverProtection {
+  readonly fencing: boolean;
+  readonly replicas: RedisReplicas;
+  /** The bound of each `WAIT`, ms. */
+  readonly timeoutMs: number;
 }
 
 /** What a Redis crash would cost the IDs handed out, for the least safe master. */
@@ -33,7 +44,12 @@ export interface RedisDurability {
   readonly persistence: RedisPersistence;
   /** Every master, in the order the client lists them. */
   readonly nodes: readonly RedisNodeDurability[];
-  /** The sentence the store logs: what a crash costs under these settings, and the fix when there is one. */
+  /** The failover protection the store runs with. */
+  readonly protection: RedisFailoverProtection;
+  /**
+   * The line the store logs: what a crash costs under these settings (and the fix when there is one), then what a
+   * failover to a replica costs under the protection that is on.
+   */
   readonly message: string;
 }
 
@@ -55,7 +71,18 @@ export async function readNodeDurability(node: Redis): Promise<RedisNodeDurabili
     const appendfsync = settings.get('appendfsync');
     const save = settings.get('save');
     if (appendonly === undefined || save === undefined) throw new Error('CONFIG GET returned no appendonly or save');
-    return { node: name, persistence: classify(appendonly, appendfsync, save), appendonly, appendfsync, save };
+    const replicas = await node
+      .info('replication')
+      .then((info) => Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? Number.NaN))
+      .catch(() => Number.NaN);
+    return {
+      node: name,
+      persistence: classify(appendonly, appendfsync, save),
+      appendonly,
+      appendfsync,
+      save,
+      ...(Number.isNaN(replicas) ? {} : { replicas }),
+    };
   } catch (error) {
     return { node: name, persistence: 'unknown', error: messageOf(error) };
   }
@@ -69,8 +96,11 @@ function classify(appendonly: string, appendfsync: string | undefined, save: str
   return save.trim() === '' ? 'none' : 'rdb-snapshots';
 }
 
-/** The least safe of the nodes, and the sentence that says what it costs. */
-export function summarize(nodes: readonly RedisNodeDurability[]): RedisDurability {
+/** The least safe of the nodes, and the line that says what a crash and a failover cost. */
+export function summarize(
+  nodes: readonly RedisNodeDurability[],
+  protection: RedisFailoverProtection = { fencing: true, replicas: 'connected', timeoutMs: 1000 },
+): RedisDurability {
   const known = nodes.filter((node) => node.persistence !== 'unknown');
   const worst = known.reduce<RedisNodeDurability | undefined>(
     (a, b) => (a === undefined || RANK.indexOf(b.persistence) > RANK.indexOf(a.persistence) ? b : a),
@@ -86,13 +116,45 @@ export function summarize(nodes: readonly RedisNodeDurability[]): RedisDurabilit
       `(${unread[0].error}), so what a Redis crash costs is unknown: without appendonly yes and appendfsync ` +
       'always, IDs handed out before a crash can be handed out again after it. Check the settings with your provider.';
   }
-  return { persistence: worst?.persistence ?? 'unknown', nodes, message };
+  message += ' ' + failoverCost(protection, nodes);
+  return { persistence: worst?.persistence ?? 'unknown', nodes, protection, message };
+}
+
+/** What a failover to a replica that missed the last reservations costs under the store's protection. */
+function failoverCost(
+  { fencing, replicas, timeoutMs }: RedisFailoverProtection,
+  nodes: readonly RedisNodeDurability[],
+) {
+  const counted = nodes.filter((node) => node.replicas !== undefined);
+  const now = counted.length === 0 ? '' : `; ${counted.reduce((sum, n) => sum + n.replicas!, 0)} connected now`;
+  const wait =
+    replicas === 0
+      ? 'no WAIT (replicas: 0)'
+      : replicas === 'connected'
+        ? `each reservation waits (WAIT, up to ${timeoutMs} ms) for the replicas connected and answering${now}`
+        : `each reservation waits (WAIT, up to ${timeoutMs} ms) for ${replicas} replica(s), and a range fewer ` +
+          `acknowledged is not served${now}`;
+  if (fencing) {
+    return (
+      `Failover protection: fencing on promotion (a promoted replica, or a restarted master, has a new replication ` +
+      `ID: every tag moves ahead by its failoverSkip before anyone reserves from it, so no ID repeats); ${wait}.`
+    );
+  }
+  return (
+    `Failover protection: fencing is OFF (RedisLeafStore fencing: false); ${wait}. Replication is asynchronous: ` +
+    'a replica promoted after its master failed hands out again the IDs of every reservation it had not received' +
+    (replicas === 0 ? '.' : ' (WAIT narrows that window but is no consensus).') +
+    ' Turn fencing on.'
+  );
 }
 
 function costOf(node: RedisNodeDurability, redis: string): string {
   switch (node.persistence) {
     case 'aof-always':
-      return `${redis} persistence: appendonly yes, appendfsync always. A Redis crash loses no reservation: no ID repeats after a restart.`;
+      return (
+        `${redis} persistence: appendonly yes, appendfsync always. A Redis crash loses no reservation: no ID ` +
+        'repeats after a restart of the same server.'
+      );
     case 'aof-everysec':
       return (
         `${redis} persistence: appendonly yes, appendfsync ${node.appendfsync}. If the machine running Redis ` +
@@ -121,13 +183,15 @@ function costOf(node: RedisNodeDurability, redis: string): string {
 }
 
 /**
- * Reads the durability of every master once and logs what a Redis crash would cost under it: a warning unless it
- * costs nothing. Never rejects: a server whose `CONFIG` is disabled is reported as `unknown`.
+ * Reads the durability of every master once and logs what a Redis crash, and a failover, would cost: a warning
+ * unless a crash costs nothing and fencing is on. Never rejects: a server whose `CONFIG` is disabled is reported as
+ * `unknown`.
  */
 export async function readDurability(
   masters: () => Promise<Redis[]>,
   engine: string,
   logger: LoggerService,
+  protection: RedisFailoverProtection,
 ): Promise<RedisDurability> {
   let nodes: RedisNodeDurability[];
   try {
@@ -136,8 +200,8 @@ export async function readDurability(
   } catch (error) {
     nodes = [{ node: engine, persistence: 'unknown', error: String((error as Error)?.message ?? error) }];
   }
-  const durability = summarize(nodes);
-  if (durability.persistence === 'aof-always') logger.log(durability.message);
+  const durability = summarize(nodes, protection);
+  if (durability.persistence === 'aof-always' && protection.fencing) logger.log(durability.message);
   else logger.warn(durability.message);
   return durability;
 }

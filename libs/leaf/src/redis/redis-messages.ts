@@ -1,5 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
+import { FenceRequiredError } from '../errors/fence-required.error.js';
+import { IdOverflowError } from '../errors/id-overflow.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
+import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
+import type { ReserveReply } from './redis-scripts.js';
 
 /** The errors of `RedisLeafStore`, each naming the key and the Redis command that fixes it. */
 
@@ -47,4 +51,53 @@ export function addressOf(client: Redis | Cluster): string {
   if (client.isCluster) return 'the Redis Cluster';
   const { host, port, path } = (client as Redis).options;
   return path ? `Redis at ${path}` : `Redis at ${host ?? '127.0.0.1'}:${port ?? 6379}`;
+}
+
+/** The reason a reservation changed nothing, as the error the contract names. */
+export function reserveRefusal(
+  bizTag: string,
+  key: string,
+  step: number,
+  reply: Exclude<ReserveReply, ['ok', ...unknown[]]>,
+): Error {
+  switch (reply[0]) {
+    case 'missing':
+      return new UnknownBizTagError(bizTag, unknownTag(bizTag, key));
+    case 'overflow':
+      return new IdOverflowError(bizTag, BigInt(reply[1]), step);
+    case 'fence':
+      return fenceRequired(key, reply[1], reply[2]);
+    case 'not-integer':
+      return badMaxId(key, reply[1]);
+    default:
+      return badMaxId(key, undefined);
+  }
+}
+
+/** The master of `key` is not the one its hash (or the marker) names: a failover or a restart happened. */
+export function fenceRequired(key: string, replid: string, fencedFor: string): FenceRequiredError {
+  return new FenceRequiredError(
+    `redis replid ${replid}`,
+    `redis replid ${fencedFor}`,
+    `Redis hash ${key} was fenced for the master with replication ID ${fencedFor}, but its master now has ` +
+      `${replid}: a replica was promoted (or the master restarted, which also gives it a new ID), and the server may ` +
+      'lack the newest reservations. Nothing was reserved; fence it first (LeafAdmin.fence(), or npx nest-leaf ' +
+      'fence), which the generator does on its own.',
+  );
+}
+
+/** A tag named like the failover marker. */
+export function markerName(bizTag: string, key: string): string {
+  return (
+    `"${bizTag}" is not a tag: Redis key ${key} is the failover marker nest-leaf keeps under the prefix ` +
+    '(see docs/stores.md). Choose another tag name.'
+  );
+}
+
+/** `fence()` on a store whose fencing is off. */
+export function fencingOff(location: string): LeafStoreError {
+  return new LeafStoreError(
+    `Fencing is off for ${location} (RedisLeafStore's fencing option), so nothing was moved. Turn it on, or move ` +
+      'every hash past the IDs a lost reservation may hold by hand: HINCRBY <key> max_id <skip>.',
+  );
 }

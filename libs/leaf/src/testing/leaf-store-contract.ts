@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LeafStore } from '../store/leaf-store.js';
 import { LEAF_STORE_CONTRACT } from './leaf-store-contract.cases.js';
+import { LEAF_STORE_FENCE_CONTRACT } from './leaf-store-contract.fence-cases.js';
 
 /** What `describeLeafStoreContract` runs against: the store, and how to release it after the last case. */
 export interface LeafStoreUnderTest {
@@ -47,7 +48,8 @@ interface RunnerGlobals {
  * - `findTag` is exact: another spelling (case, trailing space) resolves undefined, or rejects with
  *   `UnknownBizTagError` whose `similar` names the row, but never returns that row;
  * - every method called with an aborted signal rejects and changes nothing; a reservation aborted in flight may
- *   still land (a statement the database had already run), but a later one never overlaps it.
+ *   still land (a statement the database had already run), but a later one never overlaps it;
+ * - a store with `fence`: on a server that did not fail over, fencing moves nothing and reservations go on.
  *
  * The file needs nothing but the runner: it uses the global `describe`, `it`, `beforeAll` and `afterAll` (Jest in
  * any mode, Vitest with `globals: true`) and asserts with `node:assert/strict`.
@@ -72,7 +74,7 @@ export function describeLeafStoreContract(
     afterAll(async () => {
       await underTest?.close?.();
     }, timeout);
-    for (const { key, title, run } of LEAF_STORE_CONTRACT) {
+    for (const { key, title, run } of [...LEAF_STORE_CONTRACT, ...LEAF_STORE_FENCE_CONTRACT]) {
       it(
         title,
         async () => {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/glo
 import type { LeafModuleOptions } from 'nest-leaf';
 import { RedisLeafStore, RedisReplicaAckError } from 'nest-leaf/redis';
 import { resolveLeafOptions } from '../../libs/leaf/src/leaf.options.js';
-import { sleep } from '../support/assertions.js';
+import { sleep } from '../../harness/assertions.js';
 import { steadyLoad } from '../support/load.js';
 import { captureLogs, Generators, latencyLine, reserveLatency } from '../support/redis.js';
 import { PrivateRedis } from '../support/redis-server.js';

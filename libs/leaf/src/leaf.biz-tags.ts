@@ -1,6 +1,6 @@
 import { describeValue } from './errors/describe-value.js';
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
-import type { ResolvedBizTag } from './leaf.defaults.js';
+import type { ResolvedBizTag, ResolvedLeafOptions } from './leaf.defaults.js';
 import {
   bizTagProblem,
   descriptionProblem,
@@ -152,4 +152,25 @@ function periodOption(period: unknown, tag: string, option: string): LeafPeriod 
     );
   }
   return period as LeafPeriod;
+}
+
+/**
+ * A feature module's `bizTags` (`LeafModule.forFeature`), checked as `forRoot`'s are and with the module's defaults,
+ * added to the module's configured tags (before the generator starts: it serves them from startup on).
+ * @throws InvalidLeafOptionsError for a bad entry, a tag configured already, or one named like another's period row
+ */
+export function addFeatureTags(options: ResolvedLeafOptions, entries: unknown): ResolvedBizTag[] {
+  const { step, threshold, maxStep, runwayMs, failoverSkip } = options;
+  const defaults = { step, stepConfigured: false, threshold, maxStep, runwayMs, failoverSkip };
+  const added = resolveBizTags(entries, defaults, 'forFeature bizTags');
+  const all = [...options.bizTags, ...added];
+  for (const [index, { tag }] of added.entries()) {
+    const where = `forFeature bizTags[${index}].tag`;
+    if (options.bizTags.some((spec) => spec.tag === tag)) throw InvalidLeafOptionsError.configuredTwice(where, tag);
+    const owner = periodOwner(all, tag);
+    if (owner?.isRow) throw InvalidLeafOptionsError.periodRowTag(where, tag, owner.tag);
+  }
+  // The module's options object is shared by everything that reads the configured tags: they all see the feature's.
+  (options.bizTags as ResolvedBizTag[]).push(...added);
+  return added;
 }

@@ -3,7 +3,9 @@
  * a step is refused alike wherever it comes in.
  */
 import { describeValue, escapeText } from './errors/describe-value.js';
+import { Calendar } from './calendar.js';
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
+import { LEAF_DEFAULTS } from './leaf.defaults.js';
 import type { LeafStore } from './store/leaf-store.js';
 
 /** `leaf_alloc.biz_tag` is varchar(128). */
@@ -195,4 +197,27 @@ const COUNTED_AT_MOST = 1_000_000;
 function countShown(tag: string): string {
   const counted = codePointsUpTo(tag, COUNTED_AT_MOST);
   return counted > COUNTED_AT_MOST ? `more than ${COUNTED_AT_MOST}` : String(counted);
+}
+
+/** The `timeZone` option: a zone the runtime knows, by its canonical name; default UTC. */
+export function zoneOption(timeZone: unknown): string {
+  if (timeZone === undefined) return LEAF_DEFAULTS.timeZone;
+  if (typeof timeZone === 'string' && timeZone.length > 0) {
+    try {
+      return Calendar.canonicalZone(timeZone);
+    } catch {
+      // Reported below with what to pass instead.
+    }
+  }
+  throw InvalidLeafOptionsError.unknownTimeZone(describeValue(timeZone));
+}
+
+/** The `clock` option: a function returning milliseconds since the epoch; default `Date.now`. */
+export function clockOption(clock: unknown): () => number {
+  if (clock === undefined) return LEAF_DEFAULTS.clock;
+  if (typeof clock === 'function' && Number.isFinite(clock())) return clock as () => number;
+  throw new InvalidLeafOptionsError(
+    'clock',
+    `expected a function returning milliseconds since the epoch (such as () => Date.now()), got ${describeValue(clock)}`,
+  );
 }

@@ -1,18 +1,18 @@
 import { describeValue } from './errors/describe-value.js';
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
 import { resolveBizTags, type LeafBizTagOptions } from './leaf.biz-tags.js';
-import { periodOwner } from './period/period-names.js';
 import {
+  clockOption,
+  zoneOption,
   flagOption,
   fractionOption,
   integerOption,
   storeOption,
   unknownKeyProblem,
 } from './leaf.options-validation.js';
-import { Calendar } from './calendar.js';
 import type { LeafStore } from './store/leaf-store.js';
 
-import { LEAF_DEFAULTS, type ResolvedBizTag, type ResolvedLeafOptions } from './leaf.defaults.js';
+import { LEAF_DEFAULTS, type ResolvedLeafOptions } from './leaf.defaults.js';
 
 /**
  * Options of `LeafModule.forRoot()` and of the factory of `LeafModule.forRootAsync()`.
@@ -220,48 +220,6 @@ export function resolveLeafOptions(options: LeafModuleOptions | undefined): Reso
     if (dataSource !== undefined) throw InvalidLeafOptionsError.storeWithDataSource(dataSource);
   }
   return resolved;
-}
-
-/**
- * A feature module's `bizTags` (`LeafModule.forFeature`), checked as `forRoot`'s are and with the module's defaults,
- * added to the module's configured tags (before the generator starts: it serves them from startup on).
- * @throws InvalidLeafOptionsError for a bad entry, a tag configured already, or one named like another's period row
- */
-export function addFeatureTags(options: ResolvedLeafOptions, entries: unknown): ResolvedBizTag[] {
-  const { step, threshold, maxStep, runwayMs, failoverSkip } = options;
-  const defaults = { step, stepConfigured: false, threshold, maxStep, runwayMs, failoverSkip };
-  const added = resolveBizTags(entries, defaults, 'forFeature bizTags');
-  const all = [...options.bizTags, ...added];
-  for (const [index, { tag }] of added.entries()) {
-    const where = `forFeature bizTags[${index}].tag`;
-    if (options.bizTags.some((spec) => spec.tag === tag)) throw InvalidLeafOptionsError.configuredTwice(where, tag);
-    const owner = periodOwner(all, tag);
-    if (owner?.isRow) throw InvalidLeafOptionsError.periodRowTag(where, tag, owner.tag);
-  }
-  // The module's options object is shared by everything that reads the configured tags: they all see the feature's.
-  (options.bizTags as ResolvedBizTag[]).push(...added);
-  return added;
-}
-
-function zoneOption(timeZone: unknown): string {
-  if (timeZone === undefined) return LEAF_DEFAULTS.timeZone;
-  if (typeof timeZone === 'string' && timeZone.length > 0) {
-    try {
-      return Calendar.canonicalZone(timeZone);
-    } catch {
-      // Reported below with what to pass instead.
-    }
-  }
-  throw InvalidLeafOptionsError.unknownTimeZone(describeValue(timeZone));
-}
-
-function clockOption(clock: unknown): () => number {
-  if (clock === undefined) return LEAF_DEFAULTS.clock;
-  if (typeof clock === 'function' && Number.isFinite(clock())) return clock as () => number;
-  throw new InvalidLeafOptionsError(
-    'clock',
-    `expected a function returning milliseconds since the epoch (such as () => Date.now()), got ${describeValue(clock)}`,
-  );
 }
 
 type NumericKey = {

@@ -13,10 +13,10 @@ import { withDeadline } from './store/store-deadline.js';
 import { TagLookups } from './tag-lookups.js';
 import type { ResolvedBizTag } from './leaf.defaults.js';
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
-import { addFeatureTags } from './leaf.options.js';
 import { Calendar } from './calendar.js';
 import { Startup } from './startup.js';
 import { isStep, validStep } from './segment/row-step.js';
+import { addFeatureTags } from './leaf.biz-tags.js';
 
 /** What the registry needs of its generator. */
 export interface RegistryHost {

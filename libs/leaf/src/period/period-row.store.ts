@@ -57,4 +57,9 @@ export class PeriodRowStore implements LeafStore {
   setStep(bizTag: string, step: number, signal?: AbortSignal): Promise<boolean> {
     return this.store.setStep(bizTag, step, signal);
   }
+
+  /** The store's failover fence, when it has one: a period row's reservation may be the first to need it. */
+  get fence(): LeafStore['fence'] {
+    return this.store.fence?.bind(this.store);
+  }
 }

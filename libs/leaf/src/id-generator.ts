@@ -11,6 +11,7 @@ import { ReservationListeners } from './reservation-listeners.js';
 import { TagRegistry } from './tag-registry.js';
 import { describeValue } from './errors/describe-value.js';
 import { type ResolvedLeafOptions } from './leaf.defaults.js';
+import { GaplessNumbers, type GaplessCall } from './gapless/gapless-numbers.js';
 
 /**
  * Hands out unique, increasing IDs per biz tag from segments reserved in `leaf_alloc`.
@@ -21,7 +22,8 @@ import { type ResolvedLeafOptions } from './leaf.defaults.js';
 @Injectable()
 export class IdGenerator implements OnModuleInit, OnModuleDestroy {
   private readonly registry: TagRegistry;
-  private readonly codes: TagCodes;
+  private readonly codes = new TagCodes(this.options);
+  private readonly gapless = new GaplessNumbers(this.options);
   private readonly scheduler: LeafScheduler;
   private readonly logger = new Logger('Leaf');
   private readonly listeners = new ReservationListeners(this.logger);
@@ -40,7 +42,6 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
       logger: this.logger,
       report: (event: ReservationEvent) => this.listeners.report(event),
     };
-    this.codes = new TagCodes(options);
     this.registry = new TagRegistry(
       context,
       (tag) => {
@@ -156,6 +157,19 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     return this.codes.parse(bizTag, code);
   }
 
+  /**
+   * The next number of a gapless series, taken in your transaction (`manager`: its EntityManager, or a GaplessExecutor)
+   * and given back by its rollback; waits at most `waitTimeoutMs`. Errors: see `GaplessNumbers` (gapless/).
+   */
+  nextGapless(bizTag: string, call: GaplessCall): Promise<bigint> {
+    return this.gapless.next(bizTag, call);
+  }
+
+  /** `nextGapless`, written in the tag's `format` (`'F2026-000042'`) with the database's date. Same errors. */
+  nextGaplessCode(bizTag: string, call: GaplessCall): Promise<string> {
+    return this.gapless.nextCode(bizTag, call);
+  }
+
   /** A read-only picture of every tag served now (a period tag as its current period), for health and metrics. */
   inspect(): LeafTagSnapshot[] {
     return this.registry.snapshots();
@@ -166,10 +180,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     return this.state === 'running';
   }
 
-  /**
-   * Calls `listener` after every reservation attempt (for latency histograms and alerts).
-   * Returns a function that unsubscribes it.
-   */
+  /** Calls `listener` after every reservation attempt (latency histograms, alerts); returns its unsubscribe. */
   onReservation(listener: (event: ReservationEvent) => void): () => void {
     return this.listeners.add(listener);
   }
@@ -202,10 +213,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     await this.registry.close();
   }
 
-  /**
-   * Re-reads every served tag's step from `leaf_alloc` now rather than at the next `tagRefreshIntervalMs`.
-   * The new step applies from the next reservation.
-   */
+  /** Re-reads every served tag's step from `leaf_alloc` now; the new step applies from the next reservation. */
   refreshTags(): Promise<void> {
     return this.registry.refresh();
   }
@@ -230,9 +238,8 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Everything but the hot path: hands the tag's buffer to `serve` (which takes the IDs, or parks the caller), once
-   * the tag is served. The caller's own `resolve` travels down to the buffer, so no promise wrapper delays it behind
-   * later callers.
+   * Everything but the hot path: hands the tag's buffer to `serve` (which takes the IDs, or parks the caller) once it
+   * is served; the caller's own `resolve` travels down to it, so no promise wrapper delays it behind later callers.
    */
   private whenServed(bizTag: string, serve: (buffer: SegmentBuffer) => void, reject: (error: unknown) => void): void {
     const buffer = this.state === 'running' ? this.registry.served(bizTag) : undefined;

@@ -31,6 +31,8 @@ export class TagRegistry {
    * first ID it gave back. Keeps "never re-issue" across a close, for as many tags as the table has.
    */
   private readonly floors = new Map<string, bigint>();
+  /** Gapless series (`nextGapless`), which no segment ever serves. */
+  private readonly gapless = new Set<string>();
 
   /** @param forget called when a buffer leaves the map, so no cache keeps serving from it */
   constructor(
@@ -40,7 +42,8 @@ export class TagRegistry {
   ) {
     this.lookups = new TagLookups(ctx.store, ctx.options);
     for (const spec of ctx.options.bizTags) {
-      if (spec.period === 'none') continue;
+      if (spec.gapless) this.gapless.add(spec.tag);
+      if (spec.period === 'none' || spec.gapless) continue;
       this.periodic.set(spec.tag, new PeriodicTag(spec, ctx, Calendar.of(ctx.options), codes.formatOf(spec.tag)));
     }
   }
@@ -59,6 +62,7 @@ export class TagRegistry {
     if (problem !== undefined) throw new InvalidArgumentError('bizTag', `Invalid biz tag: ${problem}.`);
     const owner = periodOwner(this.ctx.options.bizTags, bizTag);
     if (owner !== undefined) throw InvalidArgumentError.periodRow(bizTag, owner.tag);
+    if (this.gapless.has(bizTag)) throw InvalidArgumentError.gaplessTag(bizTag);
     await this.closing.get(bizTag);
     const row = await this.lookups.find(bizTag);
     if (row === undefined) throw new UnknownBizTagError(bizTag);

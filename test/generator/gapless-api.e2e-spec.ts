@@ -101,14 +101,15 @@ describe('gapless numbers: what the API refuses, and how', () => {
 
   it('refuses a gapless tag to nextId, nextIds, nextCode, nextCodes and LeafAdmin', async () => {
     const expected = `"${TAG}" is a gapless tag: take its numbers inside your transaction with nextGapless("${TAG}", { manager })`;
-    for (const call of [
+    const calls: Array<() => Promise<unknown>> = [
       () => ids.nextId(TAG),
       () => ids.nextIds(TAG, 3),
       () => ids.nextCode(TAG),
       () => ids.nextCodes(TAG, 2),
       () => admin.createTag(TAG),
       () => admin.setStep(TAG, 10),
-    ]) {
+    ];
+    for (const call of calls) {
       const error = await refusal(Promise.resolve().then(call));
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect(error.message).toContain(expected);

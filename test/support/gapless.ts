@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DataSource, type DataSourceOptions, type EntityManager } from 'typeorm';
-import { GaplessBusyError, IdGenerator, LeafAdmin } from 'nest-leaf';
+import { IdGenerator, isGaplessRetryable, LeafAdmin } from 'nest-leaf';
 import { LeafTestingModule, type LeafTestingOptions } from 'nest-leaf/testing';
 import { LeafGaplessMigration } from 'nest-leaf/typeorm';
 import { mariadbDatabase, postgresDatabase, sqliteDatabase, type EngineDatabase } from './engines.js';
@@ -85,20 +85,21 @@ export async function gaplessGenerator(
 export class RolledBack extends Error {}
 
 /**
- * Runs `work` in a transaction of `dataSource`, again from the start after a `GaplessBusyError` (as the error says
- * to), up to `attempts` times. Resolves to what `work` returned, or `null` when it threw `RolledBack`.
+ * Runs `work` in a transaction of `dataSource`, again from the start after a `GaplessBusyError` or a conflict at the
+ * commit (`isGaplessRetryable`, as the docs say to), up to `attempts` times. Resolves to what `work` returned, or
+ * `null` when it threw `RolledBack`.
  */
 export async function transaction<T>(
   dataSource: DataSource,
   work: (manager: EntityManager) => Promise<T>,
-  { attempts = 20, busy }: { attempts?: number; busy?: (error: GaplessBusyError) => void } = {},
+  { attempts = 20, busy }: { attempts?: number; busy?: (error: unknown) => void } = {},
 ): Promise<T | null> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await dataSource.transaction(work);
     } catch (error) {
       if (error instanceof RolledBack) return null;
-      if (!(error instanceof GaplessBusyError) || attempt >= attempts) throw error;
+      if (!isGaplessRetryable(error) || attempt >= attempts) throw error;
       busy?.(error);
     }
   }

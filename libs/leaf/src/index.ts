@@ -19,6 +19,7 @@ export {
   type PgClientLike,
 } from './gapless/driver-executors.js';
 export type { GaplessAuditOptions, GaplessAuditReport, GaplessGap, GaplessRepeat } from './gapless/gapless-audit.js';
+export { isGaplessRetryable } from './gapless/gapless-sql.js';
 export {
   TypeOrmLeafStore,
   LeafAllocMigration,

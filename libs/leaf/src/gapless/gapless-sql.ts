@@ -8,6 +8,7 @@
  *
  * The wait for the row (another transaction took the previous number and has not ended) is bounded on the server.
  */
+import { GaplessBusyError } from '../errors/gapless-busy.error.js';
 import type { GaplessEngine, GaplessQueryResult } from './gapless-executor.js';
 
 /** A statement with its parameters, and what must run around it on the same connection (MySQL only). */
@@ -150,6 +151,18 @@ export function gaplessFailure(error: unknown): GaplessFailure | undefined {
   return /no such table: leaf_gapless/i.test(String((error as { message?: unknown } | null)?.message))
     ? 'missing-table'
     : undefined;
+}
+
+/**
+ * Whether running the caller's transaction again may cure `error`: a `GaplessBusyError`, or the engine's own word for a
+ * conflict or a lock wait, from any statement of the transaction, its COMMIT included (a Galera certification failure
+ * comes at the commit, as 1213; a SERIALIZABLE transaction's at the commit too, as 40001). For a retry loop around the
+ * whole transaction.
+ */
+export function isGaplessRetryable(error: unknown): boolean {
+  if (error instanceof GaplessBusyError) return true;
+  const failure = gaplessFailure(error);
+  return failure === 'timeout' || failure === 'conflict';
 }
 
 /** The codes on an error and on those it wraps (TypeORM's `driverError`, a `cause`). */

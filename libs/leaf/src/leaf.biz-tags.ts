@@ -85,8 +85,8 @@ const ENTRY_KEYS = [
 /** The keys of an entry that shape segments, which a gapless series has none of. */
 const SEGMENT_KEYS = ['step', 'threshold', 'runwayMs', 'failoverSkip'];
 
-/** What an entry may hold, as the messages show it. */
-const ENTRY_SHAPE = '{ tag, step?, description?, threshold?, runwayMs?, period?, format?, gapless? }';
+/** What an entry looks like, as the messages show it (a gapless one: { tag, gapless: true, period?, format? }). */
+const ENTRY_SHAPE = '{ tag, step?, description?, threshold?, runwayMs?, period?, format? }';
 
 export function resolveBizTags(
   bizTags: unknown,

@@ -46,13 +46,15 @@ describe('demo configuration at startup', () => {
     }
     const tables = file.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
     expect(tables.map((t) => t.name)).toEqual(
-      expect.arrayContaining(['leaf_alloc', 'migrations', 'orders', 'users', 'invoices']),
+      expect.arrayContaining(['leaf_alloc', 'leaf_gapless', 'migrations', 'orders', 'users', 'invoices']),
     );
     const migrations = file.exec<{ name: string }>('SELECT name FROM migrations ORDER BY id');
     expect(migrations.map((m) => m.name)).toEqual([
       'LeafAllocMigration1732147200000',
       'DemoTablesMigration1732233600000',
       'DemoInvoicesMigration1764547200000',
+      // The counters of the gapless French invoices (invoice-fr).
+      'LeafGaplessMigration1796601600000',
     ]);
     const rows = file.exec<{ biz_tag: string; step: bigint; description: string }>(
       'SELECT biz_tag, step, description FROM leaf_alloc ORDER BY biz_tag',

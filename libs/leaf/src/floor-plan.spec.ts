@@ -18,6 +18,7 @@ const FLOORS: ReadonlyArray<readonly [floor: string, files: RegExp]> = [
   ['segments', /^segment\//],
   ['period tags', /^period\//],
   ['backends', /^(typeorm|redis|http)\//],
+  ['gapless numbers', /^gapless\//],
   [
     'generator',
     /^(boot-retry|startup|tag-lookups|tag-registry|reservation-listeners|leaf\.scheduler|id-generator|code-issuer|leaf\.admin)\.ts$/,

@@ -11,6 +11,7 @@ import type { LeafStore } from './store/leaf-store.js';
 import { ReservationListeners } from './reservation-listeners.js';
 import { TagRegistry } from './tag-registry.js';
 import { type ResolvedLeafOptions } from './leaf.defaults.js';
+import { GaplessNumbers, type GaplessCall } from './gapless/gapless-numbers.js';
 
 /**
  * Hands out unique, increasing IDs per biz tag from segments reserved in `leaf_alloc`.
@@ -23,6 +24,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
   private readonly registry: TagRegistry;
   private readonly codes: TagCodes;
   private readonly issuer: CodeIssuer;
+  private readonly gapless: GaplessNumbers;
   private readonly scheduler: LeafScheduler;
   private readonly logger = new Logger('Leaf');
   private readonly listeners = new ReservationListeners(this.logger);
@@ -42,6 +44,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
       report: (event: ReservationEvent) => this.listeners.report(event),
     };
     this.codes = new TagCodes(options);
+    this.gapless = new GaplessNumbers(options);
     this.registry = new TagRegistry(context, this.codes, {
       forget: (tag) => {
         if (tag === this.lastTag) this.lastTag = this.lastBuffer = undefined;
@@ -55,11 +58,8 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
       isCount: (count) => this.isCount(count),
       whenRunning: (tag) => (this.state === 'running' ? undefined : this.whenRunning(tag)),
     });
-    this.scheduler = new LeafScheduler(
-      { tick: (now) => this.registry.tick(now), refreshTags: () => this.refreshTags() },
-      options,
-      this.logger,
-    );
+    const host = { tick: (now: number) => this.registry.tick(now), refreshTags: () => this.refreshTags() };
+    this.scheduler = new LeafScheduler(host, options, this.logger);
   }
 
   /**
@@ -129,19 +129,13 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
   /**
    * The next code of `bizTag`, written in its `format` (`'INV-20261201-000042'`); its bare number for a tag
    * without one. A period tag's code carries the period its number belongs to, even when the call waited across
-   * the period's end.
-   *
-   * @throws the errors of `nextId`
+   * the period's end. Throws the errors of `nextId`.
    */
   nextCode(bizTag: string): Promise<string> {
     return this.issuer.nextCode(bizTag);
   }
 
-  /**
-   * `count` codes of `bizTag`, from 1 to `maxBatchSize`, all of one period for a period tag.
-   *
-   * @throws the errors of `nextIds`
-   */
+  /** `count` codes of `bizTag`, from 1 to `maxBatchSize`, all of one period for a period tag; errors of `nextIds`. */
   nextCodes(bizTag: string, count: number): Promise<string[]> {
     return this.issuer.nextCodes(bizTag, count);
   }
@@ -155,6 +149,19 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
    */
   parseCode(bizTag: string, code: string): ParsedLeafCode {
     return this.codes.parse(bizTag, code);
+  }
+
+  /**
+   * The next number of a gapless series, taken in your transaction (`manager`: its EntityManager, or a GaplessExecutor)
+   * and given back by its rollback; waits at most `waitTimeoutMs`. Errors: see `GaplessNumbers` (gapless/).
+   */
+  nextGapless(bizTag: string, call: GaplessCall): Promise<bigint> {
+    return this.gapless.next(bizTag, call);
+  }
+
+  /** `nextGapless`, written in the tag's `format` (`'F2026-000042'`) with the database's date. Same errors. */
+  nextGaplessCode(bizTag: string, call: GaplessCall): Promise<string> {
+    return this.gapless.nextCode(bizTag, call);
   }
 
   /** A read-only picture of every tag served now (a period tag as its current period), for health and metrics. */
@@ -172,10 +179,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     return this.state === 'running';
   }
 
-  /**
-   * Calls `listener` after every reservation attempt (for latency histograms and alerts).
-   * Returns a function that unsubscribes it.
-   */
+  /** Calls `listener` after every reservation attempt (latency histograms, alerts); returns its unsubscribe. */
   onReservation(listener: (event: ReservationEvent) => void): () => void {
     return this.listeners.add(listener);
   }
@@ -208,10 +212,7 @@ export class IdGenerator implements OnModuleInit, OnModuleDestroy {
     await this.registry.close();
   }
 
-  /**
-   * Re-reads every served tag's step from `leaf_alloc` now rather than at the next `tagRefreshIntervalMs`.
-   * The new step applies from the next reservation.
-   */
+  /** Re-reads every served tag's step from `leaf_alloc` now; the new step applies from the next reservation. */
   refreshTags(): Promise<void> {
     return this.registry.refresh();
   }

@@ -3,11 +3,30 @@ export { IdGenerator } from './id-generator.js';
 export { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
 export { OpaqueIdCodec } from './codes/opaque-id.codec.js';
 export { LeafAdmin, type CreateBizTagOptions } from './leaf.admin.js';
+export type {
+  GaplessCall,
+  GaplessEngine,
+  GaplessEntityManager,
+  GaplessExecutor,
+  GaplessManager,
+  GaplessQueryResult,
+} from './gapless/gapless-executor.js';
+export {
+  mysqlGaplessExecutor,
+  pgGaplessExecutor,
+  sqliteGaplessExecutor,
+  type MysqlConnectionLike,
+  type PgClientLike,
+} from './gapless/driver-executors.js';
+export type { GaplessAuditOptions, GaplessAuditReport, GaplessGap, GaplessRepeat } from './gapless/gapless-audit.js';
+export { isGaplessRetryable } from './gapless/gapless-sql.js';
 export {
   TypeOrmLeafStore,
   LeafAllocMigration,
   createTableSql,
   serverTimeoutFor,
+  LeafGaplessMigration,
+  createGaplessTableSql,
   type TypeOrmLeafStoreOptions,
 } from './typeorm/root-exports.js';
 export { MAX_ID } from './store/leaf-store.js';

@@ -10,6 +10,7 @@ import { Fencer } from './segment/fencer.js';
 import { withDeadline } from './store/store-deadline.js';
 import { type ResolvedLeafOptions } from './leaf.defaults.js';
 import { bizTagProblem, descriptionProblem } from './leaf.options-validation.js';
+import { auditGapless, type GaplessAuditOptions, type GaplessAuditReport } from './gapless/gapless-audit.js';
 
 /** What a new tag starts with. */
 export interface CreateBizTagOptions {
@@ -42,7 +43,7 @@ export class LeafAdmin {
    *   spelling's row (`existing`; the message gives both fixes); the table is left as it is
    */
   async createTag(bizTag: string, { step, description, startAt = 1n }: CreateBizTagOptions = {}): Promise<void> {
-    checkTag(bizTag);
+    this.checkSegmentTag(bizTag);
     const owner = periodOwner(this.options.bizTags, bizTag);
     if (owner !== undefined) throw InvalidArgumentError.periodTagRows(bizTag, owner.tag);
     const rowStep = step === undefined ? this.options.step : this.checkStep(step);
@@ -80,7 +81,7 @@ export class LeafAdmin {
    * @throws InvalidArgumentError for a period tag (set its step in its `bizTags` entry, or one period's row by name)
    */
   async setStep(bizTag: string, step: number): Promise<void> {
-    checkTag(bizTag);
+    this.checkSegmentTag(bizTag);
     const owner = periodOwner(this.options.bizTags, bizTag);
     if (owner?.isRow === false) throw InvalidArgumentError.periodTagRows(bizTag, owner.tag);
     const checked = this.checkStep(step);
@@ -112,8 +113,27 @@ export class LeafAdmin {
     return fencer.fence(skip === undefined ? undefined : BigInt(skip));
   }
 
+  /**
+   * Proves a gapless series continuous, or shows where it is not: reads its counter in `leaf_gapless` and the numbers
+   * in `table.column` (the codes `nextGaplessCode` wrote, or bare numbers), and lists the numbers from 1 to the counter
+   * no row holds (`gaps`), those several rows hold (`repeats`) and those past the counter (`beyond`).
+   *
+   * @throws InvalidArgumentError for a bad table, column or period (`'2026'` for a yearly series)
+   */
+  auditGapless(bizTag: string, options: GaplessAuditOptions): Promise<GaplessAuditReport> {
+    return auditGapless(this.options, bizTag, options);
+  }
+
   private call<T>(what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return withDeadline(this.options.reservationTimeoutMs, what, run);
+  }
+
+  /** A well-formed tag that is not a gapless series, whose counters are in leaf_gapless, not leaf_alloc. */
+  private checkSegmentTag(bizTag: string): void {
+    checkTag(bizTag);
+    if (this.options.bizTags.some((spec) => spec.gapless && spec.tag === bizTag)) {
+      throw InvalidArgumentError.gaplessTag(bizTag);
+    }
   }
 
   private checkStep(step: unknown): number {

@@ -4,6 +4,7 @@ import type { ResolvedBizTag, ResolvedLeafOptions } from './leaf.defaults.js';
 import {
   bizTagProblem,
   descriptionProblem,
+  flagOption,
   fractionOption,
   integerOption,
   MAX_BIZ_TAG_LENGTH,
@@ -47,6 +48,14 @@ export interface LeafBizTagOptions {
    * Default `'{seq}'`. A period tag's format must show its period (`{yyyy}{MM}{dd}` for `'day'`).
    */
   format?: string;
+  /**
+   * Number this tag without gaps, inside the caller's transaction (`nextGapless`, `nextGaplessCode`), rather than from
+   * segments: one counter row per period in `leaf_gapless`, locked until the caller's transaction ends, so a rollback
+   * gives the number back. Takes `period`, `format` and `description`, not the segment options; never served by
+   * `nextId`. About one number per transaction length per series: see docs/business-numbers.md, "Gapless or not".
+   * Default false.
+   */
+  gapless?: boolean | string;
 }
 
 /** The module's values a `bizTags` entry falls back on. */
@@ -61,7 +70,23 @@ interface TagDefaults {
 }
 
 /** The keys of one `bizTags` entry. */
-const ENTRY_KEYS = ['tag', 'step', 'description', 'threshold', 'runwayMs', 'failoverSkip', 'period', 'format'];
+const ENTRY_KEYS = [
+  'tag',
+  'step',
+  'description',
+  'threshold',
+  'runwayMs',
+  'failoverSkip',
+  'period',
+  'format',
+  'gapless',
+];
+
+/** The keys of an entry that shape segments, which a gapless series has none of. */
+const SEGMENT_KEYS = ['step', 'threshold', 'runwayMs', 'failoverSkip'];
+
+/** What an entry looks like, as the messages show it (a gapless one: { tag, gapless: true, period?, format? }). */
+const ENTRY_SHAPE = '{ tag, step?, description?, threshold?, runwayMs?, period?, format? }';
 
 export function resolveBizTags(
   bizTags: unknown,
@@ -71,7 +96,7 @@ export function resolveBizTags(
   if (!Array.isArray(bizTags) || bizTags.length === 0) {
     throw new InvalidLeafOptionsError(
       option,
-      `expected a non-empty array of tags (strings or { tag, step?, description?, threshold?, runwayMs?, period?, format? }), got ${describeValue(bizTags)}`,
+      `expected a non-empty array of tags (strings or ${ENTRY_SHAPE}), got ${describeValue(bizTags)}`,
     );
   }
   const seen = new Set<string>();
@@ -79,10 +104,7 @@ export function resolveBizTags(
     const where = `${option}[${index}]`;
     const spec = typeof entry === 'string' ? { tag: entry } : entry;
     if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
-      throw new InvalidLeafOptionsError(
-        where,
-        `expected a string or { tag, step?, description?, threshold?, runwayMs?, period?, format? }, got ${describeValue(entry)}`,
-      );
+      throw new InvalidLeafOptionsError(where, `expected a string or ${ENTRY_SHAPE}, got ${describeValue(entry)}`);
     }
     // Before the tag: a misspelt "tga" is better reported as a typo than as a missing tag.
     for (const key of Object.keys(spec)) {
@@ -100,7 +122,8 @@ export function resolveBizTags(
     seen.add(tag);
     const bad = descriptionProblem(description);
     if (bad !== undefined) throw new InvalidLeafOptionsError(`${where}.description`, bad);
-    const period = periodOption((spec as LeafBizTagOptions).period, tag, `${where}.period`);
+    const gapless = gaplessOption(spec as LeafBizTagOptions, where);
+    const period = periodOption((spec as LeafBizTagOptions).period, tag, `${where}.period`, !gapless);
     const template = format ?? '{seq}';
     CodeFormat.compile(template, tag, period, `${where}.format`);
     return {
@@ -125,6 +148,7 @@ export function resolveBizTags(
             ),
       period,
       format: template,
+      ...(gapless && { gapless }),
     };
   });
   // A plain tag named like a period's row would share that row with the period tag.
@@ -135,7 +159,33 @@ export function resolveBizTags(
   return resolved;
 }
 
-function periodOption(period: unknown, tag: string, option: string): LeafPeriod {
+/**
+ * Whether an entry is a gapless series; such an entry has no segment keys, and a name MySQL's PAD SPACE collations
+ * could not tell from another (`'inv'`, `'inv '`).
+ */
+function gaplessOption(spec: LeafBizTagOptions, where: string): boolean {
+  if (spec.gapless === undefined || !flagOption(spec.gapless, `${where}.gapless`)) return false;
+  const segmentKey = SEGMENT_KEYS.find((key) => key in spec);
+  if (segmentKey !== undefined) {
+    throw new InvalidLeafOptionsError(
+      `${where}.${segmentKey}`,
+      `"${spec.tag}" is gapless: its numbers are counted one at a time in leaf_gapless, inside the caller's ` +
+        `transaction, never reserved in segments, so ${segmentKey} does not apply; remove it (a gapless entry takes ` +
+        'tag, gapless, period, format and description)',
+    );
+  }
+  if (spec.tag.trim() !== spec.tag) {
+    throw new InvalidLeafOptionsError(
+      `${where}.tag`,
+      `${describeValue(spec.tag)}: a gapless series must not start or end with white space (MySQL and MariaDB ` +
+        "compare 'a' and 'a ' as equal, so two series could share a counter); trim it",
+    );
+  }
+  return true;
+}
+
+/** @param rowNamed whether the period's rows are named `<tag>:<period>` in `leaf_alloc` (a gapless tag's are not) */
+function periodOption(period: unknown, tag: string, option: string, rowNamed: boolean): LeafPeriod {
   if (period === undefined) return 'none';
   if (!PERIODS.includes(period as LeafPeriod)) {
     throw new InvalidLeafOptionsError(
@@ -144,7 +194,7 @@ function periodOption(period: unknown, tag: string, option: string): LeafPeriod 
     );
   }
   const longest = MAX_BIZ_TAG_LENGTH - periodRowSuffixLength(period as LeafPeriod);
-  if ([...tag].length > longest) {
+  if (rowNamed && [...tag].length > longest) {
     throw new InvalidLeafOptionsError(
       option,
       `"${tag}": its rows are named "${tag}:<${period}>", which leaves ${longest} characters for the tag ` +

@@ -29,6 +29,11 @@ export interface ResolvedBizTag {
   readonly period: LeafPeriod;
   /** The template of its codes (`nextCode`): `'{seq}'` unless configured. */
   readonly format: string;
+  /**
+   * True for a gapless series (`{ gapless: true }`): numbered in `leaf_gapless` inside the caller's transaction
+   * (`nextGapless`), never from segments. Such a tag has no `leaf_alloc` row; its segment fields are the module's.
+   */
+  readonly gapless?: boolean;
 }
 
 /** Options after defaults and validation: what the rest of the library reads. */

@@ -247,7 +247,7 @@ describe('unknown keys', () => {
   it('lists the keys of an entry', () => {
     expect(refusal({ bizTags: [{ tag: 'x', stpe: 10 }] }, 'bizTags[0].stpe')).toBe(
       'Invalid LeafModule option "bizTags[0].stpe": is not a key of a bizTags entry (did you mean "step"?); ' +
-        'an entry has tag, step, description, threshold, runwayMs, failoverSkip, period, format',
+        'an entry has tag, step, description, threshold, runwayMs, failoverSkip, period, format, gapless',
     );
   });
 

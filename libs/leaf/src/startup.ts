@@ -35,7 +35,9 @@ export class Startup {
 
   async run(): Promise<void> {
     const { createMissingTags } = this.ctx.options;
-    const bizTags = this.ctx.options.bizTags.filter((tag) => tag.period === 'none');
+    const bizTags = this.ctx.options.bizTags.filter((tag) => tag.period === 'none' && !tag.gapless);
+    // Gapless series alone need nothing of leaf_alloc (a tag met later is looked up then).
+    if (bizTags.length === 0 && this.periodic.length === 0) return;
     const rows = new Map((await this.readTable()).map((row) => [row.bizTag, row]));
     const missing = bizTags.filter((tag) => !rows.has(tag.tag));
     if (missing.length > 0) {

@@ -43,6 +43,8 @@ export class TagRegistry {
    * first ID it gave back. Keeps "never re-issue" across a close, for as many tags as the table has.
    */
   private readonly floors = new Map<string, bigint>();
+  /** Gapless series (`nextGapless`), which no segment ever serves. */
+  private readonly gapless = new Set<string>();
 
   constructor(
     private readonly ctx: BufferContext,
@@ -67,7 +69,8 @@ export class TagRegistry {
 
   /** Serves a configured tag: a period tag through its period's rows. */
   private configure(spec: ResolvedBizTag): void {
-    if (spec.period === 'none') return;
+    if (spec.gapless) this.gapless.add(spec.tag);
+    if (spec.period === 'none' || spec.gapless) return;
     const format = this.codes.formatOf(spec.tag);
     this.periodic.set(spec.tag, new PeriodicTag(spec, this.ctx, Calendar.of(this.ctx.options), format));
   }
@@ -86,6 +89,7 @@ export class TagRegistry {
     if (problem !== undefined) throw new InvalidArgumentError('bizTag', `Invalid biz tag: ${problem}.`);
     const owner = periodOwner(this.ctx.options.bizTags, bizTag);
     if (owner !== undefined) throw InvalidArgumentError.periodRow(bizTag, owner.tag);
+    if (this.gapless.has(bizTag)) throw InvalidArgumentError.gaplessTag(bizTag);
     await this.closing.get(bizTag);
     const row = await this.lookups.find(bizTag);
     if (row === undefined) throw new UnknownBizTagError(bizTag);

@@ -657,6 +657,52 @@ export function describeDemoApi(engine: string, prepare: () => Promise<ContractD
       });
     });
 
+    describe('French invoices, gapless (?series=fr)', () => {
+      let orderId: string;
+
+      beforeAll(async () => {
+        const order = await http.post('/orders').send({ customer: 'Facture SARL', amountCents: 1200, currency: 'EUR' });
+        orderId = order.body.id;
+      });
+
+      /** The numbers of the French invoices stored, in order. */
+      const frenchSeqs = async () =>
+        (await db.query(`SELECT number FROM invoices WHERE number LIKE 'F%'`))
+          .map((row) => Number(String(row.number).slice(-6)))
+          .sort((a, b) => a - b);
+
+      it('numbers them F<year>-000001, 2, 3, … with no gap, concurrent requests included, and reads them back', async () => {
+        const first = await http.post('/invoices?series=fr').send({ orderId }).expect(201);
+        expect(first.body).toEqual({
+          id: expect.stringMatching(/^[1-9][0-9]*$/),
+          number: expect.stringMatching(/^F\d{4}-000001$/),
+          orderId,
+          createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        });
+        expect((await http.get(`/invoices/${first.body.number}`).expect(200)).body).toEqual(first.body);
+
+        const burst = await Promise.all(
+          Array.from({ length: 20 }, () => http.post('/invoices?series=fr').send({ orderId })),
+        );
+        expect(burst.map((res) => res.status)).toEqual(Array(20).fill(201));
+        expect(await frenchSeqs()).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+        // The daily series goes on beside it, from memory.
+        expect((await http.post('/invoices').send({ orderId }).expect(201)).body.number).toMatch(/^INV-\d{8}-\d{6}$/);
+      });
+
+      it('answers 400 INVALID_SERIES to an unknown series and 404 to a missing order, spending no number', async () => {
+        for (const query of ['series=es', 'series=FR', 'series=fr&series=fr']) {
+          const res = await http.post(`/invoices?${query}`).send({ orderId }).expect(400);
+          expect(res.body).toEqual(
+            expect.objectContaining({ code: 'INVALID_SERIES', message: expect.stringContaining('series must be fr') }),
+          );
+        }
+        await http.post('/invoices?series=fr').send({ orderId: '424242' }).expect(404);
+        expect((await http.post('/invoices?series=fr').send({ orderId }).expect(201)).body.number).toMatch(/-000022$/);
+        expect(await frenchSeqs()).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
+      });
+    });
+
     describe('shutdown', () => {
       it('answers 503 with Retry-After once the generator is shutting down, and readiness fails', async () => {
         // Closing the generator alone (as the first step of shutdown does) isolates its effect on the API.

@@ -25,7 +25,7 @@ export class ErrorResponse implements ErrorBody {
   @ApiProperty({
     example: 'LEAF_UNKNOWN_BIZ_TAG',
     description:
-      "Stable code to branch on: the library's (`LEAF_*`), the demo's own (`VALIDATION_FAILED`, `INVALID_COUNT`, " +
+      "Stable code to branch on: the library's (`LEAF_*`), the demo's own (`VALIDATION_FAILED`, `INVALID_COUNT`, `INVALID_SERIES`, " +
       '`UNSUPPORTED_MEDIA_TYPE`, …), or else the name of the status (`NOT_FOUND`)',
   })
   code!: string;

@@ -102,8 +102,25 @@ export const ORDER_URL_SECRET_MIN_LENGTH = 16;
 /**
  * The biz tags the demo serves; their `leaf_alloc` rows are created at startup when missing. `invoice` is a period
  * tag: one row per day (`invoice:20261201`), created on demand; `invoice_id` numbers the invoices' primary keys.
+ * `invoice-fr` is a gapless series (French invoices): numbered in `leaf_gapless`, inside the invoice's transaction.
  */
-export const BIZ_TAGS = { order: 'order', user: 'user', invoice: 'invoice', invoiceId: 'invoice_id' } as const;
+export const BIZ_TAGS = {
+  order: 'order',
+  user: 'user',
+  invoice: 'invoice',
+  invoiceId: 'invoice_id',
+  invoiceFr: 'invoice-fr',
+} as const;
 
 /** The invoice numbers: `INV-20261201-000001`, restarting at 1 every day (in LEAF_TIME_ZONE). */
 export const INVOICE_NUMBER_FORMAT = 'INV-{yyyy}{MM}{dd}-{seq:6}';
+
+/**
+ * The French invoice numbers (`POST /invoices?series=fr`): `F2026-000001`, with no gap, restarting at 1 every year
+ * of the database's clock (in LEAF_TIME_ZONE).
+ */
+export const FRENCH_INVOICE_NUMBER_FORMAT = 'F{yyyy}-{seq:6}';
+
+/** The invoice series of `POST /invoices?series=`: the daily segment-numbered one by default, or `fr`, gapless. */
+export const INVOICE_SERIES = ['fr'] as const;
+export type InvoiceSeries = (typeof INVOICE_SERIES)[number];

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
-import { LeafAllocMigration } from 'nest-leaf/typeorm';
+import { LeafAllocMigration, LeafGaplessMigration } from 'nest-leaf/typeorm';
 import { DemoInvoicesMigration } from '../database/demo-invoices.migration.js';
 import { DemoTablesMigration } from '../database/demo-tables.migration.js';
 import type { DemoConfig } from './demo.config.js';
@@ -11,7 +11,7 @@ export function typeOrmOptions(database: DemoConfig['database']): TypeOrmModuleO
   const common = {
     autoLoadEntities: true,
     synchronize: false,
-    migrations: [LeafAllocMigration, DemoTablesMigration, DemoInvoicesMigration],
+    migrations: [LeafAllocMigration, LeafGaplessMigration, DemoTablesMigration, DemoInvoicesMigration],
     migrationsRun: true,
     // Each migration in its own transaction: MySQL commits DDL implicitly anyway.
     migrationsTransactionMode: 'each' as const,

@@ -8,7 +8,9 @@ export class InvoiceResponse {
 
   @ApiProperty({
     example: 'INV-20261201-000001',
-    description: 'The invoice number (tag `invoice`): the day it was issued, then its number within that day',
+    description:
+      'The invoice number: of the daily tag `invoice`, the day it was issued then its number within that day; of the ' +
+      'gapless French series `invoice-fr` (`?series=fr`), `F<year>-<number>`, with no gap in a year',
   })
   number!: string;
 

@@ -8,3 +8,4 @@ export * from './leaf-store.error.js';
 export * from './biz-tag-exists.error.js';
 export * from './leaf-forbidden.error.js';
 export * from './fence-required.error.js';
+export * from './gapless-busy.error.js';

@@ -9,7 +9,20 @@ export class InvalidArgumentError extends LeafError {
   readonly code = 'LEAF_INVALID_ARGUMENT';
 
   constructor(
-    readonly argument: 'bizTag' | 'count' | 'step' | 'description' | 'startAt' | 'id' | 'code' | 'secret' | 'skip',
+    readonly argument:
+      | 'bizTag'
+      | 'count'
+      | 'step'
+      | 'description'
+      | 'startAt'
+      | 'id'
+      | 'code'
+      | 'secret'
+      | 'skip'
+      | 'manager'
+      | 'table'
+      | 'column'
+      | 'period',
     message: string,
   ) {
     super(message);
@@ -39,6 +52,26 @@ export class InvalidArgumentError extends LeafError {
       `"${bizTag}" ${bizTag === tag ? 'is a period tag' : `is a row of the period tag "${tag}"`}: its rows ` +
         `("${tag}:<period>") are created on demand, with the step of its bizTags entry. Change that entry's step ` +
         `for periods to come, or setStep("${tag}:<period>") for one period's row.`,
+    );
+  }
+
+  /** A gapless tag asked of `nextId`, `nextIds`, `nextCode` or `LeafAdmin`: its numbers live in `leaf_gapless`. */
+  static gaplessTag(bizTag: string): InvalidArgumentError {
+    return new InvalidArgumentError(
+      'bizTag',
+      `"${bizTag}" is a gapless tag: take its numbers inside your transaction with nextGapless("${bizTag}", ` +
+        '{ manager }) or nextGaplessCode. nextId, nextIds and nextCode serve segment tags (unique numbers, with gaps), ' +
+        'whose rows are in leaf_alloc.',
+    );
+  }
+
+  /** `nextGapless` of a tag that is configured, but as a segment tag. */
+  static notGapless(bizTag: string): InvalidArgumentError {
+    return new InvalidArgumentError(
+      'bizTag',
+      `"${bizTag}" is a segment tag (nextId, nextCode: unique numbers, with gaps), not a gapless series. To number ` +
+        `it without gaps, configure it as { tag: '${bizTag}', gapless: true } in bizTags (its numbers then come ` +
+        'from nextGapless only).',
     );
   }
 }

@@ -30,8 +30,9 @@ export function periodOwner(
   name: string,
 ): { readonly tag: string; readonly isRow: boolean } | undefined {
   const row = periodRowParts(name);
-  for (const { tag, period } of bizTags) {
-    if (period === 'none') continue;
+  for (const { tag, period, gapless } of bizTags) {
+    // A gapless series counts its periods in leaf_gapless: no leaf_alloc row has its name.
+    if (period === 'none' || gapless) continue;
     if (name === tag) return { tag, isRow: false };
     if (row?.tag === tag && row.key.length === periodKeyLength(period)) return { tag, isRow: true };
   }

@@ -6,6 +6,7 @@ import { LeafForbiddenError } from '../errors/leaf-forbidden.error.js';
 import type { LeafError } from '../errors/leaf.error.js';
 import { LeafUnavailableError } from '../errors/leaf-unavailable.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
+import { GaplessBusyError } from '../errors/gapless-busy.error.js';
 import { LEAF_ERROR_STATUS, LEAF_RETRY_AFTER_SECONDS, type LeafErrorBody } from './leaf-protocol.js';
 
 /** What an error is answered with over HTTP: the status, the JSON body and the headers to send. */
@@ -20,7 +21,7 @@ export type LeafErrorFields = Omit<LeafErrorBody, 'statusCode' | 'error' | 'code
 
 /**
  * The HTTP status of a library error: `InvalidArgumentError` 400, `LeafForbiddenError` 403, `UnknownBizTagError`
- * 404, `IdOverflowError` and `BizTagExistsError` 409, `LeafUnavailableError` 503, `LeafStoreError` and any other
+ * 404, `IdOverflowError` and `BizTagExistsError` 409, `LeafUnavailableError` and `GaplessBusyError` 503, `LeafStoreError` and any other
  * `LeafError` 500 (see `LEAF_ERROR_STATUS`).
  */
 export function leafErrorStatus(error: LeafError): number {
@@ -59,7 +60,9 @@ function fieldsOf(error: LeafError): LeafErrorFields {
   if (error instanceof IdOverflowError) return { bizTag: error.bizTag, maxId: String(error.maxId), step: error.step };
   if (error instanceof BizTagExistsError) return { bizTag: error.bizTag, existing: error.existing };
   if (error instanceof InvalidArgumentError) return { argument: error.argument };
-  if (error instanceof LeafUnavailableError) return { bizTag: error.bizTag, reason: error.reason };
+  if (error instanceof LeafUnavailableError || error instanceof GaplessBusyError) {
+    return { bizTag: error.bizTag, reason: error.reason };
+  }
   if (error instanceof LeafForbiddenError && error.bizTag !== null) return { bizTag: error.bizTag };
   return {};
 }

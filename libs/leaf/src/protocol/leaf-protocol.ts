@@ -5,6 +5,7 @@ import type { LeafForbiddenError } from '../errors/leaf-forbidden.error.js';
 import type { LeafStoreError } from '../errors/leaf-store.error.js';
 import type { LeafUnavailableError } from '../errors/leaf-unavailable.error.js';
 import type { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
+import type { GaplessBusyError } from '../errors/gapless-busy.error.js';
 
 /**
  * The wire protocol between `LeafServerModule` (`nest-leaf/server`) and `HttpLeafStore` (`nest-leaf/http`): routes,
@@ -112,6 +113,7 @@ type TypedErrorCode = (
   | BizTagExistsError
   | LeafStoreError
   | LeafUnavailableError
+  | GaplessBusyError
 )['code'];
 
 /**
@@ -131,6 +133,8 @@ export const LEAF_ERROR_STATUS = {
   LEAF_TOO_MANY_UNKNOWN_TAGS: 429,
   LEAF_STORE: 500,
   LEAF_UNAVAILABLE: 503,
+  // Retryable, by running the caller's transaction again.
+  LEAF_GAPLESS_BUSY: 503,
 } as const satisfies Record<
   TypedErrorCode | 'LEAF_UNAUTHORIZED' | 'LEAF_GIVE_BACK_REFUSED' | 'LEAF_TOO_MANY_UNKNOWN_TAGS',
   number
@@ -164,7 +168,10 @@ export interface LeafErrorBody {
   readonly step?: number;
   /** `InvalidArgumentError`: the argument refused (`bizTag`, `count`, `step`, …). */
   readonly argument?: string;
-  /** `LeafUnavailableError`: `timeout`, `overloaded`, `shutting-down` or `unreachable`. */
+  /**
+   * `LeafUnavailableError`: `timeout`, `overloaded`, `shutting-down` or `unreachable`; `GaplessBusyError`: `timeout` or
+   * `conflict`.
+   */
   readonly reason?: string;
   /** `BizTagExistsError`: the row found, of another spelling when the collation matched one. */
   readonly existing?: string;

@@ -31,7 +31,9 @@ export class TagAccess {
   constructor(options: ResolvedLeafOptions) {
     const { bizTags } = options;
     this.periodTags = new Map(
-      bizTags.flatMap(({ tag, period, step }) => (period === 'none' ? [] : [[tag, { period, step }] as const])),
+      bizTags.flatMap(({ tag, period, step, gapless }) =>
+        period === 'none' || gapless ? [] : [[tag, { period, step }] as const],
+      ),
     );
     this.calendar = Calendar.of(options);
   }

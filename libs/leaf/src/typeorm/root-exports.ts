@@ -5,6 +5,10 @@
  * `nest-leaf/typeorm` only.
  */
 import { LeafAllocMigration as Migration, createTableSql as tableSql } from './leaf-alloc.migration.js';
+import {
+  LeafGaplessMigration as GaplessMigration,
+  createGaplessTableSql as gaplessTableSql,
+} from './leaf-gapless.migration.js';
 import { serverTimeoutFor as timeoutFor } from './server-bound.js';
 import { TypeOrmLeafStore as Store, type TypeOrmLeafStoreOptions as StoreOptions } from './typeorm-leaf.store.js';
 
@@ -22,3 +26,11 @@ export type LeafAllocMigration = Migration;
 export const createTableSql = tableSql;
 /** @deprecated Import `serverTimeoutFor` from `'nest-leaf/typeorm'`; the root stops exporting it in the next minor. */
 export const serverTimeoutFor = timeoutFor;
+/**
+ * The migration of `leaf_gapless` (gapless series), beside `LeafAllocMigration`: from `'nest-leaf/typeorm'` too. Its
+ * file imports only TypeORM's types, so the root still loads nothing of TypeORM.
+ */
+export const LeafGaplessMigration = GaplessMigration;
+export type LeafGaplessMigration = GaplessMigration;
+/** The `CREATE TABLE IF NOT EXISTS leaf_gapless` of an engine: from `'nest-leaf/typeorm'` too. */
+export const createGaplessTableSql = gaplessTableSql;

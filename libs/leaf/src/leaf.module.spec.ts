@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { InvalidArgumentError } from './errors/invalid-argument.error.js';
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
+import { UnknownBizTagError } from './errors/unknown-biz-tag.error.js';
 import { IdGenerator } from './id-generator.js';
 import { LeafModule } from './leaf.module.js';
 import { InMemoryLeafStore } from './testing/in-memory-leaf.store.js';
@@ -22,6 +24,9 @@ class InvoicesModule {}
 
 @Module({ imports: [LeafModule.forFeature({ bizTags: ['refund'] })] })
 class RefundsModule {}
+
+@Module({ imports: [LeafModule.forFeature({ bizTags: [{ tag: 'credit-note', gapless: true }] })] })
+class CreditNotesModule {}
 
 /** Compiles and starts an app of `imports`; resolves to it, or rejects with what stopped it. */
 async function boot(...imports: Array<NonNullable<Parameters<typeof Test.createTestingModule>[0]['imports']>[number]>) {
@@ -73,5 +78,17 @@ describe('LeafModule.forRoot once, forFeature where a feature needs more', () =>
     expect(error).toMatchObject({ option: 'forFeature bizTags[0].tag' });
     expect((error as Error).message).toMatch(/"refund" is configured already/);
     expect(() => LeafModule.forFeature({ bizTags: [{ tag: 'x', stpe: 1 } as never] })).toThrow(/did you mean "step"/);
+  });
+
+  it("knows a feature's gapless series: never served from segments, asked for a transaction rather than unknown", async () => {
+    const store = new InMemoryLeafStore();
+    const app = await boot(LeafModule.forRoot({ bizTags: ['order'], store }), CreditNotesModule);
+    const ids = app.get(IdGenerator);
+    await expect(ids.nextId('credit-note')).rejects.toBeInstanceOf(InvalidArgumentError);
+    const outsideTransaction = await ids.nextGapless('credit-note', {} as never).catch((error: unknown) => error);
+    expect(outsideTransaction).toBeInstanceOf(InvalidArgumentError);
+    await expect(ids.nextGapless('credit-notes', {} as never)).rejects.toBeInstanceOf(UnknownBizTagError);
+    expect(store.rows.has('credit-note')).toBe(false);
+    await app.close();
   });
 });

@@ -13,7 +13,7 @@ import { expectStrictlyIncreasing, expectUnique, sleep } from '../../harness/ass
 // The issue: better-sqlite3 is synchronous and TypeORM opens it with a 5 s busy timeout, so while another
 // process held a write lock on the file, the whole event loop stopped and reservationTimeoutMs did nothing.
 
-const HOLDER = join(import.meta.dirname, 'support', 'sqlite-lock-holder.mjs');
+const HOLDER = join(import.meta.dirname, '..', 'support', 'sqlite-lock-holder.mjs');
 const TAG = 'order';
 const RESERVATION_TIMEOUT_MS = 300;
 const WAIT_TIMEOUT_MS = 1000;

@@ -28,6 +28,7 @@ const FLOORS: ReadonlyArray<readonly [floor: string, files: RegExp]> = [
     /^(leaf\.module(-definition)?|leaf-exception\.filter|bigint\.interceptor|(health|prometheus|server|testing)\/.*)\.ts$/,
   ],
   ['entry', /^index\.ts$/],
+  ['command line', /^cli\//],
 ];
 
 const root = dirname(fileURLToPath(import.meta.url));

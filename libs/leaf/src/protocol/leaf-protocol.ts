@@ -31,6 +31,8 @@ export const LEAF_ROUTES = {
   insertTag: { method: 'POST', path: 'tags/:key' },
   setStep: { method: 'PUT', path: 'tags/:key/step' },
   giveBack: { method: 'POST', path: 'give-back/:key' },
+  /** Not a store method: what the server's own generator holds, per tag (`npx nest-leaf inspect`). Admin only. */
+  inspect: { method: 'GET', path: 'inspect' },
 } as const;
 
 /** A route of the protocol, by the `LeafStore` method it carries (`leafGet` for Leaf's own). */
@@ -102,6 +104,52 @@ export interface UpdatedBody {
 /** `POST give-back/:key`: whether `max_id` went back to `firstUnused` (the compare-and-set held). */
 export interface GivenBackBody {
   readonly givenBack: boolean;
+}
+
+/** A range `[start, end)` as decimal strings. */
+export interface RangeBody {
+  readonly start: string;
+  readonly end: string;
+}
+
+/**
+ * `GET inspect`: one tag's figures in the server's generator (`IdGenerator.inspect()`), IDs as decimal strings and
+ * times as ISO 8601; a period tag as its current period's row.
+ */
+export interface InspectTagBody {
+  readonly tag: string;
+  /** The `leaf_alloc` row the figures are of: the tag, or its current period's (`invoice:20261201`). */
+  readonly row: string;
+  readonly period: string;
+  readonly configured: boolean;
+  readonly current: RangeBody | null;
+  /** The ID the next call gets; null before the first segment. */
+  readonly nextPosition: string | null;
+  readonly remaining: string;
+  readonly next: RangeBody | null;
+  readonly nextReady: boolean;
+  /** IDs in memory, current and next segments together. */
+  readonly available: string;
+  readonly loading: boolean;
+  readonly step: number;
+  readonly baseStep: number;
+  readonly idsIssued: number;
+  readonly reservations: number;
+  readonly lastReservationAt: string | null;
+  readonly lastReservationOk: boolean;
+  readonly consecutiveFailures: number;
+  readonly lastError: { readonly message: string; readonly at: string } | null;
+  /** How long the IDs in memory last at the tag's peak rate, ms; null before a rate is known. */
+  readonly runwayMs: number | null;
+  readonly runwayTargetMs: number;
+  /** `up`, `degraded` or `down`, and why in words: what `nest-leaf/health` and the metrics say too. */
+  readonly health: { readonly status: string; readonly reason: string };
+}
+
+/** `GET inspect`: whether the generator runs, and the tags the admin client's tags reach. */
+export interface InspectBody {
+  readonly running: boolean;
+  readonly tags: readonly InspectTagBody[];
 }
 
 /** The codes of the library's typed errors: the table below must give each a status (checked by the compiler). */

@@ -11,4 +11,4 @@ export {
 } from './leaf-server.options.js';
 export { ClientTokens } from './client-tokens.js';
 export { errorResponse, LeafServerHttpError, type LeafErrorResponse } from './server-errors.js';
-export type { ReservedRangeBody } from '../protocol/leaf-protocol.js';
+export type { InspectBody, InspectTagBody, ReservedRangeBody } from '../protocol/leaf-protocol.js';

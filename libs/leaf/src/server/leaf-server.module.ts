@@ -14,6 +14,7 @@ import {
   type LeafServerOptions,
   type ResolvedLeafServerOptions,
 } from './leaf-server.options.js';
+import { InspectController } from './inspect.controller.js';
 import { LeafRouteController, ReserveController } from './segment.controller.js';
 import { ServerAuthGuard } from './server-auth.guard.js';
 import { StoreController } from './store.controller.js';
@@ -43,7 +44,7 @@ import { UnknownTags } from './unknown-tags.js';
  * `forRootAsync({ imports, inject, useFactory })` takes the same options from a factory (such as `ConfigService`).
  */
 @Module({
-  controllers: [LeafRouteController, ReserveController, StoreController],
+  controllers: [LeafRouteController, ReserveController, StoreController, InspectController],
   providers: [
     LeafServerContext,
     ServerAuthGuard,

@@ -200,7 +200,7 @@ describe('npx nest-leaf: the command line itself', () => {
     for (const command of ['tags', 'create-tag', 'set-step', 'fence', 'migrate', 'inspect']) {
       expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
-    expect(help.stdout).toMatch(/^  7  an optional package is missing/m);
+    expect(help.stdout).toMatch(/^ {2}7 {2}an optional package is missing/m);
     const own = await runCli(['create-tag', '--help']);
     expect(own.code).toBe(0);
     expect(own.stdout).toMatch(/--max-id <n>/);

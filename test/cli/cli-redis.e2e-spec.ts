@@ -48,6 +48,16 @@ describe('npx nest-leaf on Redis', () => {
     expect(migrate.json()).toMatchObject({ created: [], existing: [] });
   });
 
+  it("keeps the library's logs off stdout: on stderr with --verbose (the store's durability warning), else nowhere", async () => {
+    const verbose = await cli('tags', '--json', '--verbose');
+    expect(verbose.code).toBe(0);
+    expect(verbose.json<{ tags: unknown[] }>().tags).toHaveLength(2);
+    expect(verbose.stderr).toMatch(/WARN.*Redis keeps nothing on disk/);
+    const quiet = await cli('tags', '--json');
+    expect(quiet.json<{ tags: unknown[] }>().tags).toHaveLength(2);
+    expect(quiet.stderr).toBe('');
+  });
+
   it('--key-prefix is refused on a SQL connection (2)', async () => {
     const run = await runCli(['tags', '--key-prefix', 'x:'], { DATABASE_URL: 'sqlite:/nonexistent.sqlite' });
     expect(run.code).toBe(2);

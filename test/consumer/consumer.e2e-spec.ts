@@ -58,7 +58,7 @@ interface PackResult {
   filename: string;
   size: number;
   unpackedSize: number;
-  files: { path: string; size: number }[];
+  files: { path: string; size: number; mode: number }[];
 }
 
 interface ConsumerRun {
@@ -244,6 +244,23 @@ describe('nest-leaf installed from its tarball into a new app', () => {
       await expect(run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app })).resolves.toBeDefined();
     },
     3 * MINUTES,
+  );
+
+  it(
+    'installs the bin: npx nest-leaf, executable with its shebang, runs on SQLite from the installed package',
+    async () => {
+      expect(pack.files.find((file) => file.path === 'dist/cli/main.js')?.mode).toBe(0o755);
+      const app = join(scratch, 'app');
+      const npx = (...args: string[]) =>
+        run('npx', ['--no-install', 'nest-leaf', ...args], { cwd: app, env: { PATH: process.env.PATH } });
+      expect((await npx('--help')).stdout).toMatch(/^Usage: npx nest-leaf <command>/);
+      const url = `sqlite:${join(scratch, 'cli.sqlite')}`;
+      await npx('migrate', '--url', url);
+      await npx('create-tag', 'order', '--step', '20', '--url', url);
+      const { tags } = JSON.parse((await npx('tags', '--json', '--url', url)).stdout) as { tags: object[] };
+      expect(tags).toEqual([expect.objectContaining({ bizTag: 'order', maxId: '1', step: 20 })]);
+    },
+    2 * MINUTES,
   );
 
   it(

@@ -1,3 +1,4 @@
+import type { LeafAdmin } from '../leaf.admin.js';
 import type { CliConnection } from './cli-connection.js';
 import { CliError } from './cli-errors.js';
 
@@ -76,4 +77,10 @@ export async function withConnection<T>(
   } finally {
     await connection.close();
   }
+}
+
+/** `LeafAdmin` over the connection's store, loaded when a command needs it: Nest and the generator cost `--help` nothing. */
+export async function adminFor(connection: CliConnection): Promise<LeafAdmin> {
+  const { adminOf } = await import('./leaf-session.js');
+  return adminOf(connection.store);
 }

@@ -101,6 +101,8 @@ async function connect(
   create: boolean,
 ): Promise<CliConnection> {
   const target = connectionTarget(flags.url as string | undefined, env);
+  // Before any store exists: a store logs from its first command on.
+  (await import('./cli-logs.js')).routeLibraryLogs(flags.verbose === true);
   const keyPrefix = flags['key-prefix'] as string | undefined;
   if (target.kind === 'redis') return openRedis(target, keyPrefix);
   if (keyPrefix !== undefined) throw CliError.usage('--key-prefix is for a Redis connection only.');

@@ -1,7 +1,6 @@
 import { MAX_ID } from '../store/leaf-store.js';
-import { bigintFlag, integerFlag, withConnection, type CliCommand } from './cli-command.js';
+import { adminFor, bigintFlag, integerFlag, withConnection, type CliCommand } from './cli-command.js';
 import { CliError } from './cli-errors.js';
-import { adminOf } from './leaf-session.js';
 
 /** `create-tag <tag>`: a new row, through `LeafAdmin.createTag` (its checks, its collation-aware conflict). */
 export const createTagCommand: CliCommand = {
@@ -23,7 +22,8 @@ export const createTagCommand: CliCommand = {
     const startAt = bigintFlag(input, 'max-id', 1n, MAX_ID - 1n) ?? 1n;
     const description = input.flags.description as string | undefined;
     return withConnection(input, async (connection) => {
-      await adminOf(connection.store, input.verbose).createTag(bizTag, { step, description, startAt });
+      const admin = await adminFor(connection);
+      await admin.createTag(bizTag, { step, description, startAt });
       const [row] = await connection.rows([bizTag]);
       return {
         json: { created: row },

@@ -1,6 +1,6 @@
-import { integerFlag, withConnection, type CliCommand } from './cli-command.js';
+import { adminFor, integerFlag, withConnection, type CliCommand } from './cli-command.js';
 import { CliError } from './cli-errors.js';
-import { adminOf, cliOptions } from './leaf-session.js';
+import { cliOptions } from './cli-options.js';
 
 /**
  * `fence`: the failover fence, for an HA tool's promotion hook (Patroni `on_role_change`, orchestrator, Sentinel's
@@ -36,7 +36,8 @@ export const fenceCommand: CliCommand = {
             'fence. Nothing was changed.',
         );
       }
-      const outcome = await adminOf(store, input.verbose).fence({ skip });
+      const admin = await adminFor(connection);
+      const outcome = await admin.fence({ skip });
       const where = store.location ?? connection.shown;
       const text = outcome.fenced
         ? `Fenced ${where}: ${outcome.rows} row(s) moved ahead by ${skip} IDs. Was fenced for ` +

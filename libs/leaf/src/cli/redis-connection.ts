@@ -65,6 +65,9 @@ export async function openRedis(target: RedisTarget, keyPrefix: string | undefin
     // A Redis hash is made by its first write: no table to create.
     migrate: async () => ({ created: [], existing: [] }),
     close: async () => {
+      // The store reads the server's persistence after its first command, and logs what a crash would cost: let it
+      // finish (it never rejects), so --verbose always shows it rather than when the race allows.
+      await store.checkDurability();
       await client.quit().catch(() => client.disconnect());
     },
   };

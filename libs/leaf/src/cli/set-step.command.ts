@@ -1,6 +1,5 @@
-import { integerValue, withConnection, type CliCommand } from './cli-command.js';
+import { adminFor, integerValue, withConnection, type CliCommand } from './cli-command.js';
 import { CliError } from './cli-errors.js';
-import { adminOf } from './leaf-session.js';
 
 /** `set-step <tag> <step>`: through `LeafAdmin.setStep`, which never touches `max_id`. */
 export const setStepCommand: CliCommand = {
@@ -23,7 +22,8 @@ export const setStepCommand: CliCommand = {
     const step = integerValue(raw, 'The step', 1, 2_147_483_647);
     return withConnection(input, async (connection) => {
       const before = (await connection.rows([bizTag]))[0];
-      await adminOf(connection.store, input.verbose).setStep(bizTag, step);
+      const admin = await adminFor(connection);
+      await admin.setStep(bizTag, step);
       const [row] = await connection.rows([bizTag]);
       return {
         json: { bizTag, previousStep: before?.step ?? null, step: row.step, maxId: row.maxId },

@@ -21,7 +21,7 @@ export const EXIT = {
   connection: 3,
   /** The tag has no row, or (create-tag) already has one. */
   notFoundOrConflict: 4,
-  /** The store cannot do it: `fence` on a store without failover fencing (or with it turned off). */
+  /** The store or app cannot do it: `fence` on a store without failover fencing, `inspect` on an app without the route. */
   unsupported: 5,
   /** The store is reachable but unusable as it is: no `leaf_alloc` table (run `migrate`), a missing permission. */
   store: 6,

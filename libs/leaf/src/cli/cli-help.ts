@@ -18,7 +18,7 @@ const EXIT_LINES: Record<keyof typeof EXIT, string> = {
   usage: 'usage: unknown command or flag, bad value, no connection given',
   connection: 'connection: the database, Redis or app unreachable, or credentials refused',
   notFoundOrConflict: 'not found or conflict: no such tag, or the tag exists',
-  unsupported: 'not supported by this store (fence on a store without failover fencing)',
+  unsupported: 'not supported: fence on a store without failover fencing, inspect on an app without the route',
   store: 'store unusable as it is: no leaf_alloc table (run migrate), a missing permission',
   missingPackage: 'an optional package is missing (typeorm and its driver, ioredis): the message says what to install',
 };

@@ -16,7 +16,7 @@ export const fenceCommand: CliCommand = {
     'fenced for this server already (by a node, or an earlier run) it moves nothing: safe to run again.',
     'The skip covers what the reservations the failover lost may have handed out: the app default is',
     '10 x maxStep (10,000,000). Rows of tags the app gives a failoverSkip of their own get --skip here too.',
-    'Exits 5 on a store that cannot be fenced (a store with no fence, or Redis with fencing off).',
+    'Exits 5 on a store that cannot be fenced (its store has no failover fence), changing nothing.',
   ],
   flags: {
     skip: {

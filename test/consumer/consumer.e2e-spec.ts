@@ -348,6 +348,27 @@ describe('nest-leaf installed from its tarball into a new app', () => {
     3 * MINUTES,
   );
 
+  it(
+    'npx nest-leaf in an app without typeorm: works on Redis, and names what to install for SQL (exit 7)',
+    async () => {
+      const bare = join(scratch, 'bare');
+      const npx = (...args: string[]) =>
+        run('npx', ['--no-install', 'nest-leaf', ...args, '--json'], { cwd: bare, env: { PATH: process.env.PATH } });
+      const redisUrl = `redis://${REDIS.host}:${REDIS.port}`;
+      const redis = await npx('tags', '--url', redisUrl, '--key-prefix', 'leaf_test:consumer_cli:');
+      expect(JSON.parse(redis.stdout)).toEqual({ connection: redisUrl, tags: [] });
+      const sql = await npx('tags', '--url', `sqlite:${join(scratch, 'none.sqlite')}`).then(
+        () => ({ code: 0, stdout: '' }),
+        (error: { code: number; stdout: string }) => error,
+      );
+      expect(sql.code).toBe(7);
+      expect(JSON.parse(sql.stdout)).toMatchObject({
+        error: { code: 'CLI_MISSING_PACKAGE', message: expect.stringContaining('npm install typeorm better-sqlite3') },
+      });
+    },
+    2 * MINUTES,
+  );
+
   async function consumer<T = ConsumerRun>(
     entry: string,
     engine: string | undefined,

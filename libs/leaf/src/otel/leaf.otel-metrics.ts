@@ -101,33 +101,29 @@ export class LeafOtelMetrics implements OnModuleDestroy {
   ) {
     const buckets = checkLatencyBuckets('LeafOtelMetrics', options.latencyBuckets ?? LATENCY_BUCKETS);
     const meter = (this.meter = meterOf(options));
-    const observable = (spec: InstrumentSpec, description: string, additive = false) => {
-      const create = additive ? meter.createObservableUpDownCounter : meter.createObservableGauge;
-      const instrument = create.call(meter, spec.name, { description, unit: spec.unit, valueType: spec.valueType });
-      this.observables.push(instrument);
-      return instrument;
-    };
-    const counter = (spec: InstrumentSpec, description: string) => {
-      const instrument = meter.createObservableCounter(spec.name, {
-        description,
-        unit: spec.unit,
-        valueType: spec.valueType,
-      });
+    const observable = (spec: InstrumentSpec, description: string, kind: 'counter' | 'gauge' | 'up-down') => {
+      const options = { description, unit: spec.unit, valueType: spec.valueType };
+      const instrument =
+        kind === 'counter'
+          ? meter.createObservableCounter(spec.name, options)
+          : kind === 'up-down'
+            ? meter.createObservableUpDownCounter(spec.name, options)
+            : meter.createObservableGauge(spec.name, options);
       this.observables.push(instrument);
       return instrument;
     };
 
-    const running = observable(RUNNING, DESCRIPTIONS.running);
+    const running = observable(RUNNING, DESCRIPTIONS.running, 'gauge');
     const perTag: (readonly [Observable, (s: LeafTagSnapshot) => number])[] = [];
     for (const key of Object.keys(COUNTERS) as (keyof typeof COUNTERS)[]) {
-      perTag.push([counter(COUNTERS[key], TAG_COUNTERS[key].description), TAG_COUNTERS[key].read]);
+      perTag.push([observable(COUNTERS[key], TAG_COUNTERS[key].description, 'counter'), TAG_COUNTERS[key].read]);
     }
-    const reserved = counter(RESERVED, DESCRIPTIONS.reservations);
+    const reserved = observable(RESERVED, DESCRIPTIONS.reservations, 'counter');
     for (const key of Object.keys(CURRENT) as (keyof typeof CURRENT)[]) {
-      const spec = CURRENT[key];
-      perTag.push([observable(spec, TAG_GAUGES[key].description, spec.additive), TAG_GAUGES[key].read]);
+      const kind = CURRENT[key].additive ? 'up-down' : 'gauge';
+      perTag.push([observable(CURRENT[key], TAG_GAUGES[key].description, kind), TAG_GAUGES[key].read]);
     }
-    const health = observable(HEALTH, DESCRIPTIONS.health);
+    const health = observable(HEALTH, DESCRIPTIONS.health, 'gauge');
     const duration = meter.createHistogram(DURATION.name, {
       description: DESCRIPTIONS.reservationDuration,
       unit: DURATION.unit,
@@ -160,9 +156,9 @@ export class LeafOtelMetrics implements OnModuleDestroy {
   }
 
   /**
-   * Unsubscribes from the generator and removes the collection callback (also on module destroy): the instruments
-   * report nothing more, and another `LeafOtelMetrics` (the next test's app, say) can report on the same meter.
-   * Idempotent.
+   * Unsubscribes from the generator and removes the collection callback (also on module destroy): nothing is read
+   * or recorded any more (a cumulative SDK may repeat the last values), and another `LeafOtelMetrics` (the next
+   * test's app, say) can report on the same meter. Idempotent.
    */
   close(): void {
     if (this.closed) return;

@@ -37,6 +37,10 @@ const HOST_DEPENDENCIES = [
 const HOST_DEV_DEPENDENCIES = [
   '@jest/globals',
   '@nestjs/testing',
+  // nest-leaf/otel's optional peer, and the SDK of the README's instrumentation.ts
+  '@opentelemetry/api',
+  '@opentelemetry/exporter-prometheus',
+  '@opentelemetry/sdk-metrics',
   '@types/jest',
   '@types/node',
   'jest',
@@ -175,7 +179,7 @@ describe('nest-leaf installed from its tarball into a new app', () => {
       (path) => !/^(package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts))$/.test(path) || /\.spec\./.test(path),
     );
     expect(unexpected).toEqual([]);
-    for (const entry of ['', 'health/', 'prometheus/', 'redis/', 'testing/', 'server/', 'http/']) {
+    for (const entry of ['', 'health/', 'prometheus/', 'otel/', 'redis/', 'testing/', 'server/', 'http/']) {
       expect(paths).toContain(`dist/${entry}index.js`);
       expect(paths).toContain(`dist/${entry}index.d.ts`);
     }

@@ -21,11 +21,11 @@ const FLOORS: ReadonlyArray<readonly [floor: string, files: RegExp]> = [
   ['gapless numbers', /^gapless\//],
   [
     'generator',
-    /^(boot-retry|startup|tag-lookups|tag-registry|reservation-listeners|leaf\.scheduler|id-generator|code-issuer|leaf\.admin)\.ts$/,
+    /^(boot-retry|startup|tag-lookups|tag-registry|reservation-listeners|leaf\.scheduler|id-generator|code-issuer|leaf\.admin|metric-figures)\.ts$/,
   ],
   [
     'module and integrations',
-    /^(leaf\.module(-definition)?|leaf-exception\.filter|bigint\.interceptor|(health|prometheus|server|testing)\/.*)\.ts$/,
+    /^(leaf\.module(-definition)?|leaf-exception\.filter|bigint\.interceptor|(health|prometheus|otel|server|testing)\/.*)\.ts$/,
   ],
   ['entry', /^index\.ts$/],
 ];

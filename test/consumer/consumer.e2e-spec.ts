@@ -179,7 +179,8 @@ describe('nest-leaf installed from its tarball into a new app', () => {
       (path) => !/^(package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts))$/.test(path) || /\.spec\./.test(path),
     );
     expect(unexpected).toEqual([]);
-    for (const entry of ['', 'health/', 'prometheus/', 'otel/', 'redis/', 'testing/', 'server/', 'http/']) {
+    const subpaths = Object.keys(libraryManifest().exports).filter((key) => key !== './package.json');
+    for (const entry of subpaths.map((key) => (key === '.' ? '' : `${key.slice(2)}/`))) {
       expect(paths).toContain(`dist/${entry}index.js`);
       expect(paths).toContain(`dist/${entry}index.d.ts`);
     }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { createTableSql, LeafAllocMigration } from 'nest-leaf/typeorm';
@@ -17,6 +18,7 @@ import { leafAllocDefinition } from '../support/schema-snapshot.js';
 
 const INITDB = 'deploy_k8s_initdb';
 const MIGRATED = 'deploy_k8s_migrated';
+const TOKEN = randomBytes(32).toString('hex');
 
 const base = renderKustomization(K8S_BASE);
 const initSql = (objectNamed(base, 'ConfigMap', 'leaf-mysql-initdb').data as Record<string, string>)[
@@ -85,8 +87,12 @@ describe('deploy/k8s MySQL initdb', () => {
     const deployment = objectNamed(base, 'Deployment', 'leaf-id-server');
 
     beforeAll(async () => {
+      // A client token in the Secret, as docs/kubernetes.md's step 4 puts one there.
+      const withToken = structuredClone(base);
+      (objectNamed(withToken, 'Secret', 'leaf-client-tokens').stringData as Record<string, string>).LEAF_SERVER_TOKEN =
+        TOKEN;
       // The ID server's environment, pointed at this machine's MariaDB instead of the leaf-mysql Service.
-      demo = await startDemo({ ...appEnvironment(base, 'leaf-id-server'), ...mysqlDemoEnv(initdb.name) });
+      demo = await startDemo({ ...appEnvironment(withToken, 'leaf-id-server'), ...mysqlDemoEnv(initdb.name) });
     });
 
     afterAll(() => demo?.close());
@@ -111,6 +117,22 @@ describe('deploy/k8s MySQL initdb', () => {
       const response = await fetch(`${demo.url}${annotations['prometheus.io/path']}`);
       expect(response.status).toBe(200);
       expect(await response.text()).toContain('leaf_ids_issued_total{tag="order"}');
+    });
+
+    it('reserves segments for the client whose token the Secret holds, and for no one else', async () => {
+      const reserve = (headers: Record<string, string>) =>
+        fetch(`${demo.url}/api/segment/reserve/user`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...headers },
+          body: JSON.stringify({ step: 10 }),
+        });
+      const granted = await reserve({ Authorization: `Bearer ${TOKEN}` });
+      expect({ status: granted.status, body: await granted.json() }).toEqual({
+        status: 200,
+        body: { start: expect.stringMatching(/^\d+$/), end: expect.stringMatching(/^\d+$/) },
+      });
+      expect((await reserve({})).status).toBe(401);
+      expect((await reserve({ Authorization: `Bearer ${'x'.repeat(64)}` })).status).toBe(401);
     });
 
     it("serves Leaf's route from the seeded row: the first ID is 1", async () => {

@@ -4,6 +4,7 @@ import { validateEnvironment } from '../../apps/demo/src/config/environment.vali
 import { leafOptions } from '../../apps/demo/src/config/leaf.options.js';
 import { resolveLeafOptions } from '../../libs/leaf/src/leaf.options.js';
 import { crossReferenceProblems, schemaProblems } from '../support/k8s-checks.js';
+import { unknownFieldProblems } from '../support/k8s-fields.js';
 import { appEnvironment, K8S_BASE, K8S_OVERLAY, objectNamed, workloadContainer } from '../support/k8s-manifests.js';
 import {
   containersOf,
@@ -79,6 +80,25 @@ describe('deploy/k8s', () => {
       expect.stringMatching(/spec must have required property selector/),
       expect.stringMatching(/replicas must be integer/),
       expect.stringMatching(/no model for networking.k8s.io\/v1 Ingress/),
+    ]);
+  });
+
+  it('uses only fields the Kubernetes API knows, at every depth (as its strict field validation would check)', () => {
+    expect(unknownFieldProblems([...base, ...overlay.filter((o) => o.kind === 'Namespace')])).toEqual([]);
+  });
+
+  it('finds a misspelt field, which the schema check lets through', () => {
+    const deployment = objectNamed(base, 'Deployment', 'leaf-id-server');
+    const inContainer = clone(deployment);
+    const container = workloadContainer(inContainer);
+    container.readinesProbe = container.readinessProbe;
+    delete container.readinessProbe;
+    const inSpec = clone(deployment);
+    (inSpec.spec as Record<string, unknown>).replica = 2;
+    expect(schemaProblems([inContainer, inSpec])).toEqual([]);
+    expect(unknownFieldProblems([inContainer, inSpec])).toEqual([
+      expect.stringMatching(/^Deployment\/leaf-id-server: .*'"?readinesProbe"?' does not exist in type 'IContainer'/),
+      expect.stringMatching(/^Deployment\/leaf-id-server: .*'"?replica"?' does not exist in type 'IDeploymentSpec'/),
     ]);
   });
 

@@ -60,7 +60,9 @@ export function promqlReads(expr: string): PromqlReads {
 
 /** A series family of the Prometheus text format: its type and every label its samples carry. */
 export interface ExposedSeries {
-  /** The `# TYPE` of the family the sample belongs to (`leaf_x_bucket` belongs to histogram `leaf_x`). */
+  /** The family the sample belongs to, after its `# TYPE` line: `leaf_x_bucket` belongs to histogram `leaf_x`. */
+  readonly family: string;
+  /** The family's `# TYPE`. */
   readonly type: string;
   readonly labels: Set<string>;
 }
@@ -83,7 +85,10 @@ export function exposedSeries(exposition: string): Map<string, ExposedSeries> {
     const family = types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
     const typeOf = types.get(family);
     if (typeOf === undefined) throw new Error(`Sample ${name} has no # TYPE line before it`);
-    const entry = series.get(name) ?? { type: typeOf, labels: new Set<string>() };
+    // A suffix belongs to the family only where its type has such series (histogram: _bucket, _sum, _count).
+    if (family !== name && typeOf !== 'histogram' && typeOf !== 'summary')
+      throw new Error(`Sample ${name} has a suffix its ${typeOf} family ${family} does not have`);
+    const entry = series.get(name) ?? { family, type: typeOf, labels: new Set<string>() };
     for (const [, label] of labelText.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="(?:[^"\\]|\\.)*"/g)) entry.labels.add(label);
     series.set(name, entry);
   }

@@ -186,6 +186,17 @@ export class AppModule {}
     );
   });
 
+  it('creates the arrays a bare @Module({}) lacks', async () => {
+    const bare = "import { Module } from '@nestjs/common';\n\n@Module({})\nexport class AppModule {}\n";
+    const { tree } = await run({}, appTree({ '/src/app.module.ts': bare }));
+    const module = tree['/src/app.module.ts'];
+    expect(module).toMatch(
+      /imports: \[TypeOrmModule\.forRoot\(\{[\s\S]*\}\), LeafModule\.forRoot\(\{ bizTags: \['order'\] \}\)\],/,
+    );
+    expect(module).toContain('\n  providers: [IdsService],\n  controllers: [IdsController],\n})');
+    expect(syntaxErrors(tree)).toEqual([]);
+  });
+
   it('adds no example with --skip-example', async () => {
     const { tree } = await run({ tags: 'invoice', skipExample: true }, appTree());
     expect('/src/ids/ids.service.ts' in tree).toBe(false);

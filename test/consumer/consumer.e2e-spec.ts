@@ -173,10 +173,13 @@ describe('nest-leaf installed from its tarball into a new app', () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('packs ESM JavaScript, declarations, the README and the LICENSE, and nothing else', () => {
+  it('packs ESM JavaScript, declarations, the nest-add schematic, the README and the LICENSE, and nothing else', () => {
     const paths = pack.files.map((file) => file.path).sort();
     const unexpected = paths.filter(
-      (path) => !/^(package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts))$/.test(path) || /\.spec\./.test(path),
+      (path) =>
+        !/^(package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts)|dist\/schematics\/.+\.cjs|schematics\/(collection|[a-z-]+\/schema)\.json)$/.test(
+          path,
+        ) || /\.spec\./.test(path),
     );
     expect(unexpected).toEqual([]);
     const subpaths = Object.keys(libraryManifest().exports).filter((key) => key !== './package.json');

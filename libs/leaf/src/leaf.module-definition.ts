@@ -8,6 +8,7 @@ import type { ResolvedLeafOptions } from './leaf.defaults.js';
 import { resolveLeafOptions, type LeafModuleExtras, type LeafModuleOptions } from './leaf.options.js';
 import type { LeafStore } from './store/leaf-store.js';
 import { DefaultTypeOrmStore } from './typeorm/default-typeorm.store.js';
+import { LeafIdRegistration } from './typeorm/leaf-id.registration.js';
 
 /** The provider that checks the application has one `LeafModule.forRoot`. */
 const ONE_GENERATOR = Symbol('nest-leaf:one-generator');
@@ -56,6 +57,13 @@ function withLeafProviders(definition: DynamicModule, extras: LeafModuleExtras):
           return true;
         },
         inject: [ModulesContainer],
+      },
+      {
+        // @LeafId keys: a subscriber on each DataSource with such an entity (nothing when there is none).
+        provide: LeafIdRegistration,
+        useFactory: (modules: ModulesContainer, ids: IdGenerator, resolved: ResolvedLeafOptions) =>
+          new LeafIdRegistration(modules, ids, resolved.maxBatchSize),
+        inject: [ModulesContainer, IdGenerator, LEAF_OPTIONS],
       },
       IdGenerator,
       LeafAdmin,

@@ -28,7 +28,7 @@ const FLOORS: ReadonlyArray<readonly [floor: string, files: RegExp]> = [
   ],
   [
     'module and integrations',
-    /^(leaf\.module(-definition)?|leaf-exception\.filter|bigint\.interceptor|(health|prometheus|server|testing)\/.*)\.ts$/,
+    /^(leaf\.module(-definition)?|leaf-ids|leaf-exception\.filter|bigint\.interceptor|(health|prometheus|server|testing)\/.*)\.ts$/,
   ],
   ['entry', /^index\.ts$/],
 ];

@@ -4,6 +4,7 @@ import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js'
 import { IdGenerator } from './id-generator.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
 import { LeafAdmin } from './leaf.admin.js';
+import { LeafIdsBinding } from './leaf-ids.js';
 import type { ResolvedLeafOptions } from './leaf.defaults.js';
 import { resolveLeafOptions, type LeafModuleExtras, type LeafModuleOptions } from './leaf.options.js';
 import type { LeafStore } from './store/leaf-store.js';
@@ -65,6 +66,7 @@ function withLeafProviders(definition: DynamicModule, extras: LeafModuleExtras):
           new LeafIdRegistration(modules, ids, resolved.maxBatchSize),
         inject: [ModulesContainer, IdGenerator, LEAF_OPTIONS],
       },
+      { provide: LeafIdsBinding, useFactory: (ids: IdGenerator) => new LeafIdsBinding(ids), inject: [IdGenerator] },
       IdGenerator,
       LeafAdmin,
     ],

@@ -20,7 +20,7 @@ const FLOORS: ReadonlyArray<readonly [floor: string, files: RegExp]> = [
   ['options', /^leaf\.(biz-tags|options)\.ts$/],
   ['segments', /^segment\//],
   ['period tags', /^period\//],
-  ['backends', /^(typeorm|redis|http|prisma)\//],
+  ['backends', /^(typeorm|redis|http|prisma|kysely)\//],
   ['gapless numbers', /^gapless\//],
   [
     'generator',

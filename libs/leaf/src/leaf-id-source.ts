@@ -6,3 +6,9 @@ export interface LeafIdSource {
   /** `count` unique, increasing IDs of `bizTag` (see `IdGenerator.nextIds`). */
   nextIds(bizTag: string, count: number): Promise<bigint[]>;
 }
+
+/** What a synchronous hook (a Kysely plugin) needs: `IdGenerator` is one. */
+export interface LeafSyncIdSource {
+  /** `count` IDs of `bizTag` from memory, all or none (see `IdGenerator.nextIdsSync`). */
+  nextIdsSync(bizTag: string, count: number): bigint[];
+}

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Test, type TestingModule } from '@nestjs/testing';
 import Database from 'better-sqlite3';
+import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2';
+import { bigint as mysqlBigint, int, mysqlTable } from 'drizzle-orm/mysql-core';
+import { createPool } from 'mysql2';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { bigint, integer as pgInteger, pgTable } from 'drizzle-orm/pg-core';
 import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
@@ -9,7 +12,7 @@ import pg from 'pg';
 import { leafIds, LeafUnavailableError } from 'nest-leaf';
 import { LeafTestingModule } from 'nest-leaf/testing';
 import { expectStrictlyIncreasing } from '../../harness/assertions.js';
-import { postgresDatabase, sqliteDatabase, type EngineDatabase } from '../support/engines.js';
+import { mariadbDatabase, postgresDatabase, sqliteDatabase, type EngineDatabase } from '../support/engines.js';
 
 // The schemas of docs/data-layers.md: the key's default is a synchronous take from memory.
 const orders = pgTable('hooks_order', {
@@ -17,6 +20,13 @@ const orders = pgTable('hooks_order', {
     .primaryKey()
     .$defaultFn(() => leafIds.sync('order')),
   total: pgInteger('total').notNull(),
+});
+
+const mysqlOrders = mysqlTable('hooks_order', {
+  id: mysqlBigint('id', { mode: 'bigint' })
+    .primaryKey()
+    .$defaultFn(() => leafIds.sync('order')),
+  total: int('total').notNull(),
 });
 
 /** SQLite's INTEGER as a bigint (the connection reads integers as bigints: `defaultSafeIntegers()`). */
@@ -83,6 +93,32 @@ describe('Drizzle $defaultFn(() => leafIds.sync(tag))', () => {
       expect(read.map((row) => typeof row.id)).toEqual(['bigint', 'bigint']);
     } finally {
       await pool.end();
+    }
+  });
+
+  it('fills keys on MariaDB (mysql2), read back as bigints', async () => {
+    const database = await mariadbDatabase('hooks_drizzle');
+    const o = database.options as { host: string; port: number; username: string; password: string; database: string };
+    // BIGINT as exact strings; Drizzle's bigint mode turns them into bigints.
+    const pool = createPool({
+      host: o.host,
+      port: o.port,
+      user: o.username,
+      password: o.password,
+      database: o.database,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    });
+    try {
+      const db = drizzleMysql({ client: pool });
+      await db.execute('CREATE TABLE hooks_order (id BIGINT PRIMARY KEY, total INT NOT NULL)');
+      await db.insert(mysqlOrders).values([{ total: 1 }, { total: 2 }, { id: 9_000_000_000_000_000_000n, total: 3 }]);
+      const read = await db.select().from(mysqlOrders).orderBy(mysqlOrders.total);
+      expect(read.map((row) => typeof row.id)).toEqual(['bigint', 'bigint', 'bigint']);
+      expectStrictlyIncreasing(read.map((row) => row.id));
+      expect(read[2].id).toBe(9_000_000_000_000_000_000n);
+    } finally {
+      await new Promise((resolve) => pool.end(resolve));
     }
   });
 });

@@ -4,7 +4,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { leafIds } from 'nest-leaf';
 import { LeafTestingModule } from 'nest-leaf/testing';
 import { expectStrictlyIncreasing } from '../../harness/assertions.js';
-import { postgresDatabase, sqliteDatabase, type EngineDatabase } from '../support/engines.js';
+import { mariadbDatabase, postgresDatabase, sqliteDatabase, type EngineDatabase } from '../support/engines.js';
 
 // The entity of docs/data-layers.md: the key's onCreate is a synchronous take from memory.
 @Entity({ tableName: 'hooks_order' })
@@ -37,6 +37,29 @@ const engines: Array<[string, () => Promise<{ database: EngineDatabase; orm: Mik
         host: o.host,
         port: o.port,
         user: o.username,
+        entities: [Order],
+      });
+      return { database, orm };
+    },
+  ],
+  [
+    'MariaDB',
+    async () => {
+      const database = await mariadbDatabase('hooks_mikro');
+      const o = database.options as {
+        host: string;
+        port: number;
+        username: string;
+        password: string;
+        database: string;
+      };
+      const { MikroORM } = await import('@mikro-orm/mariadb');
+      const orm = await MikroORM.init({
+        dbName: o.database,
+        host: o.host,
+        port: o.port,
+        user: o.username,
+        password: o.password,
         entities: [Order],
       });
       return { database, orm };

@@ -39,7 +39,7 @@ export class LeafIdSubscriber implements EntitySubscriberInterface {
     if (column === null || row === null || typeof row !== 'object') return undefined;
     const given = row[column.property];
     if (given !== undefined && given !== null) return undefined;
-    return new Promise((done, failed) => this.await(column, { row, property: column.property, done, failed }));
+    return new Promise((done, failed) => this.enqueue(column, { row, property: column.property, done, failed }));
   }
 
   private columnOf(metadata: EntityMetadata): LeafIdColumn | null {
@@ -51,7 +51,7 @@ export class LeafIdSubscriber implements EntitySubscriberInterface {
     return column;
   }
 
-  private await(column: LeafIdColumn, waiting: Waiting): void {
+  private enqueue(column: LeafIdColumn, waiting: Waiting): void {
     if (this.waiting.size === 0) queueMicrotask(() => this.take());
     const queue = this.waiting.get(column.bizTag);
     if (queue === undefined) this.waiting.set(column.bizTag, [waiting]);

@@ -12,6 +12,7 @@ import { mariadbDatabase, postgresDatabase, sqliteDatabase, type EngineDatabase 
 class Order {
   @LeafId('order') id!: bigint;
   @Column() total!: number;
+  @Column({ type: 'varchar', length: 20, unique: true, nullable: true }) code?: string | null;
 }
 
 /** A subclass entity: the key is inherited from its base class. */
@@ -111,6 +112,15 @@ describe.each(engines)('@LeafId on %s', (_name, create) => {
     expectStrictlyIncreasing(keys as bigint[]);
     const read = await dataSource.getRepository(Order).findBy({ total: 4 });
     expect(read.map((order) => order.id)).toContain(keys[3]);
+  });
+
+  it('gives the inserted row of an upsert a key, and leaves the key of a row that exists', async () => {
+    const repository = dataSource.getRepository(Order);
+    await repository.upsert({ code: 'A', total: 1 }, ['code']);
+    const inserted = await repository.findOneByOrFail({ code: 'A' });
+    expect(typeof inserted.id).toBe('bigint');
+    await repository.upsert({ code: 'A', total: 2 }, ['code']);
+    expect(await repository.findOneByOrFail({ code: 'A' })).toMatchObject({ id: inserted.id, total: 2 });
   });
 
   it('keeps a key the caller set, and takes no ID for it', async () => {

@@ -1,5 +1,5 @@
-// `npm pack` / `npm publish` in libs/leaf run this (prepack): a clean build of the library, and the README and
-// LICENSE of the repository root, so the package has one source for each and ships nothing stale.
+// `npm pack` / `npm publish` in libs/leaf run this (prepack): a clean build of the library and its schematic, and the
+// README and LICENSE of the repository root, so the package has one source for each and ships nothing stale.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,6 +12,8 @@ const pkg = join(root, 'libs', 'leaf');
 rmSync(join(pkg, 'dist'), { recursive: true, force: true });
 const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', join(pkg, 'tsconfig.build.json')], { stdio: 'inherit' });
+// The `nest add` schematic: CommonJS (.cts -> dist/schematics/**/*.cjs), since the schematics engine require()s it.
+execFileSync(process.execPath, [tsc, '-p', join(pkg, 'schematics', 'tsconfig.json')], { stdio: 'inherit' });
 
 // The bins (`npx nest-leaf`): executable in the tarball, and starting with their shebang, which tsc keeps.
 const { bin } = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));

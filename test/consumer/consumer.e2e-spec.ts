@@ -37,6 +37,10 @@ const HOST_DEPENDENCIES = [
 const HOST_DEV_DEPENDENCIES = [
   '@jest/globals',
   '@nestjs/testing',
+  // nest-leaf/otel's optional peer, and the SDK of the README's instrumentation.ts
+  '@opentelemetry/api',
+  '@opentelemetry/exporter-prometheus',
+  '@opentelemetry/sdk-metrics',
   '@types/jest',
   '@types/node',
   'jest',
@@ -53,6 +57,25 @@ const BARE_DEPENDENCIES = [
   'rxjs',
 ];
 const BARE_DEV_DEPENDENCIES = ['@types/node', 'typescript'];
+/** A CommonJS app (the classic Nest template) with the README's service and its spec. */
+const CJS_DEPENDENCIES = ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs'];
+const CJS_DEV_DEPENDENCIES = ['@nestjs/testing', '@types/jest', '@types/node', 'jest', 'ts-jest', 'typescript'];
+
+/** The workspace's versions of `names`, so npm serves them from its cache. */
+function pick(names: readonly string[]): Record<string, string> {
+  const { dependencies, devDependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  return Object.fromEntries(names.map((name) => [name, dependencies[name] ?? devDependencies[name]]));
+}
+
+/** The published package's manifest. */
+function libraryManifest(): { exports: Record<string, unknown> } {
+  return JSON.parse(readFileSync(join(root, 'libs', 'leaf', 'package.json'), 'utf8')) as {
+    exports: Record<string, unknown>;
+  };
+}
 
 interface PackResult {
   filename: string;
@@ -87,13 +110,6 @@ describe('nest-leaf installed from its tarball into a new app', () => {
     });
     [pack] = JSON.parse(stdout.slice(stdout.indexOf('['))) as PackResult[];
 
-    const workspace = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-      dependencies: Record<string, string>;
-      devDependencies: Record<string, string>;
-      allowScripts: Record<string, boolean>;
-    };
-    const pick = (names: string[], from: Record<string, string>) =>
-      Object.fromEntries(names.map((name) => [name, from[name] ?? workspace.dependencies[name]]));
     const app = join(scratch, 'app');
     mkdirSync(join(app, 'src'), { recursive: true });
     writeFileSync(
@@ -102,8 +118,8 @@ describe('nest-leaf installed from its tarball into a new app', () => {
         name: 'consumer-app',
         private: true,
         type: 'module',
-        dependencies: { 'nest-leaf': `file:../${pack.filename}`, ...pick(HOST_DEPENDENCIES, workspace.dependencies) },
-        devDependencies: pick(HOST_DEV_DEPENDENCIES, workspace.devDependencies),
+        dependencies: { 'nest-leaf': `file:../${pack.filename}`, ...pick(HOST_DEPENDENCIES) },
+        devDependencies: pick(HOST_DEV_DEPENDENCIES),
         allowScripts: { 'better-sqlite3': true },
       }),
     );
@@ -136,9 +152,9 @@ describe('nest-leaf installed from its tarball into a new app', () => {
         type: 'module',
         dependencies: {
           'nest-leaf': `file:../${pack.filename}`,
-          ...pick(BARE_DEPENDENCIES, workspace.devDependencies),
+          ...pick(BARE_DEPENDENCIES),
         },
-        devDependencies: pick(BARE_DEV_DEPENDENCIES, workspace.devDependencies),
+        devDependencies: pick(BARE_DEV_DEPENDENCIES),
       }),
     );
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
@@ -157,13 +173,17 @@ describe('nest-leaf installed from its tarball into a new app', () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('packs ESM JavaScript, declarations, the README and the LICENSE, and nothing else', () => {
+  it('packs ESM JavaScript, declarations, the nest-add schematic, the README and the LICENSE, and nothing else', () => {
     const paths = pack.files.map((file) => file.path).sort();
     const unexpected = paths.filter(
-      (path) => !/^(package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts))$/.test(path) || /\.spec\./.test(path),
+      (path) =>
+        !/^(package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts)|dist\/schematics\/.+\.cjs|schematics\/(collection|[a-z-]+\/schema)\.json)$/.test(
+          path,
+        ) || /\.spec\./.test(path),
     );
     expect(unexpected).toEqual([]);
-    for (const entry of ['', 'health/', 'prometheus/', 'redis/', 'testing/', 'server/', 'http/']) {
+    const subpaths = Object.keys(libraryManifest().exports).filter((key) => key !== './package.json');
+    for (const entry of subpaths.map((key) => (key === '.' ? '' : `${key.slice(2)}/`))) {
       expect(paths).toContain(`dist/${entry}index.js`);
       expect(paths).toContain(`dist/${entry}index.d.ts`);
     }
@@ -188,7 +208,10 @@ describe('nest-leaf installed from its tarball into a new app', () => {
     'type-checks every subpath in a CommonJS app (module commonjs, moduleResolution node10)',
     async () => {
       const app = join(scratch, 'app');
-      const subpaths = ['health', 'prometheus', 'redis', 'testing', 'server', 'http', 'typeorm'];
+      const subpaths = Object.keys(libraryManifest().exports)
+        .filter((key) => key.startsWith('./') && key !== './package.json')
+        .map((key) => key.slice(2));
+      expect(subpaths).toEqual(expect.arrayContaining(['health', 'prometheus', 'redis', 'testing', 'typeorm']));
       mkdirSync(join(app, 'cjs'), { recursive: true });
       writeFileSync(
         join(app, 'cjs', 'index.ts'),
@@ -234,6 +257,66 @@ describe('nest-leaf installed from its tarball into a new app', () => {
       expect(`${stdout}${stderr}`).toMatch(/Tests:\s+2 passed, 2 total/);
     },
     3 * MINUTES,
+  );
+
+  it(
+    `runs the README's spec in a CommonJS app with the README's CommonJS Jest set-up (Node 24.9+; ${process.version} here)`,
+    async () => {
+      const app = join(scratch, 'cjs-app');
+      mkdirSync(join(app, 'src'), { recursive: true });
+      writeFileSync(
+        join(app, 'package.json'),
+        JSON.stringify({
+          name: 'consumer-cjs-app',
+          private: true,
+          dependencies: { 'nest-leaf': `file:../${pack.filename}`, ...pick(CJS_DEPENDENCIES) },
+          devDependencies: pick(CJS_DEV_DEPENDENCIES),
+        }),
+      );
+      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
+        cwd: app,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      const readme = readFileSync(join(root, 'README.md'), 'utf8');
+      const files = new Map([...readmeFiles(readme), ...readmeFiles(readme, ['jest.config.json'], 'consumer-cjs')]);
+      for (const path of ['src/order.service.ts', 'src/order.service.spec.ts', 'jest.config.json']) {
+        writeFileSync(join(app, path), files.get(path)!);
+      }
+      // The classic Nest template's compiler options: CommonJS, node10 resolution.
+      writeFileSync(
+        join(app, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            module: 'commonjs',
+            ignoreDeprecations: '6.0',
+            target: 'ES2023',
+            strict: true,
+            esModuleInterop: true,
+            experimentalDecorators: true,
+            emitDecoratorMetadata: true,
+            types: ['node', 'jest'],
+          },
+          include: ['src/**/*.ts'],
+        }),
+      );
+      const jest = join(app, 'node_modules', 'jest', 'bin', 'jest.js');
+      const outcome = await run(process.execPath, ['--experimental-vm-modules', jest, '--ci'], {
+        cwd: app,
+        env: { PATH: process.env.PATH },
+        timeout: 120_000,
+      }).then(
+        ({ stdout, stderr }) => `${stdout}${stderr}`,
+        (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
+      );
+      const [major, minor] = process.versions.node.split('.').map(Number);
+      if (major > 24 || (major === 24 && minor >= 9)) {
+        expect(outcome).toMatch(/Tests:\s+2 passed, 2 total/);
+      } else {
+        // What the README says: Jest cannot require() Nest 12's ES modules before Node 24.9.
+        expect(outcome).toMatch(/Must use import to load ES Module/);
+      }
+    },
+    4 * MINUTES,
   );
 
   it(

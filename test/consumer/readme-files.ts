@@ -2,15 +2,19 @@
  * The code blocks of the README (or of a page of docs/) that form the consumer app: each one follows a `<!-- consumer: <path> -->` line,
  * and is written to that path of the app. So the README's examples are the code the consumer test compiles and runs.
  */
-export function readmeFiles(readme: string, required: readonly string[] = REQUIRED): Map<string, string> {
+export function readmeFiles(
+  readme: string,
+  required: readonly string[] = REQUIRED,
+  marker = 'consumer',
+): Map<string, string> {
   const files = new Map<string, string>();
-  const block = /<!-- consumer: (\S+) -->\s*\n```(?:ts|json)\n([\s\S]*?)\n```/g;
+  const block = new RegExp(`<!-- ${marker}: (\\S+) -->\\s*\\n\`\`\`(?:ts|json)\\n([\\s\\S]*?)\\n\`\`\``, 'g');
   for (const [, path, code] of readme.matchAll(block)) {
     if (files.has(path)) throw new Error(`two consumer blocks for ${path}`);
     files.set(path, `${code}\n`);
   }
   for (const path of required) {
-    if (!files.has(path)) throw new Error(`no <!-- consumer: ${path} --> block`);
+    if (!files.has(path)) throw new Error(`no <!-- ${marker}: ${path} --> block`);
   }
   return files;
 }

@@ -11,27 +11,33 @@ import ts from 'typescript';
  */
 const FLOORS: ReadonlyArray<readonly [floor: string, files: RegExp]> = [
   ['errors', /^errors\//],
-  ['contract, defaults, wire protocol', /^(leaf\.constants|leaf\.defaults|store\/.*|protocol\/leaf-protocol)\.ts$/],
+  [
+    'contract, defaults, wire protocol',
+    /^(leaf\.constants|leaf\.defaults|leaf-id-source|store\/.*|protocol\/leaf-protocol)\.ts$/,
+  ],
   ['rules: calendar, validation, error answers', /^(calendar|leaf\.options-validation|protocol\/.*)\.ts$/],
   ['codes and period names', /^(codes\/.*|period\/period-names)\.ts$/],
   ['options', /^leaf\.(biz-tags|options)\.ts$/],
   ['segments', /^segment\//],
   ['period tags', /^period\//],
-  ['backends', /^(typeorm|redis|http)\//],
+  ['backends', /^(typeorm|redis|http|prisma|kysely)\//],
   ['gapless numbers', /^gapless\//],
   [
     'generator',
-    /^(boot-retry|startup|tag-lookups|tag-registry|reservation-listeners|leaf\.scheduler|id-generator|code-issuer|leaf\.admin)\.ts$/,
+    /^(boot-retry|startup|tag-lookups|tag-registry|reservation-listeners|leaf\.scheduler|id-generator|code-issuer|leaf\.admin|metric-figures)\.ts$/,
   ],
   [
     'module and integrations',
-    /^(leaf\.module(-definition)?|leaf-exception\.filter|bigint\.interceptor|(health|prometheus|server|testing)\/.*)\.ts$/,
+    /^(leaf\.module(-definition)?|leaf-ids|leaf-exception\.filter|bigint\.interceptor|(health|prometheus|otel|server|testing)\/.*)\.ts$/,
   ],
   ['entry', /^index\.ts$/],
   ['command line', /^cli\//],
 ];
 
 const root = dirname(fileURLToPath(import.meta.url));
+
+/** The files made of TypeORM's decorators, loaded only from `nest-leaf/typeorm`: the root must not reach them. */
+const TYPEORM_DECORATORS = ['typeorm/leaf-alloc.entity.ts', 'typeorm/leaf-id.decorator.ts'];
 
 function sources(dir = root): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -107,8 +113,19 @@ describe('the floor plan of libs/leaf/src', () => {
     const runtime = files.filter((file) => {
       const text = readFileSync(join(root, file), 'utf8');
       const imports = [...text.matchAll(/^import (type )?[^;]*from '(typeorm|@nestjs\/typeorm)';/gm)];
-      return imports.some(([, type]) => type === undefined) && file !== 'typeorm/leaf-alloc.entity.ts';
+      return imports.some(([, type]) => type === undefined) && !TYPEORM_DECORATORS.includes(file);
     });
     expect(runtime).toEqual([]);
+  });
+
+  it('reaches none of the files made of TypeORM decorators from the root entry', () => {
+    const reached = new Set<string>();
+    const visit = (file: string): void => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const target of graph.get(file) ?? []) visit(target);
+    };
+    visit('index.ts');
+    expect(TYPEORM_DECORATORS.filter((file) => reached.has(file))).toEqual([]);
   });
 });

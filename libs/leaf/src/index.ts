@@ -52,6 +52,8 @@ export type {
 } from './segment/segment.types.js';
 export { LeafExceptionFilter, INTERNAL_ERROR_MESSAGE } from './leaf-exception.filter.js';
 export { BigIntInterceptor, bigintsToStrings } from './bigint.interceptor.js';
+export type { LeafIdSource } from './leaf-id-source.js';
+export { leafIds } from './leaf-ids.js';
 export { leafErrorAnswer, leafErrorStatus, type LeafErrorAnswer } from './protocol/leaf-error-answer.js';
 export type { LeafErrorBody } from './protocol/leaf-protocol.js';
 export * from './errors/index.js';

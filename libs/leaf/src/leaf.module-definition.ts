@@ -4,10 +4,12 @@ import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js'
 import { IdGenerator } from './id-generator.js';
 import { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
 import { LeafAdmin } from './leaf.admin.js';
+import { LeafIdsBinding } from './leaf-ids.js';
 import type { ResolvedLeafOptions } from './leaf.defaults.js';
 import { resolveLeafOptions, type LeafModuleExtras, type LeafModuleOptions } from './leaf.options.js';
 import type { LeafStore } from './store/leaf-store.js';
 import { DefaultTypeOrmStore } from './typeorm/default-typeorm.store.js';
+import { LeafIdRegistration } from './typeorm/leaf-id.registration.js';
 
 /** The provider that checks the application has one `LeafModule.forRoot`. */
 const ONE_GENERATOR = Symbol('nest-leaf:one-generator');
@@ -57,6 +59,14 @@ function withLeafProviders(definition: DynamicModule, extras: LeafModuleExtras):
         },
         inject: [ModulesContainer],
       },
+      {
+        // @LeafId keys: a subscriber on each DataSource with such an entity (nothing when there is none).
+        provide: LeafIdRegistration,
+        useFactory: (modules: ModulesContainer, ids: IdGenerator, resolved: ResolvedLeafOptions) =>
+          new LeafIdRegistration(modules, ids, resolved.maxBatchSize),
+        inject: [ModulesContainer, IdGenerator, LEAF_OPTIONS],
+      },
+      { provide: LeafIdsBinding, useFactory: (ids: IdGenerator) => new LeafIdsBinding(ids), inject: [IdGenerator] },
       IdGenerator,
       LeafAdmin,
     ],

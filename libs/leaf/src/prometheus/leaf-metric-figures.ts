@@ -1,49 +1,42 @@
-import type { LeafHealthStatus, LeafTagSnapshot, ReservationTrigger } from '../segment/segment.types.js';
+import type { LeafHealthStatus, ReservationTrigger } from '../segment/segment.types.js';
+import {
+  STATUSES,
+  TAG_COUNTERS,
+  TAG_GAUGES,
+  TRIGGERS,
+  type TagCounter,
+  type TagFigure,
+  type TagGauge,
+} from '../metric-figures.js';
 
 /*
- * What `LeafMetrics` exposes: the names, help texts and readers of its per-tag figures, and their label sets. How
- * they are registered and collected is `leaf.metrics.ts`.
+ * What `LeafMetrics` exposes: the Prometheus names of the library's figures (`metric-figures.ts` says what they
+ * mean and how they are read), and their label sets. How they are registered and collected is `leaf.metrics.ts`.
  */
 
-export const TRIGGERS: readonly ReservationTrigger[] = ['startup', 'prefetch', 'on-demand'];
-export const STATUSES: readonly LeafHealthStatus[] = ['up', 'degraded', 'down'];
+const COUNTER_NAMES: Record<TagCounter, string> = {
+  idsIssued: 'leaf_ids_issued_total',
+  reservationErrors: 'leaf_reservation_errors_total',
+  waits: 'leaf_waits_total',
+  failedCalls: 'leaf_failed_calls_total',
+};
 
-type Read = (snapshot: LeafTagSnapshot) => number;
+const GAUGE_NAMES: Record<TagGauge, string> = {
+  step: 'leaf_step',
+  idsRemaining: 'leaf_ids_remaining',
+  nextSegmentReady: 'leaf_next_segment_ready',
+  waitingCallers: 'leaf_waiting_callers',
+  runwaySeconds: 'leaf_runway_seconds',
+};
+
+function named<K extends string>(figures: Record<K, TagFigure>, names: Record<K, string>) {
+  return (Object.keys(names) as K[]).map((key) => [names[key], figures[key].description, figures[key].read] as const);
+}
 
 /** Cumulative per-tag figures of the snapshots, exposed as counters. */
-export const COUNTERS: readonly (readonly [name: string, help: string, read: Read])[] = [
-  ['leaf_ids_issued_total', 'IDs handed out, per biz tag.', (s) => s.idsIssued],
-  ['leaf_reservation_errors_total', 'Failed segment reservations, per biz tag.', (s) => s.errors],
-  [
-    'leaf_waits_total',
-    'Calls that found no ID in memory and had to wait for a reservation, per biz tag.',
-    (s) => s.waits,
-  ],
-  [
-    'leaf_failed_calls_total',
-    'Calls that got an error instead of an ID (timed out or refused while memory was empty), per biz tag.',
-    (s) => s.failedCalls,
-  ],
-];
-
+export const COUNTERS = named(TAG_COUNTERS, COUNTER_NAMES);
 /** Current per-tag figures of the snapshots, exposed as gauges. */
-export const GAUGES: readonly (readonly [name: string, help: string, read: Read])[] = [
-  [
-    'leaf_step',
-    "Size of the segment IDs are served from, per biz tag (Leaf's dynamic step grows it under load).",
-    (s) => s.step,
-  ],
-  // A count of IDs, at most two segments (2 x maxStep): exact as a double.
-  ['leaf_ids_remaining', 'IDs left in memory (current and next segment), per biz tag.', (s) => Number(s.available)],
-  ['leaf_next_segment_ready', '1 when the next segment is reserved, per biz tag.', (s) => (s.nextReady ? 1 : 0)],
-  ['leaf_waiting_callers', 'Calls waiting for a reservation right now, per biz tag.', (s) => s.waiting],
-  [
-    'leaf_runway_seconds',
-    'How long the IDs in memory last at the peak rate, per biz tag (+Inf before a rate is known); alert when it ' +
-      'falls below the runwayMs target while reservations fail.',
-    (s) => (s.runwayMs === null ? Infinity : s.runwayMs / 1000),
-  ],
-];
+export const GAUGES = named(TAG_GAUGES, GAUGE_NAMES);
 
 export const RUNNING = 'leaf_generator_running';
 export const RESERVATIONS = 'leaf_reservations_total';

@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/comm
 import { Counter, Gauge, Histogram, register, type Registry } from 'prom-client';
 import { IdGenerator } from '../id-generator.js';
 import type { LeafTagSnapshot, ReservationEvent } from '../segment/segment.types.js';
+import { checkLatencyBuckets, DESCRIPTIONS, LATENCY_BUCKETS, STATUSES, TRIGGERS } from '../metric-figures.js';
 import {
   COUNTERS,
   DURATION,
@@ -10,9 +11,7 @@ import {
   METRIC_NAMES,
   RESERVATIONS,
   RUNNING,
-  STATUSES,
   tagLabels,
-  TRIGGERS,
   type TagLabels,
 } from './leaf-metric-figures.js';
 
@@ -29,8 +28,6 @@ export interface LeafMetricsOptions {
 
 /** Injection token of `LeafMetricsOptions`; without a provider for it, `LeafMetrics` uses the defaults. */
 export const LEAF_METRICS_OPTIONS = Symbol('LEAF_METRICS_OPTIONS');
-
-const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
  * Prometheus metrics of an `IdGenerator`, all named `leaf_*`: per-tag counters and gauges read from
@@ -70,7 +67,7 @@ export class LeafMetrics implements OnModuleDestroy {
     @Inject(IdGenerator) private readonly ids: IdGenerator,
     @Optional() @Inject(LEAF_METRICS_OPTIONS) options: LeafMetricsOptions = {},
   ) {
-    const buckets = checkBuckets(options.latencyBuckets ?? LATENCY_BUCKETS);
+    const buckets = checkLatencyBuckets('LeafMetrics', options.latencyBuckets ?? LATENCY_BUCKETS);
     this.registry = options.registry ?? register;
     this.assertFree();
     const registers = [this.registry];
@@ -79,7 +76,7 @@ export class LeafMetrics implements OnModuleDestroy {
 
     new Gauge({
       name: RUNNING,
-      help: '1 while the ID generator serves IDs, 0 while it starts or shuts down.',
+      help: DESCRIPTIONS.running,
       registers,
       collect() {
         this.set(ids.isRunning ? 1 : 0);
@@ -99,7 +96,7 @@ export class LeafMetrics implements OnModuleDestroy {
     }
     new Counter({
       name: RESERVATIONS,
-      help: 'Successful segment reservations, per biz tag and trigger (startup, prefetch, on-demand).',
+      help: DESCRIPTIONS.reservations,
       labelNames: ['tag', 'trigger'] as const,
       registers,
       collect() {
@@ -124,9 +121,7 @@ export class LeafMetrics implements OnModuleDestroy {
     }
     new Gauge({
       name: HEALTH,
-      help:
-        "1 for the tag's health status (up, degraded, down), 0 for the others, per biz tag: the status /health " +
-        'answers, judged in the snapshot (a failing tag that still holds its runway is up).',
+      help: DESCRIPTIONS.health,
       labelNames: ['tag', 'status'] as const,
       registers,
       collect() {
@@ -139,7 +134,7 @@ export class LeafMetrics implements OnModuleDestroy {
     });
     const latency = new Histogram({
       name: DURATION,
-      help: 'Duration of segment reservations (one database round trip), per biz tag, trigger and result.',
+      help: DESCRIPTIONS.reservationDuration,
       labelNames: ['tag', 'trigger', 'result'] as const,
       buckets,
       registers,
@@ -202,15 +197,4 @@ export class LeafMetrics implements OnModuleDestroy {
     }
     return labels;
   }
-}
-
-function checkBuckets(buckets: unknown): number[] {
-  const ok =
-    Array.isArray(buckets) &&
-    buckets.length > 0 &&
-    buckets.every((b, i) => typeof b === 'number' && Number.isFinite(b) && b > 0 && (i === 0 || b > buckets[i - 1]));
-  if (ok) return buckets;
-  throw new RangeError(
-    `LeafMetrics: latencyBuckets must be a non-empty array of increasing positive numbers of seconds, got ${String(buckets)}`,
-  );
 }

@@ -1,0 +1,1 @@
+export { LeafIdPlugin, type LeafIdTable } from './leaf-id.plugin.js';

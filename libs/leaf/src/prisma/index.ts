@@ -1,0 +1,1 @@
+export { withLeafIds, type LeafIdModel, type LeafIdsExtensionOptions } from './prisma-leaf-ids.extension.js';

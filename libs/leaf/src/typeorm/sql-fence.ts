@@ -48,7 +48,8 @@ export class SqlFence {
   /**
    * After a guarded statement matched no row: `FenceRequiredError` when the marker names another server, `'made'`
    * when the table had no marker (one naming this server was made now: nothing to fence against, try again), or
-   * `'same'` when the marker names this server (the statement failed for another reason).
+   * `'same'` when the marker names this server: a fence landed since the statement read it (on Galera, a marker made
+   * through another member may not have been applied yet), so try again; a second miss has another cause.
    */
   async check(signal?: AbortSignal): Promise<FenceRequiredError | 'made' | 'same'> {
     return this.onRunner(signal, async (runner, kind, identity) => {

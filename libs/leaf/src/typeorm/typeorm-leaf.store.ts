@@ -116,12 +116,13 @@ export class TypeOrmLeafStore implements LeafStore {
     }
   }
 
-  async reserve(bizTag: string, step: number, signal?: AbortSignal): Promise<ReservedRange> {
+  async reserve(bizTag: string, step: number, signal?: AbortSignal, again = false): Promise<ReservedRange> {
     const { raw, records } = await this.run(this.dialect.reserveSql, [step, bizTag, step], signal, bizTag);
     const maxId = this.dialect.reservedMaxId(raw, records);
     if (maxId === undefined || maxId === null) {
+      // Once more when the marker was just made (a new table), or names this server now (a fence landed meanwhile).
       const fence = await this.fencing?.check(signal);
-      if (fence === 'made') return this.reserve(bizTag, step, signal); // a new table: nothing to fence against
+      if (typeof fence === 'string' && !again) return this.reserve(bizTag, step, signal, true);
       throw fence instanceof Error ? fence : await this.whyNotReserved(bizTag, step, signal);
     }
     this.durability ??= readSqlDurability(this.dataSource, this.engine, this.fencing !== undefined);

@@ -2,12 +2,18 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { IdOverflowError } from '../errors/id-overflow.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
+import { FENCE_MARKER } from '../store/fence-marker.js';
 import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange, NewTagRow } from '../store/leaf-store.js';
+import type { FenceOutcome, FenceSkips } from '../store/leaf-store.js';
 import { watchOpening } from './opening-connection.js';
 import { discard, isMariaDb } from './runner-connection.js';
 import { DEFAULT_SERVER_TIMEOUT_MS, remainingBoundMs, ServerTimeoutError } from './server-bound.js';
 import { dialectFor, mariadbDialect, mysqlDialect, type SqlDialect } from './sql-dialect.js';
 import { runSqliteStatement, type SqliteConnection } from './sqlite-statement.js';
+import { readSqlDurability, type SqlDurability } from './sql-durability.js';
+import { SqlFence, unfenced } from './sql-fence.js';
+import type { SqlServerKind } from './sql-identity.js';
+import { toBigInt, toRow } from './sql-values.js';
 
 /** Rows per INSERT when creating many tags at boot. */
 const INSERT_CHUNK = 500;
@@ -28,6 +34,8 @@ export interface TypeOrmLeafStoreOptions {
    * SQLite: nothing to bound.
    */
   readonly serverTimeoutMs?: number;
+  /** Failover fencing (`sql-fence.ts`), default true; `false` turns it off: a failover can then repeat IDs. SQLite: none. */
+  readonly fencing?: boolean;
 }
 
 /**
@@ -43,6 +51,8 @@ export class TypeOrmLeafStore implements LeafStore {
   private readonly serverTimeoutMs: number;
   /** For the MySQL dialect: whether the server is MariaDB, once a connection has told. */
   private mariadb: boolean | undefined;
+  private readonly fencing: SqlFence | undefined;
+  private durability?: Promise<SqlDurability>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -64,6 +74,9 @@ export class TypeOrmLeafStore implements LeafStore {
       );
     }
     this.dialect = dialect;
+    const kindOf = async (runner: QueryRunner) =>
+      (await this.serverDialect(runner)) === mariadbDialect ? 'mariadb' : (dialect.name as SqlServerKind);
+    if (options.fencing !== false && dialect.name !== 'sqlite') this.fencing = new SqlFence(dataSource, kindOf);
   }
 
   get engine(): string {
@@ -78,7 +91,7 @@ export class TypeOrmLeafStore implements LeafStore {
 
   async listTags(signal?: AbortSignal): Promise<LeafAllocRow[]> {
     const { records } = await this.run(this.dialect.listSql, [], signal);
-    return records.map(toRow);
+    return records.map(toRow).filter((row) => row.bizTag !== FENCE_MARKER);
   }
 
   async findTag(bizTag: string, signal?: AbortSignal): Promise<LeafAllocRow | undefined> {
@@ -103,10 +116,16 @@ export class TypeOrmLeafStore implements LeafStore {
     }
   }
 
-  async reserve(bizTag: string, step: number, signal?: AbortSignal): Promise<ReservedRange> {
+  async reserve(bizTag: string, step: number, signal?: AbortSignal, again = false): Promise<ReservedRange> {
     const { raw, records } = await this.run(this.dialect.reserveSql, [step, bizTag, step], signal, bizTag);
     const maxId = this.dialect.reservedMaxId(raw, records);
-    if (maxId === undefined || maxId === null) throw await this.whyNotReserved(bizTag, step, signal);
+    if (maxId === undefined || maxId === null) {
+      // Once more when the marker was just made (a new table), or names this server now (a fence landed meanwhile).
+      const fence = await this.fencing?.check(signal);
+      if (typeof fence === 'string' && !again) return this.reserve(bizTag, step, signal, true);
+      throw fence instanceof Error ? fence : await this.whyNotReserved(bizTag, step, signal);
+    }
+    this.durability ??= readSqlDurability(this.dataSource, this.engine, this.fencing !== undefined);
     const end = toBigInt(maxId, bizTag);
     return { start: end - BigInt(step), end };
   }
@@ -130,6 +149,11 @@ export class TypeOrmLeafStore implements LeafStore {
   async setStep(bizTag: string, step: number, signal?: AbortSignal): Promise<boolean> {
     const { affected } = await this.run(this.dialect.setStepSql, [step, bizTag], signal);
     return (affected ?? 0) > 0;
+  }
+
+  /** See `LeafStore.fence` and `SqlFence`. SQLite has nothing to fence; with `fencing: false`, `LeafStoreError`. */
+  fence(skips: FenceSkips, signal?: AbortSignal): Promise<FenceOutcome> {
+    return this.fencing?.fence(skips, signal) ?? unfenced(this.location, this.dialect.name);
   }
 
   /** The rare path after an UPDATE that matched no row: a missing row, or one too close to 2^63-1. */
@@ -188,9 +212,10 @@ export class TypeOrmLeafStore implements LeafStore {
   private async queryBounded(runner: QueryRunner, sql: string, params: unknown[], bizTag: string, startedAt: number) {
     const dialect = await this.serverDialect(runner);
     const statement = dialect.bounded(sql, params, remainingBoundMs(this.serverTimeoutMs, startedAt));
+    const text = this.fencing ? await this.fencing.guarded(runner, statement.sql) : statement.sql;
     if (statement.before !== undefined) await runner.query(statement.before);
     try {
-      return await runner.query(statement.sql, [...statement.params], true);
+      return await runner.query(text, [...statement.params], true);
     } catch (error) {
       throw dialect.isServerTimeout(error) ? new ServerTimeoutError(bizTag, statement.limit, error) : error;
     } finally {
@@ -227,20 +252,4 @@ export class TypeOrmLeafStore implements LeafStore {
       { cause: error },
     );
   }
-}
-
-function toRow(record: unknown): LeafAllocRow {
-  const row = record as { biz_tag: string; step: number | string };
-  return { bizTag: row.biz_tag, step: Number(row.step) };
-}
-
-function toBigInt(value: string | bigint | number, bizTag: string): bigint {
-  // A JS number above 2^53 has already lost digits: refuse it rather than risk handing out a duplicate.
-  if (typeof value === 'number' && !Number.isSafeInteger(value)) {
-    throw new LeafStoreError(
-      `max_id of "${bizTag}" came back from the driver as an inexact number (${value}). ` +
-        "Keep the driver's bigNumberStrings / supportBigNumbers options on.",
-    );
-  }
-  return BigInt(value);
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { FENCE_MARKER } from 'nest-leaf';
 import { TypeOrmLeafStore } from 'nest-leaf/typeorm';
 import { freshDatabase, MYSQL, mysqlDataSourceOptions } from '../../harness/mariadb.js';
 import { runCli } from '../support/cli.js';
@@ -171,25 +172,34 @@ describe.each(ENGINES)('npx nest-leaf on $name', (engine) => {
     await withStore(async (store) => expect(await store.findTag('order')).toEqual({ bizTag: 'order', step: 70 }));
   });
 
-  it('fence: through the store when it fences (idempotent), else exit 5 saying so, nothing changed', async () => {
-    const fences = typeof (TypeOrmLeafStore.prototype as { fence?: unknown }).fence === 'function';
+  it('fence: idempotent on the server the marker names; after a server change, every row moved once', async () => {
     const first = await cli('fence', '--skip', '1000', '--json');
-    if (!fences) {
-      expect(first.code).toBe(5);
-      expect(first.json<{ error: { code: string; message: string } }>().error).toMatchObject({
-        code: 'CLI_UNSUPPORTED',
-        message: expect.stringContaining('cannot be fenced'),
-      });
-    } else {
-      // The table's server never changed: the first fence makes the marker (or finds it), moving nothing.
-      expect(first.code).toBe(0);
-      expect(first.json()).toMatchObject({ fenced: false, rows: 0, skip: 1000 });
-      const again = await cli('fence', '--json');
-      expect(again.code).toBe(0);
-      expect(again.json()).toMatchObject({ fenced: false, rows: 0 });
+    expect(first.code).toBe(0);
+    // The table's server never changed: the first fence makes the marker (or finds it), moving nothing.
+    expect(first.json()).toMatchObject({ fenced: false, rows: 0, skip: 1000 });
+    const again = await cli('fence', '--json');
+    expect(again.json()).toMatchObject({ fenced: false, rows: 0, identity: first.json().identity });
+    if (engine.name === 'sqlite') return; // no replication: nothing ever to fence against
+    // The marker naming another server, as after a promotion (its row replicated from the old primary).
+    const dataSource = await new DataSource(options).initialize();
+    try {
+      const p = engine.name === 'postgres' ? ['$1', '$2'] : ['?', '?'];
+      await dataSource.query(`UPDATE leaf_alloc SET description = ${p[0]} WHERE biz_tag = ${p[1]}`, [
+        'the old primary',
+        FENCE_MARKER,
+      ]);
+    } finally {
+      await dataSource.destroy();
     }
+    const moved = await cli('fence', '--skip', '1000', '--json');
+    expect(moved.code).toBe(0);
+    expect(moved.json()).toMatchObject({ fenced: true, previous: 'the old primary', identity: first.json().identity });
     const { tags } = (await cli('tags', '--json')).json<{ tags: Array<{ bizTag: string; maxId: string }> }>();
-    expect(tags.find((t) => t.bizTag === 'order')?.maxId).toBe('51');
+    expect(tags.filter((t) => t.bizTag !== 'big').map((t) => [t.bizTag, t.maxId])).toEqual([
+      ['invoice:20261207', '1001'],
+      ['order', '1051'],
+    ]);
+    expect((await cli('fence', '--json')).json()).toMatchObject({ fenced: false, rows: 0 });
   });
 });
 

@@ -13,8 +13,8 @@ import {
 import { LeafAllocMigration, TypeOrmLeafStore } from 'nest-leaf/typeorm';
 // Not public: the generator is built by hand here, as LeafModule builds it, so that its first reservation is seen.
 import { resolveLeafOptions } from '../../libs/leaf/src/leaf.options.js';
-import { serverTimeoutFor } from '../../libs/leaf/src/typeorm/server-bound.js';
-import { mysqlDialect } from '../../libs/leaf/src/typeorm/sql-dialect.js';
+import { serverTimeoutFor } from '../../libs/leaf/src/sql/server-bound.js';
+import { mysqlDialect } from '../../libs/leaf/src/sql/sql-dialect.js';
 import { MYSQL } from '../../harness/mariadb.js';
 import { POSTGRES } from '../support/demo/postgres.js';
 import { expectUnique, sleep } from '../../harness/assertions.js';

@@ -17,7 +17,7 @@ const FLOORS: ReadonlyArray<readonly [floor: string, files: RegExp]> = [
   ['options', /^leaf\.(biz-tags|options)\.ts$/],
   ['segments', /^segment\//],
   ['period tags', /^period\//],
-  ['backends', /^(typeorm|redis|http)\//],
+  ['backends', /^(sql|typeorm|redis|http)\//],
   ['gapless numbers', /^gapless\//],
   [
     'generator',

@@ -2,4 +2,4 @@ export { TypeOrmLeafStore, type TypeOrmLeafStoreOptions } from './typeorm-leaf.s
 export { LeafAlloc } from './leaf-alloc.entity.js';
 export { LeafAllocMigration, createTableSql } from './leaf-alloc.migration.js';
 export { LeafGaplessMigration, createGaplessTableSql } from './leaf-gapless.migration.js';
-export { serverTimeoutFor } from './server-bound.js';
+export { serverTimeoutFor } from '../sql/server-bound.js';

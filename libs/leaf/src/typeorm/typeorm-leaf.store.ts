@@ -3,11 +3,11 @@ import { IdOverflowError } from '../errors/id-overflow.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
 import type { LeafAllocRow, LeafStore, NewLeafAllocRow, ReservedRange, NewTagRow } from '../store/leaf-store.js';
-import { watchOpening } from './opening-connection.js';
+import { watchOpening } from '../sql/opening-connection.js';
 import { discard, isMariaDb } from './runner-connection.js';
-import { DEFAULT_SERVER_TIMEOUT_MS, remainingBoundMs, ServerTimeoutError } from './server-bound.js';
-import { dialectFor, mariadbDialect, mysqlDialect, type SqlDialect } from './sql-dialect.js';
-import { runSqliteStatement, type SqliteConnection } from './sqlite-statement.js';
+import { DEFAULT_SERVER_TIMEOUT_MS, remainingBoundMs, ServerTimeoutError } from '../sql/server-bound.js';
+import { dialectFor, mariadbDialect, mysqlDialect, type SqlDialect } from '../sql/sql-dialect.js';
+import { runSqliteStatement, type SqliteConnection } from '../sql/sqlite-statement.js';
 
 /** Rows per INSERT when creating many tags at boot. */
 const INSERT_CHUNK = 500;

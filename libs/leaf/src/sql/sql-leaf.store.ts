@@ -1,0 +1,231 @@
+import { IdOverflowError } from '../errors/id-overflow.error.js';
+import { LeafStoreError } from '../errors/leaf-store.error.js';
+import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
+import type { LeafAllocRow, LeafStore, NewLeafAllocRow, NewTagRow, ReservedRange } from '../store/leaf-store.js';
+import { DEFAULT_SERVER_TIMEOUT_MS, remainingBoundMs, ServerTimeoutError } from './server-bound.js';
+import { mariadbDialect, mysqlDialect, postgresDialect, sqliteDialect, type SqlDialect } from './sql-dialect.js';
+import type { SqlEngine, SqlExecutor, SqlResult } from './sql-executor.js';
+
+/** Rows per INSERT when creating many tags at boot. */
+const INSERT_CHUNK = 500;
+
+export interface SqlLeafStoreOptions {
+  /**
+   * The server's own bound on the UPDATEs that move `max_id` (a reservation, a give-back), in ms: one that waits
+   * longer for the row lock is rolled back by the server, rather than applied after the caller gave up on it (and
+   * its range lost). Keep it a little below `reservationTimeoutMs`, so the server gives up first:
+   * `serverTimeoutFor(reservationTimeoutMs)`, 90% of it. Time spent getting a connection counts against it.
+   * Default 4500 ms, for the default `reservationTimeoutMs` of 5000.
+   *
+   * MariaDB: `SET STATEMENT max_statement_time=… FOR` the statement, no extra round trip. PostgreSQL: `lock_timeout`,
+   * set inside the statement, no extra round trip. MySQL 8 (untested here): the session's `innodb_lock_wait_timeout`,
+   * in whole seconds and at least 1, lowered around the statement in a transaction of its own (three more round
+   * trips). SQLite: nothing to bound.
+   */
+  readonly serverTimeoutMs?: number;
+}
+
+/** What a data layer's store adds to the messages of `SqlLeafStore`. */
+export interface SqlStoreLayer {
+  /** The class, for messages about its options: `TypeOrmLeafStore`. */
+  readonly name: string;
+  /** How to create the table with this layer, said when it is missing. */
+  readonly createTable: string;
+}
+
+const PLAIN: SqlStoreLayer = {
+  name: 'SqlLeafStore',
+  createTable:
+    "Create it once with the statement of createTableSql('<engine>') from nest-leaf (or Leaf's own SQL script), " +
+    'in a migration of your data layer.',
+};
+
+/**
+ * `leaf_alloc` on any data layer that can run a SQL statement: one statement per call through a `SqlExecutor`
+ * (MySQL/MariaDB, PostgreSQL, SQLite). A call whose `AbortSignal` fires is abandoned and its connection discarded by
+ * the executor, so a retry runs on a fresh connection instead of queueing behind a stalled one. The statements that
+ * move `max_id` are bounded on the server as well (`serverTimeoutMs`), so one abandoned while it waits for a row lock
+ * is rolled back, not applied later.
+ */
+export class SqlLeafStore implements LeafStore {
+  private readonly dialect: SqlDialect;
+  private readonly serverTimeoutMs: number;
+  /** For the MySQL dialect: the server's own (MariaDB or MySQL), once the executor has told. */
+  private serverDialect: SqlDialect | undefined;
+
+  constructor(
+    protected readonly executor: SqlExecutor,
+    options: SqlLeafStoreOptions = {},
+    private readonly layer: SqlStoreLayer = PLAIN,
+  ) {
+    const serverTimeoutMs = options.serverTimeoutMs ?? DEFAULT_SERVER_TIMEOUT_MS;
+    if (!Number.isInteger(serverTimeoutMs) || serverTimeoutMs < 1) {
+      throw new RangeError(`${layer.name}: serverTimeoutMs must be a positive integer (ms), got ${serverTimeoutMs}.`);
+    }
+    this.serverTimeoutMs = serverTimeoutMs;
+    this.dialect = dialectOf(executor.engine);
+  }
+
+  get engine(): string {
+    return this.dialect.name;
+  }
+
+  get location(): string {
+    const name = this.executor.database === undefined ? '' : ` "${this.executor.database}"`;
+    return `leaf_alloc in the ${this.dialect.name} database${name}`;
+  }
+
+  async listTags(signal?: AbortSignal): Promise<LeafAllocRow[]> {
+    const { rows } = await this.run(this.dialect.listSql, [], signal);
+    return rows.map(toRow);
+  }
+
+  async findTag(bizTag: string, signal?: AbortSignal): Promise<LeafAllocRow | undefined> {
+    const { rows } = await this.run(this.dialect.findSql, [bizTag], signal);
+    if (rows.length === 0) return undefined;
+    const row = toRow(rows[0]);
+    // MySQL's default collation finds "order" for "ORDER": that row is another tag's, never this one's.
+    if (row.bizTag !== bizTag) throw UnknownBizTagError.collationMatch(bizTag, row.bizTag);
+    return row;
+  }
+
+  async createTags(tags: readonly NewTagRow[], signal?: AbortSignal): Promise<void> {
+    for (let i = 0; i < tags.length; i += INSERT_CHUNK) {
+      const chunk = tags.slice(i, i + INSERT_CHUNK);
+      const params: unknown[] = [];
+      const values = chunk.map((tag) => {
+        const n = params.push(tag.tag, tag.step, tag.description);
+        const p = (k: number) => this.dialect.placeholder(n - 3 + k);
+        return `(${p(1)}, 1, ${p(2)}, ${p(3)})`;
+      });
+      await this.run(this.dialect.insertIgnoringDuplicates(values.join(', ')), params, signal);
+    }
+  }
+
+  async reserve(bizTag: string, step: number, signal?: AbortSignal): Promise<ReservedRange> {
+    const result = await this.runBounded(this.dialect.reserveSql, [step, bizTag, step], signal, bizTag);
+    const maxId = this.dialect.reservedMaxId(result);
+    if (maxId === undefined || maxId === null) throw await this.whyNotReserved(bizTag, step, signal);
+    const end = toBigInt(maxId, bizTag);
+    return { start: end - BigInt(step), end };
+  }
+
+  async giveBack(bizTag: string, firstUnused: bigint, end: bigint, signal?: AbortSignal): Promise<boolean> {
+    const params = [firstUnused.toString(), bizTag, end.toString()];
+    const { affected } = await this.runBounded(this.dialect.giveBackSql, params, signal, bizTag);
+    return affected === 1;
+  }
+
+  async insertTag({ bizTag, maxId, step, description }: NewLeafAllocRow, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.run(this.dialect.insertSql, [bizTag, maxId.toString(), step, description], signal);
+      return true;
+    } catch (error) {
+      if (this.dialect.isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  async setStep(bizTag: string, step: number, signal?: AbortSignal): Promise<boolean> {
+    const { affected } = await this.run(this.dialect.setStepSql, [step, bizTag], signal);
+    return (affected ?? 0) > 0;
+  }
+
+  /** The rare path after an UPDATE that matched no row: a missing row, or one too close to 2^63-1. */
+  private async whyNotReserved(bizTag: string, step: number, signal?: AbortSignal): Promise<Error> {
+    const { rows } = await this.run(this.dialect.selectMaxIdSql, [bizTag], signal);
+    const row = rows[0] as { max_id: string } | undefined;
+    return row ? new IdOverflowError(bizTag, toBigInt(row.max_id, bizTag), step) : new UnknownBizTagError(bizTag);
+  }
+
+  /** One statement, its errors explained. */
+  protected async run(sql: string, params: readonly unknown[], signal?: AbortSignal): Promise<SqlResult> {
+    signal?.throwIfAborted();
+    try {
+      return await this.executor.query(sql, params, signal);
+    } catch (error) {
+      throw this.explained(error);
+    }
+  }
+
+  /**
+   * A statement that moves `max_id`, bounded on the server within what is left of `serverTimeoutMs` since the call
+   * began; the server giving up at it becomes a `ServerTimeoutError` (transient).
+   */
+  protected async runBounded(sql: string, params: readonly unknown[], signal: AbortSignal | undefined, bizTag: string) {
+    const startedAt = performance.now();
+    signal?.throwIfAborted();
+    let dialect = this.dialect;
+    let limit = '';
+    try {
+      dialect = await this.ofServer(signal);
+      const statement = dialect.bounded(sql, params, remainingBoundMs(this.serverTimeoutMs, startedAt));
+      const { before, after } = statement;
+      limit = statement.limit;
+      if (before === undefined || after === undefined) {
+        return await this.executor.query(statement.sql, statement.params, signal);
+      }
+      // MySQL 8: the session's lock wait is lowered around the statement, so both must run on one connection.
+      return await this.executor.transaction(async (tx) => {
+        await tx.query(before, []);
+        try {
+          return await tx.query(statement.sql, statement.params);
+        } finally {
+          // Should it fail, its error is the call's: the range is not used (a gap), and the connection is suspect.
+          await tx.query(after, []);
+        }
+      }, signal);
+    } catch (error) {
+      if (dialect.isServerTimeout(error)) throw new ServerTimeoutError(bizTag, limit, error);
+      throw this.explained(error);
+    }
+  }
+
+  /** The dialect of the server itself: a MySQL-protocol executor may reach MySQL or MariaDB. */
+  private async ofServer(signal?: AbortSignal): Promise<SqlDialect> {
+    if (this.dialect !== mysqlDialect || this.executor.serverEngine === undefined) return this.dialect;
+    this.serverDialect ??= dialectOf(await this.executor.serverEngine(signal));
+    return this.serverDialect;
+  }
+
+  /** A missing table becomes a `LeafStoreError` saying how to create it; anything else is passed on. */
+  private explained(error: unknown): unknown {
+    if (!this.dialect.isMissingTable(error)) return error;
+    return new LeafStoreError(`Table leaf_alloc does not exist. ${this.layer.createTable}`, { cause: error });
+  }
+}
+
+/** The statements of an engine; `'mysql'` is the MySQL dialect until the server is known to be MariaDB. */
+function dialectOf(engine: SqlEngine): SqlDialect {
+  switch (engine) {
+    case 'mysql':
+      return mysqlDialect;
+    case 'mariadb':
+      return mariadbDialect;
+    case 'postgres':
+      return postgresDialect;
+    case 'sqlite':
+      return sqliteDialect;
+    default:
+      throw new LeafStoreError(
+        `SqlLeafStore does not support the engine "${String(engine)}": its executor must say postgres, mysql, ` +
+          'mariadb or sqlite.',
+      );
+  }
+}
+
+function toRow(record: unknown): LeafAllocRow {
+  const row = record as { biz_tag: string; step: number | string };
+  return { bizTag: row.biz_tag, step: Number(row.step) };
+}
+
+function toBigInt(value: string | bigint | number, bizTag: string): bigint {
+  // A JS number above 2^53 has already lost digits: refuse it rather than risk handing out a duplicate.
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) {
+    throw new LeafStoreError(
+      `max_id of "${bizTag}" came back from the driver as an inexact number (${value}). ` +
+        "Keep the driver's bigNumberStrings / supportBigNumbers options on.",
+    );
+  }
+  return BigInt(value);
+}

@@ -182,7 +182,7 @@ export const sqliteDialect: SqlDialect = {
 };
 
 /**
- * The dialect for a TypeORM driver type, or undefined when the engine is not supported. `mysql` and `mariadb` both
+ * The dialect for a TypeORM driver type (or an engine name: `sqlite`), or undefined when the engine is not supported. `mysql` and `mariadb` both
  * get the MySQL dialect: which server answers is known once connected (the store then takes `mariadbDialect`).
  */
 export function dialectFor(type: string): SqlDialect | undefined {
@@ -193,6 +193,7 @@ export function dialectFor(type: string): SqlDialect | undefined {
     case 'postgres':
       return postgresDialect;
     case 'better-sqlite3':
+    case 'sqlite':
       return sqliteDialect;
     default:
       return undefined;

@@ -1,0 +1,3 @@
+export { SqliteLeafStore } from './sqlite-leaf.store.js';
+export { sqliteExecutor } from '../sql/sqlite-executor.js';
+export { createTableSql } from '../typeorm/leaf-alloc.migration.js';

@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/', '**/dist/', 'coverage/', '.ci/node24/', 'bench/results/'] },
+  { ignores: ['**/node_modules/', '**/dist/', 'coverage/', '.ci/node24/', 'bench/results/', 'test/.prisma/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

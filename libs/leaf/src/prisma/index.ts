@@ -1,0 +1,8 @@
+export {
+  PrismaLeafStore,
+  prismaExecutor,
+  type PrismaClientLike,
+  type PrismaLeafStoreOptions,
+  type PrismaRawLike,
+} from './prisma-leaf.store.js';
+export { createTableSql } from '../typeorm/leaf-alloc.migration.js';

@@ -7,6 +7,7 @@ import { Calendar } from './calendar.js';
 import { InvalidLeafOptionsError } from './errors/invalid-leaf-options.error.js';
 import { LEAF_DEFAULTS } from './leaf.defaults.js';
 import type { LeafStore } from './store/leaf-store.js';
+import { FENCE_MARKER, looksLikeFenceMarker } from './store/fence-marker.js';
 
 /** `leaf_alloc.biz_tag` is varchar(128). */
 export const MAX_BIZ_TAG_LENGTH = 128;
@@ -39,6 +40,9 @@ export function bizTagProblem(tag: unknown): string | undefined {
   }
   if (INVISIBLE.test(tag)) {
     return `a biz tag must not contain invisible format characters, which make it look like another tag; ${pointAt(tag, INVISIBLE)}`;
+  }
+  if (looksLikeFenceMarker(tag)) {
+    return `${describeValue(tag)} is reserved: "${FENCE_MARKER}" (in any case or accents) is the failover fence's marker row`;
   }
   return undefined;
 }

@@ -1,10 +1,16 @@
 import { IdOverflowError } from '../errors/id-overflow.error.js';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
 import { UnknownBizTagError } from '../errors/unknown-biz-tag.error.js';
-import type { LeafAllocRow, LeafStore, NewLeafAllocRow, NewTagRow, ReservedRange } from '../store/leaf-store.js';
+import { FENCE_MARKER } from '../store/fence-marker.js';
+import type { FenceOutcome, FenceSkips, LeafAllocRow, LeafStore, NewLeafAllocRow } from '../store/leaf-store.js';
+import type { NewTagRow, ReservedRange } from '../store/leaf-store.js';
 import { DEFAULT_SERVER_TIMEOUT_MS, remainingBoundMs, ServerTimeoutError } from './server-bound.js';
 import { mariadbDialect, mysqlDialect, postgresDialect, sqliteDialect, type SqlDialect } from './sql-dialect.js';
+import { readSqlDurability, type SqlDurability } from './sql-durability.js';
 import type { SqlEngine, SqlExecutor, SqlResult } from './sql-executor.js';
+import { SqlFence, unfenced } from './sql-fence.js';
+import type { SqlServerKind } from './sql-identity.js';
+import { toBigInt, toRow } from './sql-values.js';
 
 /** Rows per INSERT when creating many tags at boot. */
 const INSERT_CHUNK = 500;
@@ -23,6 +29,8 @@ export interface SqlLeafStoreOptions {
    * trips). SQLite: nothing to bound.
    */
   readonly serverTimeoutMs?: number;
+  /** Failover fencing (`sql-fence.ts`), default true; `false` turns it off: a failover can then repeat IDs. SQLite: none. */
+  readonly fencing?: boolean;
 }
 
 /** What a data layer's store adds to the messages of `SqlLeafStore`. */
@@ -52,6 +60,8 @@ export class SqlLeafStore implements LeafStore {
   private readonly serverTimeoutMs: number;
   /** For the MySQL dialect: the server's own (MariaDB or MySQL), once the executor has told. */
   private serverDialect: SqlDialect | undefined;
+  private readonly fencing: SqlFence | undefined;
+  private durability?: Promise<SqlDurability>;
 
   constructor(
     protected readonly executor: SqlExecutor,
@@ -64,6 +74,9 @@ export class SqlLeafStore implements LeafStore {
     }
     this.serverTimeoutMs = serverTimeoutMs;
     this.dialect = dialectOf(executor.engine);
+    const kindOf = async (signal?: AbortSignal) =>
+      (await this.ofServer(signal)) === mariadbDialect ? 'mariadb' : (this.dialect.name as SqlServerKind);
+    if (options.fencing !== false && this.dialect !== sqliteDialect) this.fencing = new SqlFence(executor, kindOf);
   }
 
   get engine(): string {
@@ -77,7 +90,7 @@ export class SqlLeafStore implements LeafStore {
 
   async listTags(signal?: AbortSignal): Promise<LeafAllocRow[]> {
     const { rows } = await this.run(this.dialect.listSql, [], signal);
-    return rows.map(toRow);
+    return rows.map(toRow).filter((row) => row.bizTag !== FENCE_MARKER);
   }
 
   async findTag(bizTag: string, signal?: AbortSignal): Promise<LeafAllocRow | undefined> {
@@ -105,7 +118,12 @@ export class SqlLeafStore implements LeafStore {
   async reserve(bizTag: string, step: number, signal?: AbortSignal): Promise<ReservedRange> {
     const result = await this.runBounded(this.dialect.reserveSql, [step, bizTag, step], signal, bizTag);
     const maxId = this.dialect.reservedMaxId(result);
-    if (maxId === undefined || maxId === null) throw await this.whyNotReserved(bizTag, step, signal);
+    if (maxId === undefined || maxId === null) {
+      const fence = await this.fencing?.check(signal);
+      if (fence === 'made') return this.reserve(bizTag, step, signal); // a new table: nothing to fence against
+      throw fence instanceof Error ? fence : await this.whyNotReserved(bizTag, step, signal);
+    }
+    this.durability ??= readSqlDurability(this.executor, this.engine, this.fencing !== undefined);
     const end = toBigInt(maxId, bizTag);
     return { start: end - BigInt(step), end };
   }
@@ -129,6 +147,11 @@ export class SqlLeafStore implements LeafStore {
   async setStep(bizTag: string, step: number, signal?: AbortSignal): Promise<boolean> {
     const { affected } = await this.run(this.dialect.setStepSql, [step, bizTag], signal);
     return (affected ?? 0) > 0;
+  }
+
+  /** See `LeafStore.fence` and `SqlFence`. SQLite has nothing to fence; with `fencing: false`, `LeafStoreError`. */
+  fence(skips: FenceSkips, signal?: AbortSignal): Promise<FenceOutcome> {
+    return this.fencing?.fence(skips, signal) ?? unfenced(this.location, this.dialect.name, this.layer.name);
   }
 
   /** The rare path after an UPDATE that matched no row: a missing row, or one too close to 2^63-1. */
@@ -159,7 +182,8 @@ export class SqlLeafStore implements LeafStore {
     let limit = '';
     try {
       dialect = await this.ofServer(signal);
-      const statement = dialect.bounded(sql, params, remainingBoundMs(this.serverTimeoutMs, startedAt));
+      const guarded = this.fencing ? await this.fencing.guarded(sql, signal) : sql;
+      const statement = dialect.bounded(guarded, params, remainingBoundMs(this.serverTimeoutMs, startedAt));
       const { before, after } = statement;
       limit = statement.limit;
       if (before === undefined || after === undefined) {
@@ -212,20 +236,4 @@ function dialectOf(engine: SqlEngine): SqlDialect {
           'mariadb or sqlite.',
       );
   }
-}
-
-function toRow(record: unknown): LeafAllocRow {
-  const row = record as { biz_tag: string; step: number | string };
-  return { bizTag: row.biz_tag, step: Number(row.step) };
-}
-
-function toBigInt(value: string | bigint | number, bizTag: string): bigint {
-  // A JS number above 2^53 has already lost digits: refuse it rather than risk handing out a duplicate.
-  if (typeof value === 'number' && !Number.isSafeInteger(value)) {
-    throw new LeafStoreError(
-      `max_id of "${bizTag}" came back from the driver as an inexact number (${value}). ` +
-        "Keep the driver's bigNumberStrings / supportBigNumbers options on.",
-    );
-  }
-  return BigInt(value);
 }

@@ -2,6 +2,7 @@ import type { ModuleRef } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import { InvalidLeafOptionsError } from '../errors/invalid-leaf-options.error.js';
 import type { LeafAllocRow, LeafStore, NewLeafAllocRow, NewTagRow, ReservedRange } from '../store/leaf-store.js';
+import type { FenceOutcome, FenceSkips } from '../store/leaf-store.js';
 import { serverTimeoutFor } from '../sql/server-bound.js';
 import { TypeOrmLeafStore } from './typeorm-leaf.store.js';
 
@@ -62,6 +63,11 @@ export class DefaultTypeOrmStore implements LeafStore {
 
   async setStep(bizTag: string, step: number, signal?: AbortSignal): Promise<boolean> {
     return (await this.resolve()).setStep(bizTag, step, signal);
+  }
+
+  /** The DataSource's store's fence (PostgreSQL, MySQL/MariaDB); on SQLite it throws `LeafStoreError`. */
+  async fence(skips: FenceSkips, signal?: AbortSignal): Promise<FenceOutcome> {
+    return (await this.resolve()).fence(skips, signal);
   }
 
   private resolve(): Promise<TypeOrmLeafStore> {

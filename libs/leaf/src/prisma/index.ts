@@ -6,3 +6,4 @@ export {
   type PrismaRawLike,
 } from './prisma-leaf.store.js';
 export { createTableSql } from '../typeorm/leaf-alloc.migration.js';
+export { serverTimeoutFor } from '../sql/server-bound.js';

@@ -46,7 +46,7 @@ export class SqlFence {
 
   /**
    * After a guarded statement matched no row: `FenceRequiredError` when the marker names another server, `'made'`
-   * when the table had no marker (one naming this server was made now: nothing to fence against, try again), or
+   * when the table had no marker (one was made now, by this node or a concurrent one: try again), or
    * `'same'` when the marker names this server (the statement failed for another reason).
    */
   async check(signal?: AbortSignal): Promise<FenceRequiredError | 'made' | 'same'> {
@@ -61,7 +61,8 @@ export class SqlFence {
     ).rows as Array<{ marker: string | null; identity: string }>;
     if (row.marker === row.identity) return 'same';
     const autocommit: SqlTransaction = { query: (sql, params) => this.executor.query(sql, params, signal) };
-    if (row.marker === null && (await insertMarker(autocommit, kind, identity))) return 'made';
+    // Made here, or by a node booting at the same time (whose marker names this server too, or the next try says not).
+    if (row.marker === null) return (await insertMarker(autocommit, kind, identity), 'made');
     return new FenceRequiredError(row.identity, row.marker);
   }
 

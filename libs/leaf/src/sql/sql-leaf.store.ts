@@ -115,12 +115,23 @@ export class SqlLeafStore implements LeafStore {
     }
   }
 
-  async reserve(bizTag: string, step: number, signal?: AbortSignal): Promise<ReservedRange> {
+  reserve(bizTag: string, step: number, signal?: AbortSignal): Promise<ReservedRange> {
+    return this.reserveRange(bizTag, step, signal, false);
+  }
+
+  private async reserveRange(
+    bizTag: string,
+    step: number,
+    signal: AbortSignal | undefined,
+    again: boolean,
+  ): Promise<ReservedRange> {
     const result = await this.runBounded(this.dialect.reserveSql, [step, bizTag, step], signal, bizTag);
     const maxId = this.dialect.reservedMaxId(result);
     if (maxId === undefined || maxId === null) {
       const fence = await this.fencing?.check(signal);
-      if (fence === 'made') return this.reserve(bizTag, step, signal); // a new table: nothing to fence against
+      // The table had no marker when the UPDATE ran: made now, by this node or by another one booting with it (then
+      // the check finds it naming this server). Once more; a second miss is the row's own (missing, or overflowing).
+      if (!again && (fence === 'made' || fence === 'same')) return this.reserveRange(bizTag, step, signal, true);
       throw fence instanceof Error ? fence : await this.whyNotReserved(bizTag, step, signal);
     }
     this.durability ??= readSqlDurability(this.executor, this.engine, this.fencing !== undefined);

@@ -10,6 +10,8 @@ import {
   type ReservationEvent,
 } from 'nest-leaf';
 import { HttpLeafStore, type HttpLeafStoreOptions } from 'nest-leaf/http';
+import { PgLeafStore } from 'nest-leaf/pg';
+import pg from 'pg';
 import { RedisLeafStore } from 'nest-leaf/redis';
 import { MYSQL, mysqlDataSourceOptions } from './mariadb.js';
 import type { RedisTarget } from './redis.js';
@@ -126,6 +128,37 @@ export async function startHttpLeafApp(
 ): Promise<LeafApp> {
   const app = await createLeafContext([], { ...options, store: new HttpLeafStore(client) }, appOptions);
   return { app, ids: app.get(IdGenerator), close: () => app.close() };
+}
+
+/** Where a node on `PgLeafStore` finds PostgreSQL: a pg Pool of its own, no ORM. */
+export interface PgTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password?: string;
+  readonly database: string;
+}
+
+/**
+ * `LeafModule.forRoot({ ...options, store: new PgLeafStore(pool) })` on a pg Pool the app makes and ends after the
+ * app: the plain-driver adapter of the SQL store, as an app without TypeORM runs it.
+ */
+export async function startPgLeafApp(
+  target: PgTarget,
+  options: LeafModuleOptions,
+  appOptions: LeafAppOptions = {},
+): Promise<LeafApp> {
+  const pool = new pg.Pool({ ...target, max: 4 });
+  // An idle client whose server went away errors on the pool; the store reports the failures of its own calls.
+  pool.on('error', () => undefined);
+  let app: INestApplicationContext;
+  try {
+    app = await createLeafContext([], { ...options, store: new PgLeafStore(pool) }, appOptions);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return { app, ids: app.get(IdGenerator), close: () => app.close().finally(() => pool.end()) };
 }
 
 /** `LeafModule.forRoot(options)` after `imports`, with the reservation listener subscribed before the generator starts. */

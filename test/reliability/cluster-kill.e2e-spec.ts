@@ -6,6 +6,8 @@ import { startIdServer, type IdServerApp } from '../../harness/leaf-server.js';
 import { freshDatabase } from '../../harness/mariadb.js';
 import { freshRedisKeys } from '../../harness/redis.js';
 import { account, type Accounting } from '../support/cluster-accounting.js';
+import { freshPostgres, POSTGRES } from '../support/demo/postgres.js';
+import { createTableSql } from 'nest-leaf/pg';
 import { buildNodeScript, Cluster, type NodeConfig } from '../support/cluster.js';
 import { selectStores } from '../support/stores.js';
 
@@ -73,6 +75,24 @@ const STORES = selectStores<{ readonly name: string; readonly key?: string; open
         node: { store: { kind: 'redis', ...keys.target } },
         maxId: (tag) => keys.maxId(tag),
         close: (passed) => keys.close({ keep: !passed }),
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL through a pg Pool (PgLeafStore)',
+    key: 'pg',
+    async open() {
+      const db = await freshPostgres('cluster_kill_pg');
+      await db.query(createTableSql('postgres'));
+      return {
+        node: { store: { kind: 'pg', ...POSTGRES, database: db.name } },
+        maxId: async (tag) => {
+          const [row] = await db.query<{ m: string }>('SELECT max_id::text AS m FROM leaf_alloc WHERE biz_tag = $1', [
+            tag,
+          ]);
+          return row === undefined ? undefined : BigInt(row.m);
+        },
+        close: () => db.close(),
       };
     },
   },

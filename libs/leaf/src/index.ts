@@ -7,6 +7,7 @@ export { SqlLeafStore, type SqlLeafStoreOptions, type SqlStoreLayer } from './sq
 export type { SqlEngine, SqlExecutor, SqlResult, SqlTransaction } from './sql/sql-executor.js';
 export { pooledExecutor, type SqlPool } from './sql/pooled-executor.js';
 export { sqliteExecutor } from './sql/sqlite-executor.js';
+export { prismaGaplessExecutor } from './gapless/prisma-gapless.executor.js';
 export type {
   GaplessCall,
   GaplessEngine,

@@ -52,7 +52,13 @@ function driverError(error: unknown): unknown {
   });
 }
 
-async function run(raw: PrismaRawLike, engine: SqlEngine, sql: string, params: readonly unknown[]): Promise<SqlResult> {
+/** One statement through Prisma's raw API, its result and errors as a driver gives them (`SqlResult`, `code`). */
+export async function runPrismaStatement(
+  raw: PrismaRawLike,
+  engine: SqlEngine,
+  sql: string,
+  params: readonly unknown[],
+): Promise<SqlResult> {
   try {
     return await runRaw(raw, engine, sql, params);
   } catch (error) {
@@ -105,7 +111,7 @@ export function prismaExecutor(prisma: PrismaClientLike, engine?: SqlEngine): Sq
     );
   }
   const inTransaction = <T>(work: (tx: SqlTransaction) => Promise<T>) =>
-    prisma.$transaction((tx) => work({ query: (sql, params) => run(tx, known!, sql, params) }));
+    prisma.$transaction((tx) => work({ query: (sql, params) => runPrismaStatement(tx, known!, sql, params) }));
   return {
     get engine() {
       return known!;
@@ -119,7 +125,9 @@ export function prismaExecutor(prisma: PrismaClientLike, engine?: SqlEngine): Sq
         : undefined,
     query: (sql, params, signal) => {
       const mysqlWrite = (known === 'mysql' || known === 'mariadb') && !returnsRows(sql);
-      const work = mysqlWrite ? inTransaction((tx) => tx.query(sql, params)) : run(prisma, known!, sql, params);
+      const work = mysqlWrite
+        ? inTransaction((tx) => tx.query(sql, params))
+        : runPrismaStatement(prisma, known!, sql, params);
       return bounded(work, signal);
     },
     transaction: (work, signal) => bounded(inTransaction(work), signal),

@@ -7,7 +7,8 @@ import { steadyLoad } from '../support/load.js';
 import { captureLogs, Generators, latencyLine, reserveLatency } from '../support/redis.js';
 import { PrivateRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/replication/common.js';
-import { duplicatesOf, RedisFailover, type NodeResult } from '../support/replication/redis-failover.js';
+import { failoverReport } from '../support/replication/failover-report.js';
+import { RedisFailover, type NodeResult } from '../support/replication/redis-failover.js';
 import { PrivateRedisPair } from '../support/replication/redis-pair.js';
 
 /** Failovers per shape and setting: 1 in `npm test`, more in `npm run test:reliability` (LEAF_REDIS_FAILOVERS). */
@@ -51,30 +52,8 @@ describe('Redis failover: master killed after the replica missed its last reserv
   };
 
   /** The figures of a run, printed and returned. */
-  const report = (label: string, run: RedisFailover, results: NodeResult[], tags: readonly string[]) => {
-    const { total, duplicates, perTag } = duplicatesOf(results);
-    const fences = logs.warn.filter((line) => line.startsWith('Fenced '));
-    const rows = fences.map((line) => Number(/(\d+) row\(s\) moved/.exec(line)?.[1] ?? 0));
-    const lost = tags.map((tag) => `${tag} ${run.primaryMaxIds.get(tag)! - run.replicaMaxIds.get(tag)!}`).join(', ');
-    const calls = results.map((r) => `${r.name} ${r.failures.length}`).join(', ');
-    const reservations = run.nodes.map((n) => `${n.name} ${n.reservations.ok}/${n.reservations.failed}`).join(', ');
-    const served = run.nodes.map((n) => `${n.name} ${Math.round(n.servedAfterMs ?? -1)}`).join(', ');
-    const errors = [...new Set(run.nodes.flatMap((n) => [...n.reservations.errors]))].slice(0, 4);
-    const callErrors = [
-      ...new Set(results.flatMap((r) => r.failures.map((f) => String((f.error as Error)?.message).slice(0, 160)))),
-    ].slice(0, 3);
-    process.stdout.write(
-      `[failover] ${label}: ${total} IDs by ${results.length} nodes, ${duplicates} handed out twice ` +
-        `${JSON.stringify(perTag)}; lost window (max_id on the master minus on the replica): ${lost}; ` +
-        `fences that moved rows: ${fences.length} (rows ${rows.join('+') || 0}); failed calls: ${calls}; ` +
-        `promoted ${Math.round(run.timings.promotedMs!)} ms after the kill, first reservation on it (ms after the ` +
-        `kill): ${served}; ` +
-        `reservations ok/failed: ${reservations} ${JSON.stringify(errors)}` +
-        (callErrors.length > 0 ? `; calls failed with ${JSON.stringify(callErrors)}` : '') +
-        '\n',
-    );
-    return { total, duplicates, fences: fences.length, failures: results.map((r) => r.failures.length) };
-  };
+  const report = (label: string, run: RedisFailover, results: NodeResult[], tags: readonly string[]) =>
+    failoverReport(label, run, results, tags, logs.warn);
 
   /** (a) Nodes reserve through the cut and stop with the master; a node started after the promotion takes over. */
   const shapeA = async (fencing: boolean) => {

@@ -69,14 +69,21 @@ describe('least privilege: SELECT, INSERT, UPDATE on leaf_alloc and nothing else
     ]) {
       await expect(limited.query(sql)).rejects.toEqual(expect.objectContaining({ errno: TABLE_ACCESS_DENIED }));
     }
-    expect(await db.query('SELECT biz_tag FROM leaf_alloc')).toEqual([{ biz_tag: 'user' }]);
+    expect(await db.query("SELECT biz_tag FROM leaf_alloc WHERE biz_tag <> '__nest_leaf_fence__'")).toEqual([
+      { biz_tag: 'user' },
+    ]);
   });
 
   it('boots, creating the row of a configured tag that is missing (INSERT)', async () => {
     node = await startLeafApp(db.name, { bizTags: ['order', 'user'], step: 10, dynamicStep: false }, credentials);
     const rows = await db.query<Array<{ biz_tag: string; max_id: string; step: number }>>(
-      'SELECT biz_tag, CAST(max_id AS CHAR) AS max_id, step FROM leaf_alloc ORDER BY biz_tag',
+      "SELECT biz_tag, CAST(max_id AS CHAR) AS max_id, step FROM leaf_alloc WHERE biz_tag <> '__nest_leaf_fence__' ORDER BY biz_tag",
     );
+    // The failover fence's marker, made by the limited user at the first reservation, names the server.
+    const [marker] = await db.query<Array<{ description: string }>>(
+      "SELECT description FROM leaf_alloc WHERE biz_tag = '__nest_leaf_fence__'",
+    );
+    expect(marker.description).toMatch(/^mariadb server_id \d+$/);
     // Both reserved their first segment at startup: order with the configured step, user with its row's.
     expect(rows).toEqual([
       { biz_tag: 'order', max_id: '11', step: 10 },

@@ -45,6 +45,7 @@ export type {
   FenceOutcome,
 } from './store/leaf-store.js';
 export { skipFor } from './store/fence-skips.js';
+export { FENCE_MARKER } from './store/fence-marker.js';
 export type { LeafModuleOptions, LeafModuleExtras } from './leaf.options.js';
 export type { ParsedLeafCode } from './codes/tag-codes.js';
 export type {

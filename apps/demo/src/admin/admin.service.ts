@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
-import { LeafAdmin, UnknownBizTagError } from 'nest-leaf';
+import { Not, type Repository } from 'typeorm';
+import { FENCE_MARKER, LeafAdmin, UnknownBizTagError } from 'nest-leaf';
 import { LeafAlloc } from 'nest-leaf/typeorm';
 import type { CreateTagDto } from './create-tag.dto.js';
 
@@ -13,8 +13,9 @@ export class AdminService {
     @InjectRepository(LeafAlloc) private readonly rows: Repository<LeafAlloc>,
   ) {}
 
+  /** Every tag's row; the failover fence's marker, a row of the table but no tag's, is left out. */
   list(): Promise<LeafAlloc[]> {
-    return this.rows.find({ order: { bizTag: 'ASC' } });
+    return this.rows.find({ where: { bizTag: Not(FENCE_MARKER) }, order: { bizTag: 'ASC' } });
   }
 
   async create({ tag, step, description, startAt }: CreateTagDto): Promise<LeafAlloc> {

@@ -46,8 +46,9 @@ export class SqlFence {
 
   /**
    * After a guarded statement matched no row: `FenceRequiredError` when the marker names another server, `'made'`
-   * when the table had no marker (one was made now, by this node or a concurrent one: try again), or
-   * `'same'` when the marker names this server (the statement failed for another reason).
+   * when the table had no marker (one was made now, by this node or a concurrent one: try again), or `'same'` when
+   * the marker names this server: a fence or a marker landed since the statement read it (on Galera, a marker made
+   * through another member may not have been applied yet), so try again; a second miss has another cause.
    */
   async check(signal?: AbortSignal): Promise<FenceRequiredError | 'made' | 'same'> {
     const kind = await this.kindOf(signal);

@@ -17,7 +17,7 @@ const FLOORS: ReadonlyArray<readonly [floor: string, files: RegExp]> = [
   ['options', /^leaf\.(biz-tags|options)\.ts$/],
   ['segments', /^segment\//],
   ['period tags', /^period\//],
-  ['backends', /^(sql|typeorm|pg|mysql|sqlite|prisma|redis|http)\//],
+  ['backends', /^(sql|typeorm|pg|mysql|sqlite|prisma|kysely|redis|http)\//],
   ['gapless numbers', /^gapless\//],
   [
     'generator',

@@ -1,5 +1,6 @@
 import type { SqlEngine, SqlExecutor, SqlResult, SqlTransaction } from '../sql/sql-executor.js';
 import { isMariaDbVersion } from '../sql/sql-executor.js';
+import { raceSignal } from '../sql/signal-race.js';
 import { SqlLeafStore, type SqlLeafStoreOptions } from '../sql/sql-leaf.store.js';
 
 /** Raw SQL of a Prisma client or of its interactive transaction; structural, so nest-leaf needs no generated client. */
@@ -80,18 +81,6 @@ async function runRaw(
   return { affected, rows: [], insertId: String(row?.id) };
 }
 
-/** Rejects with the signal's reason when it fires first; Prisma gives no handle to cancel the statement itself. */
-function bounded<T>(work: PromiseLike<T>, signal: AbortSignal | undefined): Promise<T> {
-  signal?.throwIfAborted();
-  if (signal === undefined) return Promise.resolve(work);
-  let onAbort!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
-}
-
 /**
  * A `PrismaClient` (Prisma 6 or 7, any driver adapter) as a `SqlExecutor`: `$queryRawUnsafe` / `$executeRawUnsafe`,
  * and an interactive `$transaction` for what needs one session (on MySQL/MariaDB every write, whose
@@ -119,7 +108,10 @@ export function prismaExecutor(prisma: PrismaClientLike, engine?: SqlEngine): Sq
     serverEngine:
       known === 'mysql'
         ? async (signal) => {
-            const [row] = await bounded(prisma.$queryRawUnsafe<Array<{ v: unknown }>>('SELECT VERSION() AS v'), signal);
+            const [row] = await raceSignal(
+              prisma.$queryRawUnsafe<Array<{ v: unknown }>>('SELECT VERSION() AS v'),
+              signal,
+            );
             return (known = isMariaDbVersion(row?.v) ? 'mariadb' : 'mysql');
           }
         : undefined,
@@ -128,9 +120,9 @@ export function prismaExecutor(prisma: PrismaClientLike, engine?: SqlEngine): Sq
       const work = mysqlWrite
         ? inTransaction((tx) => tx.query(sql, params))
         : runPrismaStatement(prisma, known!, sql, params);
-      return bounded(work, signal);
+      return raceSignal(work, signal);
     },
-    transaction: (work, signal) => bounded(inTransaction(work), signal),
+    transaction: (work, signal) => raceSignal(inTransaction(work), signal),
   };
 }
 

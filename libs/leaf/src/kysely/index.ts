@@ -1,0 +1,3 @@
+export { KyselyLeafStore, kyselyExecutor, type KyselyLeafStoreOptions } from './kysely-leaf.store.js';
+export { createTableSql } from '../typeorm/leaf-alloc.migration.js';
+export { serverTimeoutFor } from '../sql/server-bound.js';

@@ -11,6 +11,9 @@ import {
 } from 'nest-leaf';
 import { HttpLeafStore, type HttpLeafStoreOptions } from 'nest-leaf/http';
 import { PgLeafStore } from 'nest-leaf/pg';
+import { PrismaLeafStore, type PrismaClientLike } from 'nest-leaf/prisma';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { RedisLeafStore } from 'nest-leaf/redis';
 import { MYSQL, mysqlDataSourceOptions } from './mariadb.js';
@@ -159,6 +162,31 @@ export async function startPgLeafApp(
     throw error;
   }
   return { app, ids: app.get(IdGenerator), close: () => app.close().finally(() => pool.end()) };
+}
+
+/**
+ * `LeafModule.forRoot({ ...options, store: new PrismaLeafStore(prisma) })` on a Prisma 7 client generated for
+ * PostgreSQL (`client`: its `client.ts`, loaded through test/support/ts-register.mjs) on `@prisma/adapter-pg`,
+ * disconnected after the app.
+ */
+export async function startPrismaLeafApp(
+  target: PgTarget & { readonly client: string },
+  options: LeafModuleOptions,
+  appOptions: LeafAppOptions = {},
+): Promise<LeafApp> {
+  const { client, ...connection } = target;
+  const { PrismaClient } = (await import(pathToFileURL(client).href)) as {
+    PrismaClient: new (options: { adapter: unknown }) => PrismaClientLike & { $disconnect(): Promise<void> };
+  };
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ ...connection, max: 4 }) });
+  let app: INestApplicationContext;
+  try {
+    app = await createLeafContext([], { ...options, store: new PrismaLeafStore(prisma) }, appOptions);
+  } catch (error) {
+    await prisma.$disconnect();
+    throw error;
+  }
+  return { app, ids: app.get(IdGenerator), close: () => app.close().finally(() => prisma.$disconnect()) };
 }
 
 /** `LeafModule.forRoot(options)` after `imports`, with the reservation listener subscribed before the generator starts. */

@@ -15,6 +15,7 @@ import {
   startHttpLeafApp,
   startLeafApp,
   startPgLeafApp,
+  startPrismaLeafApp,
   startRedisLeafApp,
   type PgTarget,
   type LeafApp,
@@ -40,12 +41,18 @@ export interface PgNodeStore extends PgTarget {
   readonly kind: 'pg';
 }
 
+/** A node on `PrismaLeafStore`: a generated client (`client.ts`, run through ts-register.mjs) on @prisma/adapter-pg. */
+export interface PrismaNodeStore extends PgTarget {
+  readonly kind: 'prisma';
+  readonly client: string;
+}
+
 /** What every node reads from LEAF_NODE; a workload adds its own fields. */
 export interface LeafNodeConfig {
   /** The MariaDB database of the default store (TypeORM's `leaf_alloc`); required unless `store` says otherwise. */
   readonly database?: string;
   /** Another store than the default: Redis at an address, under a key prefix; an ID server; PostgreSQL through pg. */
-  readonly store?: RedisNodeStore | HttpNodeStore | PgNodeStore;
+  readonly store?: RedisNodeStore | HttpNodeStore | PgNodeStore | PrismaNodeStore;
   readonly leaf: LeafModuleOptions;
   /** How the default store reaches MariaDB; unused with `store`. */
   readonly connection?: LeafAppConnection;
@@ -123,6 +130,7 @@ function startApp(config: LeafNodeConfig, options: LeafAppOptions): Promise<Leaf
   if (config.store?.kind === 'redis') return startRedisLeafApp(config.store, config.leaf, options);
   if (config.store?.kind === 'http') return startHttpLeafApp(config.store, config.leaf, options);
   if (config.store?.kind === 'pg') return startPgLeafApp(config.store, config.leaf, options);
+  if (config.store?.kind === 'prisma') return startPrismaLeafApp(config.store, config.leaf, options);
   if (config.store !== undefined) throw new Error(`Unknown node store ${JSON.stringify(config.store)}`);
   if (config.database === undefined) throw new Error('A node on the default store needs a database.');
   return startLeafApp(config.database, config.leaf, config.connection, options);

@@ -76,7 +76,8 @@ export function isGaplessExecutor(value: unknown): value is GaplessExecutor {
 
 const HOW =
   'the EntityManager of an open TypeORM transaction (dataSource.transaction(async (manager) => …)), or a ' +
-  'GaplessExecutor (pgGaplessExecutor(client), mysqlGaplessExecutor(connection), sqliteGaplessExecutor(db), or an ' +
+  'GaplessExecutor (pgGaplessExecutor(client), mysqlGaplessExecutor(connection), sqliteGaplessExecutor(db), ' +
+  'prismaGaplessExecutor(tx, engine), or an ' +
   "object { engine, inTransaction(), query() } of your data layer's)";
 
 /** `manager` is missing, or not something a number can be taken through. */

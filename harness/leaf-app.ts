@@ -10,6 +10,11 @@ import {
   type ReservationEvent,
 } from 'nest-leaf';
 import { HttpLeafStore, type HttpLeafStoreOptions } from 'nest-leaf/http';
+import { PgLeafStore } from 'nest-leaf/pg';
+import { PrismaLeafStore, type PrismaClientLike } from 'nest-leaf/prisma';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
 import { RedisLeafStore } from 'nest-leaf/redis';
 import { MYSQL, mysqlDataSourceOptions } from './mariadb.js';
 import type { RedisTarget } from './redis.js';
@@ -126,6 +131,62 @@ export async function startHttpLeafApp(
 ): Promise<LeafApp> {
   const app = await createLeafContext([], { ...options, store: new HttpLeafStore(client) }, appOptions);
   return { app, ids: app.get(IdGenerator), close: () => app.close() };
+}
+
+/** Where a node on `PgLeafStore` finds PostgreSQL: a pg Pool of its own, no ORM. */
+export interface PgTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password?: string;
+  readonly database: string;
+}
+
+/**
+ * `LeafModule.forRoot({ ...options, store: new PgLeafStore(pool) })` on a pg Pool the app makes and ends after the
+ * app: the plain-driver adapter of the SQL store, as an app without TypeORM runs it.
+ */
+export async function startPgLeafApp(
+  target: PgTarget,
+  options: LeafModuleOptions,
+  appOptions: LeafAppOptions = {},
+): Promise<LeafApp> {
+  const pool = new pg.Pool({ ...target, max: 4 });
+  // An idle client whose server went away errors on the pool; the store reports the failures of its own calls.
+  pool.on('error', () => undefined);
+  let app: INestApplicationContext;
+  try {
+    app = await createLeafContext([], { ...options, store: new PgLeafStore(pool) }, appOptions);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return { app, ids: app.get(IdGenerator), close: () => app.close().finally(() => pool.end()) };
+}
+
+/**
+ * `LeafModule.forRoot({ ...options, store: new PrismaLeafStore(prisma) })` on a Prisma 7 client generated for
+ * PostgreSQL (`client`: its `client.ts`, loaded through test/support/ts-register.mjs) on `@prisma/adapter-pg`,
+ * disconnected after the app.
+ */
+export async function startPrismaLeafApp(
+  target: PgTarget & { readonly client: string },
+  options: LeafModuleOptions,
+  appOptions: LeafAppOptions = {},
+): Promise<LeafApp> {
+  const { client, ...connection } = target;
+  const { PrismaClient } = (await import(pathToFileURL(client).href)) as {
+    PrismaClient: new (options: { adapter: unknown }) => PrismaClientLike & { $disconnect(): Promise<void> };
+  };
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ ...connection, max: 4 }) });
+  let app: INestApplicationContext;
+  try {
+    app = await createLeafContext([], { ...options, store: new PrismaLeafStore(prisma) }, appOptions);
+  } catch (error) {
+    await prisma.$disconnect();
+    throw error;
+  }
+  return { app, ids: app.get(IdGenerator), close: () => app.close().finally(() => prisma.$disconnect()) };
 }
 
 /** `LeafModule.forRoot(options)` after `imports`, with the reservation listener subscribed before the generator starts. */

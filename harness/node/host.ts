@@ -14,7 +14,10 @@ import type { HttpLeafStoreOptions } from 'nest-leaf/http';
 import {
   startHttpLeafApp,
   startLeafApp,
+  startPgLeafApp,
+  startPrismaLeafApp,
   startRedisLeafApp,
+  type PgTarget,
   type LeafApp,
   type LeafAppConnection,
   type LeafAppOptions,
@@ -33,12 +36,23 @@ export interface HttpNodeStore extends HttpLeafStoreOptions {
   readonly baseUrl: string;
 }
 
+/** A node on `PgLeafStore`: its own pg Pool on the database at the target, no TypeORM. */
+export interface PgNodeStore extends PgTarget {
+  readonly kind: 'pg';
+}
+
+/** A node on `PrismaLeafStore`: a generated client (`client.ts`, run through ts-register.mjs) on @prisma/adapter-pg. */
+export interface PrismaNodeStore extends PgTarget {
+  readonly kind: 'prisma';
+  readonly client: string;
+}
+
 /** What every node reads from LEAF_NODE; a workload adds its own fields. */
 export interface LeafNodeConfig {
   /** The MariaDB database of the default store (TypeORM's `leaf_alloc`); required unless `store` says otherwise. */
   readonly database?: string;
-  /** Another store than the default: Redis at an address, under a key prefix; or an ID server. */
-  readonly store?: RedisNodeStore | HttpNodeStore;
+  /** Another store than the default: Redis at an address, under a key prefix; an ID server; PostgreSQL through pg. */
+  readonly store?: RedisNodeStore | HttpNodeStore | PgNodeStore | PrismaNodeStore;
   readonly leaf: LeafModuleOptions;
   /** How the default store reaches MariaDB; unused with `store`. */
   readonly connection?: LeafAppConnection;
@@ -115,6 +129,8 @@ export async function hostLeafNode<C extends LeafNodeConfig>(workload: (config: 
 function startApp(config: LeafNodeConfig, options: LeafAppOptions): Promise<LeafApp> {
   if (config.store?.kind === 'redis') return startRedisLeafApp(config.store, config.leaf, options);
   if (config.store?.kind === 'http') return startHttpLeafApp(config.store, config.leaf, options);
+  if (config.store?.kind === 'pg') return startPgLeafApp(config.store, config.leaf, options);
+  if (config.store?.kind === 'prisma') return startPrismaLeafApp(config.store, config.leaf, options);
   if (config.store !== undefined) throw new Error(`Unknown node store ${JSON.stringify(config.store)}`);
   if (config.database === undefined) throw new Error('A node on the default store needs a database.');
   return startLeafApp(config.database, config.leaf, config.connection, options);

@@ -13,8 +13,8 @@ import {
 import { LeafAllocMigration, TypeOrmLeafStore } from 'nest-leaf/typeorm';
 // Not public: the generator is built by hand here, as LeafModule builds it, so that its first reservation is seen.
 import { resolveLeafOptions } from '../../libs/leaf/src/leaf.options.js';
-import { serverTimeoutFor } from '../../libs/leaf/src/typeorm/server-bound.js';
-import { mysqlDialect } from '../../libs/leaf/src/typeorm/sql-dialect.js';
+import { serverTimeoutFor } from '../../libs/leaf/src/sql/server-bound.js';
+import { mysqlDialect } from '../../libs/leaf/src/sql/sql-dialect.js';
 import { MYSQL } from '../../harness/mariadb.js';
 import { POSTGRES } from '../support/demo/postgres.js';
 import { expectUnique, sleep } from '../../harness/assertions.js';
@@ -398,7 +398,8 @@ describe("the MySQL 8 dialect's bound, its statements run on MariaDB", () => {
     await client.query(statement.before!);
     const [header] = await client.query(statement.sql, [...statement.params]);
     await client.query(statement.after!);
-    expect(mysqlDialect.reservedMaxId(header, [])).toBe(11);
+    const { affectedRows, insertId } = header as { affectedRows: number; insertId: number };
+    expect(mysqlDialect.reservedMaxId({ rows: [], affected: affectedRows, insertId })).toBe(11);
     expect(await lockWait()).toBe(37);
     report([`MySQL 8 statements on MariaDB: ER_LOCK_WAIT_TIMEOUT after ${waitedMs.toFixed(0)} ms; session put back.`]);
   });

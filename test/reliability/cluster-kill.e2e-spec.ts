@@ -6,6 +6,14 @@ import { startIdServer, type IdServerApp } from '../../harness/leaf-server.js';
 import { freshDatabase } from '../../harness/mariadb.js';
 import { freshRedisKeys } from '../../harness/redis.js';
 import { account, type Accounting } from '../support/cluster-accounting.js';
+import { freshPostgres, POSTGRES } from '../support/demo/postgres.js';
+import { createTableSql } from 'nest-leaf/pg';
+import { join } from 'node:path';
+import { generatePrismaClient } from '../support/prisma-client.js';
+
+/** leaf_alloc is none of the schema's models: the schema needs one model all the same. */
+const PRISMA_MODELS = 'model KillProbe {\n  id Int @id\n}';
+const ROOT = join(import.meta.dirname, '..', '..');
 import { buildNodeScript, Cluster, type NodeConfig } from '../support/cluster.js';
 import { selectStores } from '../support/stores.js';
 
@@ -45,6 +53,8 @@ const RUNWAY_KILLS = Number(process.env.LEAF_RUNWAY_KILLS ?? 4);
 /** Where the nodes reserve, made afresh for the run: what each node's configuration says about it, and the end state. */
 interface KillStore {
   readonly node: Pick<NodeConfig, 'database' | 'connection' | 'store'>;
+  /** Node flags of the nodes on this store. */
+  readonly execArgv?: string[];
   /** `max_id` of a tag once every node has stopped: the table's row, the Redis hash's field. */
   maxId(tag: string): Promise<bigint | undefined>;
   /** Drops what `open` made, unless the run failed (then it is kept for a post-mortem). */
@@ -73,6 +83,45 @@ const STORES = selectStores<{ readonly name: string; readonly key?: string; open
         node: { store: { kind: 'redis', ...keys.target } },
         maxId: (tag) => keys.maxId(tag),
         close: (passed) => keys.close({ keep: !passed }),
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL through a pg Pool (PgLeafStore)',
+    key: 'pg',
+    async open() {
+      const db = await freshPostgres('cluster_kill_pg');
+      await db.query(createTableSql('postgres'));
+      return {
+        node: { store: { kind: 'pg', ...POSTGRES, database: db.name } },
+        maxId: async (tag) => {
+          const [row] = await db.query<{ m: string }>('SELECT max_id::text AS m FROM leaf_alloc WHERE biz_tag = $1', [
+            tag,
+          ]);
+          return row === undefined ? undefined : BigInt(row.m);
+        },
+        close: () => db.close(),
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL through Prisma 7 (PrismaLeafStore, @prisma/adapter-pg)',
+    key: 'prisma',
+    async open() {
+      const db = await freshPostgres('cluster_kill_prisma');
+      await db.query(createTableSql('postgres'));
+      const client = join(generatePrismaClient('sql-exec-kill', 'postgresql', PRISMA_MODELS), 'client.ts');
+      return {
+        node: { store: { kind: 'prisma', client, ...POSTGRES, database: db.name } },
+        // The generated client is TypeScript: the nodes load it through the test suite's loader.
+        execArgv: ['--import', join(ROOT, 'test', 'support', 'ts-register.mjs')],
+        maxId: async (tag) => {
+          const [row] = await db.query<{ m: string }>('SELECT max_id::text AS m FROM leaf_alloc WHERE biz_tag = $1', [
+            tag,
+          ]);
+          return row === undefined ? undefined : BigInt(row.m);
+        },
+        close: () => db.close(),
       };
     },
   },
@@ -118,13 +167,10 @@ describe.each(STORES)('many nodes, killed at random, on $name', (backend) => {
 
   /** Nodes on the suite's store, with the same loops. */
   const newCluster = (leaf: NodeConfig['leaf']) => {
-    const cluster = new Cluster({
-      ...store!.node,
-      logger: ['error', 'warn'],
-      leaf,
-      loopsPerTag: LOOPS_PER_TAG,
-      maxBatch: MAX_BATCH,
-    });
+    const cluster = new Cluster(
+      { ...store!.node, logger: ['error', 'warn'], leaf, loopsPerTag: LOOPS_PER_TAG, maxBatch: MAX_BATCH },
+      store!.execArgv,
+    );
     clusters.push(cluster);
     return cluster;
   };

@@ -82,7 +82,11 @@ export class Cluster {
   private readonly dir = mkdtempSync(join(tmpdir(), 'leaf-cluster-kill-'));
   private failure: Error | undefined;
 
-  constructor(private readonly config: NodeConfig) {}
+  constructor(
+    private readonly config: NodeConfig,
+    /** The nodes' own Node flags (a TypeScript loader for a store that loads TypeScript); Jest's are never theirs. */
+    private readonly execArgv: string[] = [],
+  ) {}
 
   /** The current incarnation of every slot. */
   get live(): readonly Incarnation[] {
@@ -144,7 +148,7 @@ export class Cluster {
     const record = join(this.dir, `${id}.log`);
     // Jest's flags are not the node's; the IPC channel is its lifeline, so a test runner that dies leaves no orphans.
     const config: KillNodeConfig = { ...this.config, record };
-    const child = new LeafNodeProcess(NODE_SCRIPT, config, { execArgv: [], output: 'collect', cwd: ROOT });
+    const child = new LeafNodeProcess(NODE_SCRIPT, config, { execArgv: this.execArgv, output: 'collect', cwd: ROOT });
     const node = new Incarnation(id, slot, record, Date.now(), child, (error) => (this.failure ??= error));
     this.incarnations.push(node);
     this.slots[slot] = node;

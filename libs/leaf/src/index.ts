@@ -3,6 +3,11 @@ export { IdGenerator } from './id-generator.js';
 export { LEAF_OPTIONS, LEAF_STORE } from './leaf.constants.js';
 export { OpaqueIdCodec } from './codes/opaque-id.codec.js';
 export { LeafAdmin, type CreateBizTagOptions } from './leaf.admin.js';
+export { SqlLeafStore, type SqlLeafStoreOptions, type SqlStoreLayer } from './sql/sql-leaf.store.js';
+export type { SqlEngine, SqlExecutor, SqlResult, SqlTransaction } from './sql/sql-executor.js';
+export { pooledExecutor, type SqlPool } from './sql/pooled-executor.js';
+export { sqliteExecutor } from './sql/sqlite-executor.js';
+export { prismaGaplessExecutor } from './gapless/prisma-gapless.executor.js';
 export type {
   GaplessCall,
   GaplessEngine,

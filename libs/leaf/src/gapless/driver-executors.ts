@@ -3,7 +3,7 @@
  * `mysql2/promise` connection, a `better-sqlite3` database. Structural types: nothing of the drivers is loaded, and
  * the application opens, commits and releases its connection as it always does.
  */
-import type { SqliteConnection } from '../typeorm/sqlite-statement.js';
+import type { SqliteConnection } from '../sql/sqlite-statement.js';
 import type { GaplessExecutor } from './gapless-executor.js';
 import { runSqliteGapless } from './sqlite-wait.js';
 

@@ -6,19 +6,22 @@
  */
 import { describeValue } from '../errors/describe-value.js';
 import { InvalidArgumentError } from '../errors/invalid-argument.error.js';
+import type { SqlEngine, SqlResult } from '../sql/sql-executor.js';
 
-/** The engines gapless numbers run on; each has its own statements and its own way of bounding a lock wait. */
-export type GaplessEngine = 'postgres' | 'mariadb' | 'mysql' | 'sqlite';
+/**
+ * The engines gapless numbers run on; each has its own statements and its own way of bounding a lock wait. The same
+ * names as `SqlExecutor`'s, the store's side of the same idea.
+ */
+export type GaplessEngine = SqlEngine;
 
 /** Every `GaplessEngine`, for checking one. */
 export const GAPLESS_ENGINES: readonly GaplessEngine[] = ['postgres', 'mariadb', 'mysql', 'sqlite'];
 
-/** What a statement gave back: its rows (a `SELECT`, a `RETURNING`), and on MySQL/MariaDB the OK packet's insertId. */
-export interface GaplessQueryResult {
-  readonly rows: ReadonlyArray<Record<string, unknown>>;
-  /** MySQL/MariaDB: `insertId` of the OK packet, which carries `LAST_INSERT_ID(expr)`; left out, it is selected. */
-  readonly insertId?: number | string | bigint;
-}
+/**
+ * What a statement gave back: its rows (a `SELECT`, a `RETURNING`), and on MySQL/MariaDB the OK packet's insertId
+ * (left out, it is selected). The result of `SqlExecutor` too, so one adapter's `query` serves both.
+ */
+export type GaplessQueryResult = SqlResult;
 
 /**
  * One connection of the caller's, inside the caller's transaction: the extension point for data layers.
@@ -73,7 +76,8 @@ export function isGaplessExecutor(value: unknown): value is GaplessExecutor {
 
 const HOW =
   'the EntityManager of an open TypeORM transaction (dataSource.transaction(async (manager) => …)), or a ' +
-  'GaplessExecutor (pgGaplessExecutor(client), mysqlGaplessExecutor(connection), sqliteGaplessExecutor(db), or an ' +
+  'GaplessExecutor (pgGaplessExecutor(client), mysqlGaplessExecutor(connection), sqliteGaplessExecutor(db), ' +
+  'prismaGaplessExecutor(tx, engine), or an ' +
   "object { engine, inTransaction(), query() } of your data layer's)";
 
 /** `manager` is missing, or not something a number can be taken through. */

@@ -5,7 +5,7 @@
  * connection holding the lock may be this process's own) until `waitMs` runs out.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { SqliteConnection, SqliteStatement } from '../typeorm/sqlite-statement.js';
+import type { SqliteConnection, SqliteStatement } from '../sql/sqlite-statement.js';
 import type { GaplessQueryResult } from './gapless-executor.js';
 
 /** Longest one attempt waits on the main thread. */

@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../errors/invalid-argument.error.js';
 import { isMariaDb } from '../typeorm/runner-connection.js';
 import type { QueryRunner } from 'typeorm';
-import type { SqliteConnection } from '../typeorm/sqlite-statement.js';
+import type { SqliteConnection } from '../sql/sqlite-statement.js';
 import type { GaplessEngine, GaplessExecutor, GaplessQueryResult } from './gapless-executor.js';
 import { runSqliteGapless } from './sqlite-wait.js';
 

@@ -1,1 +1,4 @@
 export { LeafIdPlugin, type LeafIdTable } from './leaf-id.plugin.js';
+export { KyselyLeafStore, kyselyExecutor, type KyselyLeafStoreOptions } from './kysely-leaf.store.js';
+export { createTableSql } from '../typeorm/leaf-alloc.migration.js';
+export { serverTimeoutFor } from '../sql/server-bound.js';

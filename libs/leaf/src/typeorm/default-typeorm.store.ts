@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { InvalidLeafOptionsError } from '../errors/invalid-leaf-options.error.js';
 import type { LeafAllocRow, LeafStore, NewLeafAllocRow, NewTagRow, ReservedRange } from '../store/leaf-store.js';
 import type { FenceOutcome, FenceSkips } from '../store/leaf-store.js';
-import { serverTimeoutFor } from './server-bound.js';
+import { serverTimeoutFor } from '../sql/server-bound.js';
 import { TypeOrmLeafStore } from './typeorm-leaf.store.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
-import { dialectFor } from './sql-dialect.js';
+import { dialectFor } from '../sql/sql-dialect.js';
 
 /** PostgreSQL and SQLite have no ON UPDATE: the reservation statements set update_time themselves. */
 const PORTABLE_TABLE = `CREATE TABLE IF NOT EXISTS leaf_alloc (

@@ -9,7 +9,7 @@ import {
   LeafGaplessMigration as GaplessMigration,
   createGaplessTableSql as gaplessTableSql,
 } from './leaf-gapless.migration.js';
-import { serverTimeoutFor as timeoutFor } from './server-bound.js';
+import { serverTimeoutFor as timeoutFor } from '../sql/server-bound.js';
 import { TypeOrmLeafStore as Store, type TypeOrmLeafStoreOptions as StoreOptions } from './typeorm-leaf.store.js';
 
 /** @deprecated Import `TypeOrmLeafStore` from `'nest-leaf/typeorm'`; the root stops exporting it in the next minor. */

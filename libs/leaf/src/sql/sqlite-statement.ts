@@ -30,6 +30,8 @@ export interface SqliteStatementOptions {
   readonly busyMs?: number;
   /** Longest pause between attempts; pauses double from 1 ms up to it. Default 50 ms. */
   readonly maxDelayMs?: number;
+  /** The statement belongs to the transaction open on the connection (`sqliteExecutor`'s own): run it inside it. */
+  readonly inOwnTransaction?: boolean;
 }
 
 export interface SqliteStatementResult {
@@ -81,7 +83,11 @@ export async function runSqliteStatement(
   sql: string,
   params: readonly unknown[],
   signal: AbortSignal,
-  { busyMs = DEFAULT_BUSY_MS, maxDelayMs = DEFAULT_MAX_DELAY_MS }: SqliteStatementOptions = {},
+  {
+    busyMs = DEFAULT_BUSY_MS,
+    maxDelayMs = DEFAULT_MAX_DELAY_MS,
+    inOwnTransaction = false,
+  }: SqliteStatementOptions = {},
 ): Promise<SqliteStatementResult> {
   const started = performance.now();
   let attempts = 0;
@@ -95,7 +101,7 @@ export async function runSqliteStatement(
     // TypeORM hands every caller the same connection. A statement run while the host app is between the
     // statements of its own transaction would join it, and that transaction's rollback would take back a
     // segment whose IDs were already handed out: wait for it to end instead.
-    if (db.inTransaction) {
+    if (db.inTransaction && !inOwnTransaction) {
       waitedForHost = true;
     } else {
       attempts++;

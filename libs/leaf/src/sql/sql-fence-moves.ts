@@ -1,7 +1,7 @@
-import type { QueryRunner } from 'typeorm';
 import { FENCE_MARKER } from '../store/fence-marker.js';
 import { skipFor } from '../store/fence-skips.js';
 import type { FenceSkips } from '../store/leaf-store.js';
+import type { SqlResult, SqlTransaction } from './sql-executor.js';
 import type { SqlServerKind } from './sql-identity.js';
 
 const MARKER = `'${FENCE_MARKER}'`;
@@ -22,11 +22,11 @@ export const MARKER_READ = `SELECT description AS marker FROM leaf_alloc WHERE b
  * that leaves them out. Under a loose collation a name may match a look-alike row too: that row then moves twice,
  * further ahead, which repeats nothing.
  */
-export async function moveRows(runner: QueryRunner, kind: SqlServerKind, skips: FenceSkips): Promise<number> {
+export async function moveRows(runner: SqlTransaction, kind: SqlServerKind, skips: FenceSkips): Promise<number> {
   if ([...skips.tags.values()].every((skip) => skip === skips.defaultSkip)) {
-    return affected(await runner.query(moveSql(kind, ''), skipParams(kind, skips.defaultSkip), true));
+    return affected(await runner.query(moveSql(kind, ''), skipParams(kind, skips.defaultSkip)));
   }
-  const records = (await runner.query(`SELECT biz_tag FROM leaf_alloc WHERE biz_tag <> ${MARKER}`)) as Array<{
+  const records = (await runner.query(`SELECT biz_tag FROM leaf_alloc WHERE biz_tag <> ${MARKER}`, [])).rows as Array<{
     biz_tag: string;
   }>;
   const own = new Map<bigint, string[]>();
@@ -47,14 +47,13 @@ export async function moveRows(runner: QueryRunner, kind: SqlServerKind, skips: 
 
 /** Moves the rows `tags` names (`inList`), or every row but those, by `skip`. */
 async function moveNamed(
-  runner: QueryRunner,
+  runner: SqlTransaction,
   kind: SqlServerKind,
   skip: bigint,
   tags: readonly string[],
   inList: boolean,
 ): Promise<number> {
-  if (!inList && tags.length === 0)
-    return affected(await runner.query(moveSql(kind, ''), skipParams(kind, skip), true));
+  if (!inList && tags.length === 0) return affected(await runner.query(moveSql(kind, ''), skipParams(kind, skip)));
   let moved = 0;
   const chunk = inList ? CHUNK : LEFT_OUT_AT_MOST;
   for (let i = 0; i < tags.length; i += chunk) {
@@ -68,7 +67,7 @@ async function moveNamed(
       where = `biz_tag ${inList ? '' : 'NOT '}IN (${names.map(() => '?').join(', ')})`;
       params.push(...names);
     }
-    moved += affected(await runner.query(moveSql(kind, ` AND ${where}`), params, true));
+    moved += affected(await runner.query(moveSql(kind, ` AND ${where}`), params));
   }
   return moved;
 }
@@ -86,6 +85,6 @@ function skipParams(kind: SqlServerKind, skip: bigint): unknown[] {
   return kind === 'postgres' ? [skip.toString()] : [skip.toString(), skip.toString()];
 }
 
-function affected(result: { affected?: number | null }): number {
+function affected(result: SqlResult): number {
   return result.affected ?? 0;
 }

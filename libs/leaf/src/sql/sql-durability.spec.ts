@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { readSqlDurability } from './sql-durability.js';
 
-/** A DataSource that answers the two reads of the settings, as the servers do (`SHOW` rows or one SELECT row). */
+/** An executor that answers the two reads of the settings, as the servers do (`SHOW` rows or one SELECT row). */
 function server(rows: unknown[] | Error): Parameters<typeof readSqlDurability>[0] {
   return {
-    query: async <T>(): Promise<T> => {
+    query: async () => {
       if (rows instanceof Error) throw rows;
-      return rows as T;
+      return { rows: rows as Array<Record<string, unknown>> };
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { QueryRunner } from 'typeorm';
+import type { SqlExecutor } from './sql-executor.js';
 
 /** The server behind a connection, as far as fencing tells them apart. */
 export type SqlServerKind = 'postgres' | 'mysql' | 'mariadb';
@@ -27,9 +27,13 @@ const IDENTITY = {
   mysql: "CONCAT('mysql server_uuid ', @@server_uuid)",
 } as const;
 
-/** The identity expression for the server behind `runner`; MariaDB is asked once whether it is a Galera member. */
-export async function identityExpression(runner: QueryRunner, kind: SqlServerKind): Promise<string> {
+/** The identity expression for the server behind `executor`; MariaDB is asked once whether it is a Galera member. */
+export async function identityExpression(
+  executor: SqlExecutor,
+  kind: SqlServerKind,
+  signal?: AbortSignal,
+): Promise<string> {
   if (kind !== 'mariadb') return IDENTITY[kind];
-  const [row] = (await runner.query('SELECT @@GLOBAL.wsrep_on AS wsrep')) as Array<{ wsrep?: unknown }>;
+  const [row] = (await executor.query('SELECT @@GLOBAL.wsrep_on AS wsrep', [], signal)).rows;
   return Number(row?.wsrep) === 1 ? IDENTITY.galera : IDENTITY.mariadb;
 }

@@ -1,6 +1,6 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
 import { messageOf } from '../errors/error-message.js';
+import type { SqlExecutor } from './sql-executor.js';
 
 /** Whether commits on the server wait for a replica, and what protects the IDs against a failover. */
 export interface SqlDurability {
@@ -24,13 +24,13 @@ const LOGGER = new Logger('Leaf');
  * logs which protection is active: a warning when neither waiting nor fencing covers a failover. Never rejects.
  */
 export async function readSqlDurability(
-  dataSource: Pick<DataSource, 'query'>,
+  executor: Pick<SqlExecutor, 'query'>,
   engine: string,
   fencing: boolean,
   logger: LoggerService = LOGGER,
 ): Promise<SqlDurability> {
   if (engine === 'sqlite') return { replication: 'unknown', fencing, message: 'SQLite: no replication.' };
-  const query: Query = async (sql) => ({ records: (await dataSource.query(sql)) as unknown[] });
+  const query: Query = async (sql) => ({ records: [...(await executor.query(sql, [])).rows] });
   let replication: SqlDurability['replication'];
   let line: string;
   try {
@@ -110,7 +110,7 @@ function protection(engine: string, replication: SqlDurability['replication'], f
   }
   if (replication === 'sync-standby' || replication === 'galera') return 'Failover fencing is off (fencing: false).';
   return (
-    'Failover protection: fencing is OFF (TypeOrmLeafStore fencing: false): a failover to such a replica hands out ' +
+    'Failover protection: fencing is OFF (fencing: false): a failover to such a replica hands out ' +
     'again the IDs of every reservation it lost. Turn fencing on.'
   );
 }

@@ -1,5 +1,7 @@
+import type { SqlResult } from './sql-executor.js';
+
 /**
- * Every statement the TypeORM store runs, per engine: what differs between engines and what does not, in one file.
+ * Every statement the SQL store runs, per engine: what differs between engines and what does not, in one file.
  * Every statement is parameterized; table and column names are fixed by the Leaf contract.
  */
 export interface SqlDialect {
@@ -18,7 +20,7 @@ export interface SqlDialect {
    */
   readonly reserveSql: string;
   /** The new `max_id` from the structured result of `reserveSql`, or undefined when no row was updated. */
-  reservedMaxId(raw: unknown, records: unknown[]): string | bigint | number | undefined;
+  reservedMaxId(result: SqlResult): string | bigint | number | undefined;
   /**
    * Compare-and-set of `max_id`. Parameters: new max_id, biz tag, expected max_id, both as decimal strings
    * and cast in SQL, because MySQL compares a string with an integer as a double; then whatever `bounded` adds.
@@ -79,10 +81,7 @@ export const mysqlDialect: SqlDialect = {
   reserveSql:
     'UPDATE leaf_alloc SET max_id = LAST_INSERT_ID(max_id + ?), update_time = CURRENT_TIMESTAMP ' +
     `WHERE biz_tag = ? AND ${GUARD} ?`,
-  reservedMaxId: (raw) => {
-    const header = raw as { affectedRows?: number; insertId?: number | string };
-    return header.affectedRows === 1 ? header.insertId : undefined;
-  },
+  reservedMaxId: ({ affected, insertId }) => (affected === 1 ? insertId : undefined),
   giveBackSql:
     'UPDATE leaf_alloc SET max_id = CAST(? AS SIGNED), update_time = CURRENT_TIMESTAMP ' +
     'WHERE biz_tag = ? AND max_id = CAST(? AS SIGNED)',
@@ -142,7 +141,7 @@ export const postgresDialect: SqlDialect = {
   reserveSql:
     'UPDATE leaf_alloc SET max_id = max_id + $1, update_time = CURRENT_TIMESTAMP ' +
     `WHERE biz_tag = $2 AND ${GUARD} $3 AND ${PG_BOUND} RETURNING max_id::text AS max_id`,
-  reservedMaxId: (_raw, records) => (records[0] as { max_id?: string } | undefined)?.max_id,
+  reservedMaxId: ({ rows }) => rows[0]?.max_id as string | undefined,
   giveBackSql:
     'UPDATE leaf_alloc SET max_id = $1::bigint, update_time = CURRENT_TIMESTAMP ' +
     `WHERE biz_tag = $2 AND max_id = $3::bigint AND ${PG_BOUND}`,
@@ -166,7 +165,7 @@ export const sqliteDialect: SqlDialect = {
   reserveSql:
     'UPDATE leaf_alloc SET max_id = max_id + CAST(? AS INTEGER), update_time = CURRENT_TIMESTAMP ' +
     `WHERE biz_tag = ? AND ${GUARD} CAST(? AS INTEGER) RETURNING CAST(max_id AS TEXT) AS max_id`,
-  reservedMaxId: (_raw, records) => (records[0] as { max_id?: string } | undefined)?.max_id,
+  reservedMaxId: ({ rows }) => rows[0]?.max_id as string | undefined,
   giveBackSql:
     'UPDATE leaf_alloc SET max_id = CAST(? AS INTEGER), update_time = CURRENT_TIMESTAMP ' +
     'WHERE biz_tag = ? AND max_id = CAST(? AS INTEGER)',
@@ -183,7 +182,7 @@ export const sqliteDialect: SqlDialect = {
 };
 
 /**
- * The dialect for a TypeORM driver type, or undefined when the engine is not supported. `mysql` and `mariadb` both
+ * The dialect for a TypeORM driver type (or an engine name: `sqlite`), or undefined when the engine is not supported. `mysql` and `mariadb` both
  * get the MySQL dialect: which server answers is known once connected (the store then takes `mariadbDialect`).
  */
 export function dialectFor(type: string): SqlDialect | undefined {
@@ -194,6 +193,7 @@ export function dialectFor(type: string): SqlDialect | undefined {
     case 'postgres':
       return postgresDialect;
     case 'better-sqlite3':
+    case 'sqlite':
       return sqliteDialect;
     default:
       return undefined;

@@ -1,0 +1,4 @@
+export { SqliteLeafStore } from './sqlite-leaf.store.js';
+export { sqliteExecutor } from '../sql/sqlite-executor.js';
+export { createTableSql } from '../typeorm/leaf-alloc.migration.js';
+export { serverTimeoutFor } from '../sql/server-bound.js';

@@ -134,7 +134,12 @@ export class SqlLeafStore implements LeafStore {
       if (!again && (fence === 'made' || fence === 'same')) return this.reserveRange(bizTag, step, signal, true);
       throw fence instanceof Error ? fence : await this.whyNotReserved(bizTag, step, signal);
     }
-    this.durability ??= readSqlDurability(this.executor, this.engine, this.fencing !== undefined);
+    if (this.durability === undefined) {
+      // Read once, at the first reservation (startup), and waited for: the startup line then comes at startup, and the
+      // read never holds a pooled connection later, when a reservation needs it (it never throws).
+      this.durability = readSqlDurability(this.executor, this.engine, this.fencing !== undefined);
+      await this.durability;
+    }
     const end = toBigInt(maxId, bizTag);
     return { start: end - BigInt(step), end };
   }

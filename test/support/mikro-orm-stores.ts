@@ -30,7 +30,7 @@ async function ormOn(engine: 'postgres' | 'mariadb' | 'sqlite', database: Engine
 export async function mikroOrmStoreOn(
   engine: 'postgres' | 'mariadb' | 'sqlite',
   suite: string,
-): Promise<LeafStoreUnderTest> {
+): Promise<Omit<LeafStoreUnderTest, 'store'> & { readonly store: MikroOrmLeafStore; readonly orm: MikroORM }> {
   const database =
     engine === 'sqlite'
       ? await sqliteDatabase()
@@ -41,6 +41,7 @@ export async function mikroOrmStoreOn(
   await orm.em.getConnection().execute(createTableSql(engine === 'mariadb' ? 'mysql' : engine), [], 'run');
   return {
     store: new MikroOrmLeafStore(orm.em),
+    orm,
     close: async () => {
       await orm.close(true);
       await database.dispose();

@@ -8,22 +8,25 @@ import { mariadbDatabase, postgresDatabase, sqliteDatabase, type EngineDatabase 
 
 type Options = { host: string; port: number; username: string; password?: string; database: string };
 
-/** No entity: MikroORM refuses to start without one unless told the application has none to map. */
-const NO_ENTITIES = { entities: [], discovery: { warnWhenNoEntities: false } };
+/**
+ * No entity: MikroORM refuses to start without one unless told the application has none to map. A new object each
+ * time, as MikroORM.init writes into the options it is given.
+ */
+const noEntities = () => ({ entities: [], discovery: { warnWhenNoEntities: false } });
 
 async function ormOn(engine: 'postgres' | 'mariadb' | 'sqlite', database: EngineDatabase): Promise<MikroORM> {
   const o = database.options as unknown as Options;
   if (engine === 'sqlite') {
     const { MikroORM } = await import('@mikro-orm/libsql');
-    return MikroORM.init({ dbName: o.database, ...NO_ENTITIES });
+    return MikroORM.init({ dbName: o.database, ...noEntities() });
   }
   const server = { dbName: o.database, host: o.host, port: o.port, user: o.username, password: o.password };
   if (engine === 'postgres') {
     const { MikroORM } = await import('@mikro-orm/postgresql');
-    return MikroORM.init({ ...server, ...NO_ENTITIES });
+    return MikroORM.init({ ...server, ...noEntities() });
   }
   const { MikroORM } = await import('@mikro-orm/mariadb');
-  return MikroORM.init({ ...server, ...NO_ENTITIES });
+  return MikroORM.init({ ...server, ...noEntities() });
 }
 
 /** `MikroOrmLeafStore` on `orm.em`, its engine told by the driver, in a database of the suite's own. */

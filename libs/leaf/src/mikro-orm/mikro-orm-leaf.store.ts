@@ -66,7 +66,8 @@ function engineOf(em: EntityManager): SqlEngine | undefined {
  * A MikroORM `EntityManager` (a SQL driver: PostgreSQL, MySQL, MariaDB, SQLite, libSQL) as a `SqlExecutor`: raw SQL
  * through `em.getConnection().execute()`, and `connection.transactional()` where a statement needs one (on
  * MySQL/MariaDB every write, whose `LAST_INSERT_ID()` is read in the same transaction). The entity manager's identity
- * map and unit of work are never touched, and the store's transactions are its own, never the caller's.
+ * map and unit of work are never touched, and the store's transactions are its own, never the caller's. Every
+ * statement goes to the write connection, never to a read replica of `replicas`.
  *
  * MikroORM 6 inlines the parameters into the statement, escaped by the platform, before it reaches the driver: the
  * PostgreSQL statements' `$n` are rewritten to its `?` (see `toQuestionMarks`). MikroORM hands out no connection

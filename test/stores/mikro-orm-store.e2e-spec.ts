@@ -52,3 +52,17 @@ describe.each(['postgres', 'mariadb'] as const)('MikroOrmLeafStore fence with sk
     expect(await maxId('other')).toBe(5000n + 1_000_000n);
   });
 });
+
+// MikroORM's raw execute hands the driver's error on as it is: the store reads the engine's own code for a missing table.
+describe.each(['postgres', 'mariadb', 'sqlite'] as const)('MikroOrmLeafStore on %s without leaf_alloc', (engine) => {
+  it('names the table and how to create it from nest-leaf/mikro-orm', async () => {
+    const { store, close } = await mikroOrmStoreOn(engine, `${SUITE}_none`, { withTable: false });
+    try {
+      await expect(store.reserve('order', 10)).rejects.toThrow(
+        /Table leaf_alloc does not exist\. .*createTableSql\('<engine>'\) from nest-leaf\/mikro-orm/,
+      );
+    } finally {
+      await close?.();
+    }
+  });
+});

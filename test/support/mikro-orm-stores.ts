@@ -33,6 +33,7 @@ async function ormOn(engine: 'postgres' | 'mariadb' | 'sqlite', database: Engine
 export async function mikroOrmStoreOn(
   engine: 'postgres' | 'mariadb' | 'sqlite',
   suite: string,
+  { withTable = true } = {},
 ): Promise<Omit<LeafStoreUnderTest, 'store'> & { readonly store: MikroOrmLeafStore; readonly orm: MikroORM }> {
   const database =
     engine === 'sqlite'
@@ -41,7 +42,8 @@ export async function mikroOrmStoreOn(
         ? await postgresDatabase(suite)
         : await mariadbDatabase(suite);
   const orm = await ormOn(engine, database);
-  await orm.em.getConnection().execute(createTableSql(engine === 'mariadb' ? 'mysql' : engine), [], 'run');
+  if (withTable)
+    await orm.em.getConnection().execute(createTableSql(engine === 'mariadb' ? 'mysql' : engine), [], 'run');
   return {
     store: new MikroOrmLeafStore(orm.em),
     orm,

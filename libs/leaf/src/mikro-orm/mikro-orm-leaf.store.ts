@@ -82,7 +82,7 @@ export function mikroOrmExecutor(em: EntityManager, engine?: SqlEngine): SqlExec
         `${em.getDriver().getDependencies().join(', ')}): pass { engine: 'postgres' | 'mysql' | 'mariadb' | 'sqlite' }.`,
     );
   }
-  const connection = em.getConnection();
+  const connection = em.getConnection('write');
   const dbName = em.config.get('dbName');
   return {
     get engine() {

@@ -20,7 +20,7 @@ const FLOORS: ReadonlyArray<readonly [floor: string, files: RegExp]> = [
   ['options', /^leaf\.(biz-tags|options)\.ts$/],
   ['segments', /^segment\//],
   ['period tags', /^period\//],
-  ['backends', /^(sql|typeorm|pg|mysql|sqlite|prisma|kysely|redis|http)\//],
+  ['backends', /^(sql|typeorm|pg|mysql|sqlite|prisma|kysely|mikro-orm|redis|http)\//],
   ['gapless numbers', /^gapless\//],
   [
     'generator',

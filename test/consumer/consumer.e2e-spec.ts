@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freshDatabase, MYSQL, type TestDatabase } from '../../harness/mariadb.js';
 import { REDIS } from '../../harness/redis.js';
-import { readmeFiles, SERVER_DOC_REQUIRED } from './readme-files.js';
+import { freshPostgres, POSTGRES } from '../support/demo/postgres.js';
+import { LAYERS_DOC_REQUIRED, readmeFiles, SERVER_DOC_REQUIRED } from './readme-files.js';
 
 /**
  * What a Nest team does with the package: `npm pack` it, install the tarball into a new TypeScript app outside the
@@ -60,6 +61,30 @@ const BARE_DEV_DEPENDENCIES = ['@types/node', 'typescript'];
 /** A CommonJS app (the classic Nest template) with the README's service and its spec. */
 const CJS_DEPENDENCIES = ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs'];
 const CJS_DEV_DEPENDENCIES = ['@nestjs/testing', '@types/jest', '@types/node', 'jest', 'ts-jest', 'typescript'];
+
+/** Apps on pg, Prisma and Drizzle (docs/data-layers.md): no TypeORM either. */
+const LAYERS_DEPENDENCIES = [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/platform-express',
+  '@prisma/adapter-pg',
+  '@prisma/client',
+  'drizzle-orm',
+  'pg',
+  'reflect-metadata',
+  'rxjs',
+];
+const LAYERS_DEV_DEPENDENCIES = [
+  '@jest/globals',
+  '@nestjs/testing',
+  '@types/jest',
+  '@types/node',
+  '@types/pg',
+  'jest',
+  'prisma',
+  'ts-jest',
+  'typescript',
+];
 
 /** The workspace's versions of `names`, so npm serves them from its cache. */
 function pick(names: readonly string[]): Record<string, string> {
@@ -450,6 +475,143 @@ describe('nest-leaf installed from its tarball into a new app', () => {
       });
     },
     2 * MINUTES,
+  );
+
+  it(
+    'runs an app on each data layer of docs/data-layers.md (pg, Prisma, Drizzle) with no TypeORM installed, and their specs on LeafTestingModule',
+    async () => {
+      const app = join(scratch, 'layers');
+      mkdirSync(join(app, 'src'), { recursive: true });
+      writeFileSync(
+        join(app, 'package.json'),
+        JSON.stringify({
+          name: 'consumer-layers',
+          private: true,
+          type: 'module',
+          dependencies: { 'nest-leaf': `file:../${pack.filename}`, ...pick(LAYERS_DEPENDENCIES) },
+          devDependencies: pick(LAYERS_DEV_DEPENDENCIES),
+          // Prisma's would download its engines (nothing here needs one); no script here is needed.
+          allowScripts: { '@parcel/watcher': false, '@prisma/engines': false, prisma: false },
+        }),
+      );
+      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
+        cwd: app,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      expect(existsSync(join(app, 'node_modules', 'typeorm'))).toBe(false);
+      expect(existsSync(join(app, 'node_modules', '@nestjs', 'typeorm'))).toBe(false);
+
+      const doc = readFileSync(join(root, 'docs', 'data-layers.md'), 'utf8');
+      const files = new Map([
+        ...readmeFiles(
+          doc,
+          [...LAYERS_DOC_REQUIRED, 'src/prisma/schema.prisma', 'src/drizzle/schema.ts'],
+          'consumer-layers',
+        ),
+        ...readmeFiles(readFileSync(join(root, 'README.md'), 'utf8'), ['jest.config.json']),
+      ]);
+      for (const path of [
+        ...LAYERS_DOC_REQUIRED,
+        'src/prisma/schema.prisma',
+        'src/drizzle/schema.ts',
+        'jest.config.json',
+      ]) {
+        mkdirSync(dirname(join(app, path)), { recursive: true });
+        writeFileSync(join(app, path), files.get(path)!);
+      }
+      copyFileSync(join(root, 'test', 'consumer', 'layers', 'main.ts'), join(app, 'src', 'main.ts'));
+      // skipLibCheck: drizzle-orm 0.45's own declarations do not check under TypeScript 6 (its gel, mysql and
+      // singlestore builders); the app's code is checked in full.
+      copyFileSync(join(root, 'test', 'consumer', 'layers', 'tsconfig.json'), join(app, 'tsconfig.json'));
+      // Offline: generate only checks that a schema engine exists, and never runs it (docs/data-layers.md, Prisma).
+      await run(
+        process.execPath,
+        [join(app, 'node_modules', 'prisma', 'build', 'index.js'), 'generate', '--schema', 'src/prisma/schema.prisma'],
+        {
+          cwd: app,
+          env: {
+            PATH: process.env.PATH,
+            PRISMA_SCHEMA_ENGINE_BINARY: process.execPath,
+            PRISMA_HIDE_UPDATE_MESSAGE: '1',
+            CHECKPOINT_DISABLE: '1',
+          },
+        },
+      );
+      await run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
+        cwd: app,
+      });
+
+      // The subpaths of a TypeORM-free app, with their declarations checked in full: none reaches typeorm's types.
+      mkdirSync(join(app, 'check'), { recursive: true });
+      writeFileSync(
+        join(app, 'check', 'index.ts'),
+        [
+          "import * as pg from 'nest-leaf/pg';",
+          "import * as prisma from 'nest-leaf/prisma';",
+          "import * as testing from 'nest-leaf/testing';",
+          'export const loaded: object[] = [pg, prisma, testing];',
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(app, 'check', 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            module: 'nodenext',
+            target: 'ES2023',
+            strict: true,
+            skipLibCheck: false,
+            noEmit: true,
+            types: ['node'],
+          },
+          files: ['index.ts'],
+        }),
+      );
+      await run(
+        process.execPath,
+        [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'check/tsconfig.json'],
+        {
+          cwd: app,
+        },
+      );
+
+      const urls: Record<string, string> = {};
+      for (const layer of ['plain-pg', 'prisma', 'drizzle']) {
+        const database = await freshPostgres(`consumer_layers_${layer.replace('-', '_')}`);
+        await database.close();
+        const password = POSTGRES.password ? `:${encodeURIComponent(POSTGRES.password)}` : '';
+        urls[layer] = `postgres://${POSTGRES.user}${password}@${POSTGRES.host}:${POSTGRES.port}/${database.name}`;
+        const { stdout } = await run(process.execPath, ['dist/main.js', layer], {
+          cwd: app,
+          env: { PATH: process.env.PATH, DATABASE_URL: urls[layer] },
+          timeout: 60_000,
+        });
+        const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { typeormMissing: boolean; created: unknown[] };
+        expect({ layer, ...result }).toEqual({
+          layer,
+          typeormMissing: true,
+          // leaf_alloc's first segment, taken by each layer's own hook, through BigIntInterceptor: strings.
+          created: [
+            { status: 201, body: { id: '1', total: 10 } },
+            { status: 201, body: { id: '2', total: 20 } },
+          ],
+        });
+      }
+
+      // Each app's spec, on its own database: Jest in ESM mode, configured as the README says.
+      const jest = join(app, 'node_modules', 'jest', 'bin', 'jest.js');
+      for (const layer of ['plain-pg', 'prisma', 'drizzle']) {
+        const outcome = await run(process.execPath, ['--experimental-vm-modules', jest, '--ci', `src/${layer}/`], {
+          cwd: app,
+          env: { PATH: process.env.PATH, DATABASE_URL: urls[layer] },
+          timeout: 120_000,
+        }).then(
+          ({ stdout, stderr }) => `${stdout}${stderr}`,
+          (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
+        );
+        expect({ layer, outcome }).toEqual({ layer, outcome: expect.stringMatching(/Tests:\s+1 passed, 1 total/) });
+      }
+    },
+    5 * MINUTES,
   );
 
   async function consumer<T = ConsumerRun>(

@@ -8,7 +8,7 @@ export function readmeFiles(
   marker = 'consumer',
 ): Map<string, string> {
   const files = new Map<string, string>();
-  const block = new RegExp(`<!-- ${marker}: (\\S+) -->\\s*\\n\`\`\`(?:ts|json)\\n([\\s\\S]*?)\\n\`\`\``, 'g');
+  const block = new RegExp(`<!-- ${marker}: (\\S+) -->\\s*\\n\`\`\`(?:ts|json|prisma)\\n([\\s\\S]*?)\\n\`\`\``, 'g');
   for (const [, path, code] of readme.matchAll(block)) {
     if (files.has(path)) throw new Error(`two consumer blocks for ${path}`);
     files.set(path, `${code}\n`);
@@ -33,3 +33,10 @@ const REQUIRED = [
 
 /** What the ID server harness (test/consumer/app/server-main.ts) imports from docs/server.md. */
 export const SERVER_DOC_REQUIRED = ['src/id-server.module.ts', 'src/id-client.module.ts'];
+
+/** What the data-layer apps (test/consumer/layers) take from docs/data-layers.md. */
+export const LAYERS_DOC_REQUIRED = ['plain-pg', 'prisma', 'drizzle'].flatMap((layer) => [
+  `src/${layer}/orders.ts`,
+  `src/${layer}/app.module.ts`,
+  `src/${layer}/orders.spec.ts`,
+]);

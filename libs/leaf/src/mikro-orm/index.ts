@@ -1,3 +1,3 @@
 export { MikroOrmLeafStore, mikroOrmExecutor, type MikroOrmLeafStoreOptions } from './mikro-orm-leaf.store.js';
-export { createTableSql } from '../typeorm/leaf-alloc.migration.js';
+export { createTableSql } from '../sql/leaf-alloc.table.js';
 export { serverTimeoutFor } from '../sql/server-bound.js';

@@ -1,3 +1,3 @@
 export { MysqlLeafStore, mysqlExecutor, type MysqlPoolLike, type MysqlPoolConnectionLike } from './mysql-leaf.store.js';
-export { createTableSql } from '../typeorm/leaf-alloc.migration.js';
+export { createTableSql } from '../sql/leaf-alloc.table.js';
 export { serverTimeoutFor } from '../sql/server-bound.js';

@@ -6,5 +6,5 @@ export {
   type PrismaLeafStoreOptions,
   type PrismaRawLike,
 } from './prisma-leaf.store.js';
-export { createTableSql } from '../typeorm/leaf-alloc.migration.js';
+export { createTableSql } from '../sql/leaf-alloc.table.js';
 export { serverTimeoutFor } from '../sql/server-bound.js';

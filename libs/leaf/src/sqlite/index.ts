@@ -1,4 +1,4 @@
 export { SqliteLeafStore } from './sqlite-leaf.store.js';
 export { sqliteExecutor } from '../sql/sqlite-executor.js';
-export { createTableSql } from '../typeorm/leaf-alloc.migration.js';
+export { createTableSql } from '../sql/leaf-alloc.table.js';
 export { serverTimeoutFor } from '../sql/server-bound.js';

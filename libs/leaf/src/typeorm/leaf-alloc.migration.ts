@@ -1,29 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { LeafStoreError } from '../errors/leaf-store.error.js';
+import { createTableSql } from '../sql/leaf-alloc.table.js';
 import { dialectFor } from '../sql/sql-dialect.js';
-
-/** PostgreSQL and SQLite have no ON UPDATE: the reservation statements set update_time themselves. */
-const PORTABLE_TABLE = `CREATE TABLE IF NOT EXISTS leaf_alloc (
-  biz_tag varchar(128) NOT NULL DEFAULT '' PRIMARY KEY,
-  max_id bigint NOT NULL DEFAULT 1,
-  step int NOT NULL,
-  description varchar(256) DEFAULT NULL,
-  update_time timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP
-)`;
-
-/** The table as Meituan Leaf's own script creates it, per engine. */
-const CREATE_TABLE: Record<string, string> = {
-  mysql: `CREATE TABLE IF NOT EXISTS leaf_alloc (
-  biz_tag varchar(128) NOT NULL DEFAULT '',
-  max_id bigint NOT NULL DEFAULT 1,
-  step int NOT NULL,
-  description varchar(256) DEFAULT NULL,
-  update_time timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
-  PRIMARY KEY (biz_tag)
-) ENGINE=InnoDB`,
-  postgres: PORTABLE_TABLE,
-  sqlite: PORTABLE_TABLE,
-};
 
 /**
  * Key of the PostgreSQL advisory lock that serializes the CREATE between nodes: 'Leaf' in ASCII, so that it is
@@ -72,12 +49,7 @@ export class LeafAllocMigration1732147200000 implements MigrationInterface {
   }
 }
 
-/** The `CREATE TABLE IF NOT EXISTS leaf_alloc` statement for a TypeORM driver type. */
-export function createTableSql(driverType: string): string {
-  const dialect = dialectFor(driverType);
-  if (!dialect) throw new LeafStoreError(`No leaf_alloc migration for the TypeORM driver "${driverType}".`);
-  return CREATE_TABLE[dialect.name];
-}
+export { createTableSql };
 
 /** The migration under a stable name, for `migrations: [LeafAllocMigration]`. */
 export { LeafAllocMigration1732147200000 as LeafAllocMigration };

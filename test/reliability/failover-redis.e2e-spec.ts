@@ -1,14 +1,13 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { LeafModuleOptions } from 'nest-leaf';
-import { RedisLeafStore, RedisReplicaAckError } from 'nest-leaf/redis';
+import { RedisLeafStore, RedisReplicaAckError, type RedisLeafStoreOptions } from 'nest-leaf/redis';
 import { resolveLeafOptions } from '../../libs/leaf/src/leaf.options.js';
 import { sleep } from '../../harness/assertions.js';
 import { steadyLoad } from '../support/load.js';
 import { captureLogs, Generators, latencyLine, reserveLatency } from '../support/redis.js';
 import { PrivateRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/replication/common.js';
-import { failoverReport } from '../support/replication/failover-report.js';
-import { RedisFailover, type NodeResult } from '../support/replication/redis-failover.js';
+import { itRunsTheFailoverShapes } from '../support/replication/failover-shapes.js';
+import { RedisFailover } from '../support/replication/redis-failover.js';
 import { PrivateRedisPair } from '../support/replication/redis-pair.js';
 
 /** Failovers per shape and setting: 1 in `npm test`, more in `npm run test:reliability` (LEAF_REDIS_FAILOVERS). */
@@ -24,180 +23,15 @@ const ROUNDS = Math.max(1, Number(process.env.LEAF_REDIS_FAILOVERS ?? 1));
  * out IDs twice.
  */
 describe('Redis failover: master killed after the replica missed its last reservations', () => {
-  const runs: RedisFailover[] = [];
-  let logs: ReturnType<typeof captureLogs>;
-
-  beforeEach(() => {
-    logs = captureLogs();
+  itRunsTheFailoverShapes<RedisLeafStoreOptions>({
+    label: '',
+    start: () => RedisFailover.start(),
+    // (b) without WAIT (`replicas: 0`), so that fencing alone is at work: with the default WAIT, the reservations of a
+    // window shorter than its bound are still waiting for the replica when the master dies, and never served.
+    storeOptions: (fencing, shape) => (shape === 'b' ? { fencing, replicas: 0 } : { fencing }),
+    rounds: ROUNDS,
+    timeoutMs: 40_000,
   });
-  afterEach(async () => {
-    await Promise.all(runs.splice(0).map((run) => run.dispose()));
-    logs.restore();
-  });
-
-  /** Fixed small steps, so that the lost window holds many reservations; failoverSkip 10 × maxStep = 100,000. */
-  const SMALL: Omit<LeafModuleOptions, 'store' | 'bizTags'> = {
-    step: 100,
-    dynamicStep: false,
-    runwayMs: 0,
-    maxStep: 10_000,
-    reservationTimeoutMs: 1500,
-    retryMaxDelayMs: 300,
-  };
-
-  const start = async () => {
-    const run = await RedisFailover.start();
-    runs.push(run);
-    return run;
-  };
-
-  /** The figures of a run, printed and returned. */
-  const report = (label: string, run: RedisFailover, results: NodeResult[], tags: readonly string[]) =>
-    failoverReport(label, run, results, tags, logs.warn);
-
-  /** (a) Nodes reserve through the cut and stop with the master; a node started after the promotion takes over. */
-  const shapeA = async (fencing: boolean) => {
-    const run = await start();
-    const tags = ['order', 'late'];
-    await run.node('A', { ...SMALL, bizTags: ['order'] }, [['order', 3000]], { fencing });
-    await run.node('B', { ...SMALL, bizTags: ['order'] }, [['order', 800]], { fencing });
-    await sleep(1500);
-    await run.cut(tags);
-    // L boots during the cut: its tag "late" is created on the master only, and that creation is lost too.
-    const l = await run.node('L', { ...SMALL, bizTags: ['order', 'late'] }, [['late', 500]], { fencing });
-    await sleep(1000);
-    for (const name of ['A', 'B', 'L']) await run.stopNode(name);
-    await run.failOver(tags);
-    const c = await run.node(
-      'C',
-      { ...SMALL, bizTags: ['order', 'late'] },
-      [
-        ['order', 3000],
-        ['late', 500],
-      ],
-      {
-        fencing,
-      },
-    );
-    await sleep(1500);
-    const results = await run.results();
-    const figures = report(
-      `(a) node started after the promotion, fencing ${fencing ? 'on' : 'off'}`,
-      run,
-      results,
-      tags,
-    );
-    expect(l.reservations.ok).toBeGreaterThan(0);
-    expect(run.replicaMaxIds.get('late')).toBe(0n); // "late" never reached the replica
-    return { ...figures, c, run, results };
-  };
-
-  it(
-    `(a) a node started after the promotion never repeats an ID, a tag whose creation was lost included (${ROUNDS}x)`,
-    async () => {
-      for (let round = 0; round < ROUNDS; round++) {
-        const { duplicates, fences, c, run, results } = await shapeA(true);
-        expect(duplicates).toBe(0);
-        expect(fences).toBe(1); // C fenced once for both rows (and for the row created after the failover)
-        expect(c.firstAfter.get('order')!.start).toBeGreaterThanOrEqual(run.primaryMaxIds.get('order')!);
-        expect(c.firstAfter.get('late')!.start).toBeGreaterThan(run.primaryMaxIds.get('late')!);
-        expect(results.find((r) => r.name === 'C')!.failures).toEqual([]);
-        await run.dispose();
-        logs.warn.length = 0;
-      }
-    },
-    40_000 * ROUNDS,
-  );
-
-  it('(a) with fencing off, the node started after the promotion hands out IDs twice', async () => {
-    const { duplicates } = await shapeA(false);
-    expect(duplicates).toBeGreaterThan(0);
-  }, 40_000);
-
-  /**
-   * (b) Three nodes at unequal rates run throughout; the slow one last reserved before the cut. Without WAIT
-   * (`replicas: 0`), so that fencing alone is at work: with the default WAIT, the reservations of a window shorter than
-   * its bound are still waiting for the replica when the master dies, and never served.
-   */
-  const shapeB = async (fencing: boolean) => {
-    const run = await start();
-    const options = { ...SMALL, step: 200, bizTags: ['order'] };
-    const store = { fencing, replicas: 0 };
-    await run.node('fast', options, [['order', 4000]], store);
-    await run.node('medium', options, [['order', 800]], store);
-    await sleep(1500);
-    // The slow node boots (its one reservation reaches the replica) and needs no other for ~4 s.
-    await run.node('slow', options, [['order', 40]], store);
-    await run.cut(['order']);
-    await sleep(800);
-    await run.failOver(['order']);
-    // A batch larger than what the slow node holds: it reserves now, before the others' refusals (fencing off)
-    // move max_id past the lost window.
-    await run.batch('slow', 'order', 500);
-    await sleep(2500);
-    const results = await run.results();
-    const figures = report(`(b) running nodes at unequal rates, fencing ${fencing ? 'on' : 'off'}`, run, results, [
-      'order',
-    ]);
-    return { ...figures, run };
-  };
-
-  it(
-    `(b) nodes running throughout, at unequal rates, never repeat an ID and serve through it (${ROUNDS}x)`,
-    async () => {
-      for (let round = 0; round < ROUNDS; round++) {
-        const { duplicates, fences, failures, run } = await shapeB(true);
-        expect(duplicates).toBe(0);
-        expect(fences).toBe(1); // the first node to reserve fenced; the others found it done
-        expect(failures).toEqual([0, 0, 0]);
-        expect(run.nodes.find((n) => n.name === 'slow')!.firstAfter.size).toBe(1); // it did reserve afterwards
-        await run.dispose();
-        logs.warn.length = 0;
-      }
-    },
-    40_000 * ROUNDS,
-  );
-
-  it('(b) with fencing off, a running node whose last reservation reached the replica hands out IDs twice', async () => {
-    const { duplicates } = await shapeB(false);
-    expect(duplicates).toBeGreaterThan(0);
-  }, 40_000);
-
-  /** (c) The library's defaults: nodes before the cut, one booting during it, one after the promotion. */
-  const shapeC = async (fencing: boolean) => {
-    const run = await start();
-    const defaults = { bizTags: ['order'] };
-    await run.node('A', defaults, [['order', 2000]], { fencing });
-    await run.node('B', defaults, [['order', 500]], { fencing });
-    await sleep(2000);
-    await run.cut(['order']);
-    await run.node('X', defaults, [['order', 1000]], { fencing }); // its first segments are lost
-    await sleep(1000);
-    await run.failOver(['order']);
-    await run.node('Y', defaults, [['order', 1000]], { fencing });
-    await sleep(2000);
-    const results = await run.results();
-    return { ...report(`(c) library defaults, fencing ${fencing ? 'on' : 'off'}`, run, results, ['order']), run };
-  };
-
-  it(
-    `(c) with the library's defaults no ID repeats, and running nodes serve through it from memory (${ROUNDS}x)`,
-    async () => {
-      for (let round = 0; round < ROUNDS; round++) {
-        const { duplicates, failures, run } = await shapeC(true);
-        expect(duplicates).toBe(0);
-        expect(failures).toEqual([0, 0, 0, 0]);
-        await run.dispose();
-        logs.warn.length = 0;
-      }
-    },
-    40_000 * ROUNDS,
-  );
-
-  it("(c) with the library's defaults and fencing off, a node started after the promotion hands out IDs twice", async () => {
-    const { duplicates } = await shapeC(false);
-    expect(duplicates).toBeGreaterThan(0);
-  }, 40_000);
 });
 
 describe('Redis WAIT and restarts (private servers)', () => {

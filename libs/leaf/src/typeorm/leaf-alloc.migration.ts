@@ -1,6 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { createTableSql } from '../sql/leaf-alloc.table.js';
 import { dialectFor } from '../sql/sql-dialect.js';
+import { createTableOnce } from './create-table-once.js';
 
 /**
  * Key of the PostgreSQL advisory lock that serializes the CREATE between nodes: 'Leaf' in ASCII, so that it is
@@ -24,24 +25,7 @@ export class LeafAllocMigration1732147200000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     const type = String(queryRunner.connection.options.type);
     const sql = createTableSql(type);
-    // PostgreSQL checks IF NOT EXISTS before it inserts the table's row type: two nodes creating at once both
-    // pass the check and the second fails on pg_type's unique index. MySQL/MariaDB hold a metadata lock on the
-    // name, and SQLite a database write lock, so there the second one already waits and then finds the table.
-    if (dialectFor(type)?.name !== 'postgres') {
-      await queryRunner.query(sql);
-    } else if (queryRunner.isTransactionActive) {
-      // Held to the commit, so the next node's check sees the committed table.
-      await queryRunner.query(`SELECT pg_advisory_xact_lock(${PG_CREATE_LOCK})`);
-      await queryRunner.query(sql);
-    } else {
-      // migrationsTransactionMode 'none': the CREATE commits on its own, so a session lock around it is enough.
-      await queryRunner.query(`SELECT pg_advisory_lock(${PG_CREATE_LOCK})`);
-      try {
-        await queryRunner.query(sql);
-      } finally {
-        await queryRunner.query(`SELECT pg_advisory_unlock(${PG_CREATE_LOCK})`);
-      }
-    }
+    await createTableOnce(queryRunner, sql, dialectFor(type)?.name === 'postgres', PG_CREATE_LOCK);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

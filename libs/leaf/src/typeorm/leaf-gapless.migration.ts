@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { LeafStoreError } from '../errors/leaf-store.error.js';
+import { createTableOnce } from './create-table-once.js';
 
 /**
  * `leaf_gapless`: one counter row per gapless series and period (`''` for a series without one), its `value` the
@@ -50,20 +51,7 @@ export class LeafGaplessMigration1796601600000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     const type = String(queryRunner.connection.options.type);
     const sql = createGaplessTableSql(type);
-    // PostgreSQL checks IF NOT EXISTS before it inserts the row type: two nodes at once would both pass the check.
-    if (ENGINES.get(type) !== 'postgres') {
-      await queryRunner.query(sql);
-    } else if (queryRunner.isTransactionActive) {
-      await queryRunner.query(`SELECT pg_advisory_xact_lock(${PG_CREATE_LOCK})`);
-      await queryRunner.query(sql);
-    } else {
-      await queryRunner.query(`SELECT pg_advisory_lock(${PG_CREATE_LOCK})`);
-      try {
-        await queryRunner.query(sql);
-      } finally {
-        await queryRunner.query(`SELECT pg_advisory_unlock(${PG_CREATE_LOCK})`);
-      }
-    }
+    await createTableOnce(queryRunner, sql, ENGINES.get(type) === 'postgres', PG_CREATE_LOCK);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -115,6 +115,10 @@ describe('Redis WAIT and restarts (private servers)', () => {
     disposals.push(() => pair.dispose());
     const client = pairClient(pair);
     const store = new RedisLeafStore(client);
+    // The replica must be online on the master before the first reservation counts it (a loaded machine syncs late).
+    await waitFor('the master to count its replica', 15_000, async () =>
+      /slave0:.*state=online/.test(await client.info('replication')),
+    );
     await store.createTags(resolveLeafOptions({ bizTags: ['t'] }).bizTags);
     await store.reserve('t', 10);
     const waits = async () => Number(/cmdstat_wait:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0);

@@ -56,4 +56,6 @@ const code = await ids.nextGaplessCode(tag, { manager });
 await insert(code);
 process.stdout.write(`holding ${code} ${manager.engine}\n`);
 // Never commits: the parent kills the process with SIGKILL.
-setInterval(() => undefined, 60_000);
+// The timer holds the connection too: a connection nothing references may be collected (better-sqlite3 then closes
+// it, and SQLite rolls the transaction back), which Node 24 does while the process waits.
+setInterval(() => void [manager, insert], 60_000);

@@ -1,4 +1,5 @@
-import type { SqlResult } from './sql-executor.js';
+import { LeafStoreError } from '../errors/leaf-store.error.js';
+import type { SqlEngine, SqlResult } from './sql-executor.js';
 
 /**
  * Every statement the SQL store runs, per engine: what differs between engines and what does not, in one file.
@@ -197,5 +198,27 @@ export function dialectFor(type: string): SqlDialect | undefined {
       return sqliteDialect;
     default:
       return undefined;
+  }
+}
+
+/**
+ * The statements of an executor's engine (`dialectFor` reads a TypeORM driver type instead); `'mysql'` is the MySQL
+ * dialect until the server is known to be MariaDB.
+ */
+export function dialectOf(engine: SqlEngine): SqlDialect {
+  switch (engine) {
+    case 'mysql':
+      return mysqlDialect;
+    case 'mariadb':
+      return mariadbDialect;
+    case 'postgres':
+      return postgresDialect;
+    case 'sqlite':
+      return sqliteDialect;
+    default:
+      throw new LeafStoreError(
+        `SqlLeafStore does not support the engine "${String(engine)}": its executor must say postgres, mysql, ` +
+          'mariadb or sqlite.',
+      );
   }
 }

@@ -5,9 +5,9 @@ import { FENCE_MARKER } from '../store/fence-marker.js';
 import type { FenceOutcome, FenceSkips, LeafAllocRow, LeafStore, NewLeafAllocRow } from '../store/leaf-store.js';
 import type { NewTagRow, ReservedRange } from '../store/leaf-store.js';
 import { DEFAULT_SERVER_TIMEOUT_MS, remainingBoundMs, ServerTimeoutError } from './server-bound.js';
-import { mariadbDialect, mysqlDialect, postgresDialect, sqliteDialect, type SqlDialect } from './sql-dialect.js';
+import { dialectOf, mariadbDialect, mysqlDialect, sqliteDialect, type SqlDialect } from './sql-dialect.js';
 import { readSqlDurability, type SqlDurability } from './sql-durability.js';
-import type { SqlEngine, SqlExecutor, SqlResult } from './sql-executor.js';
+import type { SqlExecutor, SqlResult } from './sql-executor.js';
 import { SqlFence, unfenced } from './sql-fence.js';
 import type { SqlServerKind } from './sql-identity.js';
 import { toBigInt, toRow } from './sql-values.js';
@@ -232,24 +232,5 @@ export class SqlLeafStore implements LeafStore {
   private explained(error: unknown): unknown {
     if (!this.dialect.isMissingTable(error)) return error;
     return new LeafStoreError(`Table leaf_alloc does not exist. ${this.layer.createTable}`, { cause: error });
-  }
-}
-
-/** The statements of an engine; `'mysql'` is the MySQL dialect until the server is known to be MariaDB. */
-function dialectOf(engine: SqlEngine): SqlDialect {
-  switch (engine) {
-    case 'mysql':
-      return mysqlDialect;
-    case 'mariadb':
-      return mariadbDialect;
-    case 'postgres':
-      return postgresDialect;
-    case 'sqlite':
-      return sqliteDialect;
-    default:
-      throw new LeafStoreError(
-        `SqlLeafStore does not support the engine "${String(engine)}": its executor must say postgres, mysql, ` +
-          'mariadb or sqlite.',
-      );
   }
 }
